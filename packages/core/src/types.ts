@@ -1,0 +1,292 @@
+/**
+ * The data types of @raftkit/core. Everything here is plain data: it can be
+ * structured-cloned between threads and packed by the codec (`codec.ts`).
+ */
+
+export type NodeId = string;
+
+/** Kinds of log entry. `NoOp` is appended by every new leader (Raft §5.4.2 / §8). */
+export const EntryType = { Normal: 0, NoOp: 1, ConfChange: 2 } as const;
+export type EntryType = (typeof EntryType)[keyof typeof EntryType];
+
+export interface Entry {
+  readonly index: number;
+  readonly term: number;
+  readonly type: EntryType;
+  readonly data: Uint8Array;
+}
+
+/** What must survive a crash before any message leaves the node. */
+export interface HardState {
+  readonly term: number;
+  readonly vote: NodeId | null;
+  readonly commit: number;
+}
+
+/** Cluster membership as recorded in the log / snapshot. */
+export interface ConfState {
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+}
+
+export interface SnapshotMeta {
+  readonly index: number;
+  readonly term: number;
+  readonly conf: ConfState;
+}
+
+export interface Snapshot {
+  readonly meta: SnapshotMeta;
+  readonly data: Uint8Array;
+}
+
+export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader';
+
+/** Volatile state worth showing to a host; changes are reported in `Ready.softState`. */
+export interface SoftState {
+  readonly role: Role;
+  readonly leader: NodeId | null;
+  readonly term: number;
+}
+
+/** Why a role changed. */
+export type TransitionReason =
+  | 'electionTimeout' // follower/candidate timed out and starts a (pre-)campaign
+  | 'campaign' // host called campaign()
+  | 'timeoutNow' // leadership transfer target told to campaign now
+  | 'preVoteWon' // pre-candidate got a quorum of pre-votes
+  | 'preVoteLost' // pre-candidate got a quorum of rejections
+  | 'voteWon' // candidate got a quorum of votes
+  | 'voteLost' // candidate got a quorum of rejections
+  | 'higherTerm' // saw a message with a higher term
+  | 'leaderDiscovered' // (pre-)candidate heard from a leader of its term
+  | 'lostQuorum' // CheckQuorum: leader did not hear from a quorum within an election timeout
+  | 'transferred' // leader handed leadership over
+  | 'removed' // node was removed from the configuration
+  | 'restart'; // initial state after construction
+
+export interface RoleTransition {
+  readonly node: NodeId;
+  readonly from: Role;
+  readonly to: Role;
+  readonly term: number;
+  readonly reason: TransitionReason;
+}
+
+// ---------------------------------------------------------------------------
+// Messages. `type` is a readable string here; the codec maps it to a small
+// numeric tag on the wire.
+
+interface MessageBase {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly term: number;
+}
+
+/** Applied-state checkpoint a follower piggybacks on its responses (divergence detection). */
+export interface Checkpoint {
+  readonly index: number;
+  readonly hash: string;
+}
+
+export interface AppendMessage extends MessageBase {
+  readonly type: 'append';
+  readonly prevIndex: number;
+  readonly prevTerm: number;
+  readonly entries: readonly Entry[];
+  readonly commit: number;
+}
+
+export interface AppendResponseMessage extends MessageBase {
+  readonly type: 'appendResp';
+  readonly reject: boolean;
+  /** Success: the last index now known to match the leader. Reject: the prevIndex that was rejected. */
+  readonly index: number;
+  /** Reject only: fast-backtracking hint (thesis/etcd style): follower's best guess of the match. */
+  readonly hintIndex: number;
+  readonly hintTerm: number;
+  readonly checkpoint: Checkpoint | null;
+}
+
+export interface VoteMessage extends MessageBase {
+  readonly type: 'vote' | 'preVote';
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  /** Set when the campaign is a leadership transfer: overrides leader stickiness. */
+  readonly transfer: boolean;
+}
+
+export interface VoteResponseMessage extends MessageBase {
+  readonly type: 'voteResp' | 'preVoteResp';
+  readonly reject: boolean;
+}
+
+export interface HeartbeatMessage extends MessageBase {
+  readonly type: 'heartbeat';
+  readonly commit: number;
+  /** Leader's heartbeat round; echoed back, used to confirm ReadIndex and leases. */
+  readonly seq: number;
+}
+
+export interface HeartbeatResponseMessage extends MessageBase {
+  readonly type: 'heartbeatResp';
+  readonly seq: number;
+  readonly checkpoint: Checkpoint | null;
+}
+
+export interface TimeoutNowMessage extends MessageBase {
+  readonly type: 'timeoutNow';
+}
+
+/** Follower -> leader: please confirm a read index for my request `ctx`. */
+export interface ReadIndexMessage extends MessageBase {
+  readonly type: 'readIndex';
+  readonly ctx: number;
+}
+
+export interface ReadIndexResponseMessage extends MessageBase {
+  readonly type: 'readIndexResp';
+  readonly ctx: number;
+  readonly reject: boolean;
+  readonly index: number;
+}
+
+/** One chunk of a snapshot (leader -> follower). */
+export interface SnapshotMessage extends MessageBase {
+  readonly type: 'snapshot';
+  readonly meta: SnapshotMeta;
+  /** Byte offset of this chunk within the whole snapshot. */
+  readonly offset: number;
+  readonly totalBytes: number;
+  /** CRC32 of the whole snapshot data. */
+  readonly checksum: number;
+  readonly chunk: Uint8Array;
+  readonly done: boolean;
+}
+
+export interface SnapshotResponseMessage extends MessageBase {
+  readonly type: 'snapshotResp';
+  readonly snapshotIndex: number;
+  /** Next byte offset the follower expects (resume point). */
+  readonly nextOffset: number;
+  readonly reject: boolean;
+  readonly done: boolean;
+}
+
+export type Message =
+  | AppendMessage
+  | AppendResponseMessage
+  | VoteMessage
+  | VoteResponseMessage
+  | HeartbeatMessage
+  | HeartbeatResponseMessage
+  | TimeoutNowMessage
+  | ReadIndexMessage
+  | ReadIndexResponseMessage
+  | SnapshotMessage
+  | SnapshotResponseMessage;
+
+export type MessageType = Message['type'];
+
+// ---------------------------------------------------------------------------
+// Outcomes: nothing a host asks for is silently lost.
+
+export type DropReason =
+  /** This node is not the leader; `leaderHint` says who may be. The entry was never appended. */
+  | 'notLeader'
+  /**
+   * Leadership was lost before the entry was known committed. The entry MAY
+   * still commit under a later leader: treat as indeterminate and retry with
+   * the same client session (exactly-once) to learn the result.
+   */
+  | 'termChanged'
+  /** The entry was overwritten by a different leader's entry: it will never commit. */
+  | 'truncated'
+  /** A leadership transfer is in progress; the entry was never appended. */
+  | 'transferring'
+  /** The proposal exceeds the configured size bounds; never appended. */
+  | 'tooLarge'
+  /** A membership change is already pending; never appended. */
+  | 'confChangePending';
+
+export type ProposalOutcome =
+  | { readonly id: number; readonly status: 'committed'; readonly index: number; readonly term: number }
+  | {
+      readonly id: number;
+      readonly status: 'dropped';
+      readonly reason: DropReason;
+      readonly leaderHint: NodeId | null;
+    };
+
+export type ReadMode = 'readIndex' | 'lease';
+
+/**
+ * A read request's result. `ready`: once the host's applied index reaches
+ * `index`, it may serve the read linearizably. `dropped`: the read cannot be
+ * served here (`notLeader`, `termChanged`, ...).
+ */
+export type ReadState =
+  | { readonly ctx: number; readonly status: 'ready'; readonly index: number; readonly mode: ReadMode }
+  | {
+      readonly ctx: number;
+      readonly status: 'dropped';
+      readonly reason: DropReason;
+      readonly leaderHint: NodeId | null;
+    };
+
+/**
+ * Everything a host must act upon, in this order:
+ *  1. persist `hardState`, `entries` (truncating any conflicting suffix at
+ *     `entries[0].index`) and `snapshot`, durably (synced);
+ *  2. send `messages`;
+ *  3. apply `snapshot` then `committedEntries` to the state machine, serve
+ *     `readStates` whose index is applied, report `outcomes`;
+ *  4. call `advance()`.
+ */
+export interface Ready {
+  /** Present when it changed since the last Ready. */
+  readonly softState: SoftState | null;
+  /** Present when it changed since the last Ready; must be persisted. */
+  readonly hardState: HardState | null;
+  readonly entries: readonly Entry[];
+  readonly snapshot: Snapshot | null;
+  readonly messages: readonly Message[];
+  readonly committedEntries: readonly Entry[];
+  readonly readStates: readonly ReadState[];
+  readonly outcomes: readonly ProposalOutcome[];
+  readonly transitions: readonly RoleTransition[];
+  /** True when hardState/entries/snapshot must be fsynced before messages go out. */
+  readonly mustSync: boolean;
+}
+
+/** Progress of one follower as seen by the leader (etcd's Progress). */
+export type ProgressState = 'probe' | 'replicate' | 'snapshot';
+
+export interface PeerProgress {
+  readonly id: NodeId;
+  readonly match: number;
+  readonly next: number;
+  readonly state: ProgressState;
+  readonly inflight: number;
+  readonly recentActive: boolean;
+  readonly isLearner: boolean;
+}
+
+/** A point-in-time view of a node, for hosts, tests and tools. */
+export interface NodeStatus {
+  readonly id: NodeId;
+  readonly role: Role;
+  readonly term: number;
+  readonly vote: NodeId | null;
+  readonly leader: NodeId | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastIndex: number;
+  readonly firstIndex: number;
+  /** Tick until which a leader lease is valid (leader only, lease reads enabled), else null. */
+  readonly leaseUntilTick: number | null;
+  readonly tick: number;
+  readonly conf: ConfState;
+  readonly progress: readonly PeerProgress[];
+  readonly transferee: NodeId | null;
+}

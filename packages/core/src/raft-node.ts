@@ -1,41 +1,1162 @@
-// PLACEHOLDER: the public surface of RaftNode. The implementation replaces the bodies.
-import type { RaftConfig } from './config.js';
-import type { Message, NodeId, NodeStatus, ReadMode, Ready } from './types.js';
-
 /**
- * One Raft peer as a pure, deterministic state machine (etcd RawNode style).
- * Inputs: tick(), step(), propose(), readIndex(), transferLeadership(), campaign().
- * Output: ready() / advance() (see the Ready contract in types.ts and the README).
+ * One Raft peer as a pure, deterministic state machine, driven like etcd's
+ * RawNode. Inputs: tick(), step(), propose(), readIndex(),
+ * transferLeadership(), campaign(). Output: ready() / advance() (the Ready
+ * contract is in types.ts and the package README).
+ *
+ * Who we are (the role) is decided by an actor of `roleMachine`; every role
+ * change is an event sent to it and comes back as a `roleEntered` emission
+ * that this class carries out (after the actor finished its step, so an
+ * exception here can never be swallowed inside XState). What we do in a role (replication, commit, reads,
+ * outcomes) lives in the plain modules imported below.
  */
+import { type Actor, createActor } from 'xstate';
+import { crc32 } from './checksum.js';
+import type { RaftConfig } from './config.js';
+import {
+  CompactedError,
+  ConfigError,
+  InvalidArgumentError,
+  NotLeaderError,
+  RaftError,
+  UsageError,
+} from './errors.js';
+import { type InjectedBug, injectedBugsIn } from './injected-bugs.js';
+import { validateMessage } from './message-validation.js';
+import { Progress } from './progress.js';
+import { ProposalTracker } from './proposals.js';
+import { quorumActive, quorumValue, voteResult } from './quorum.js';
+import { RaftLog } from './raft-log.js';
+import { ReadIndexQueue, type ReadRequest } from './read-only.js';
+import {
+  leaseReadsAllowed,
+  type ResolvedConfig,
+  resolveConfig,
+  resolveMembership,
+} from './resolved-config.js';
+import { SeededRng } from './rng.js';
+import { type RoleEvent, type RoleMachine, roleMachine, TRANSITION_REASONS } from './role-machine.js';
+import {
+  type AppendMessage,
+  type AppendResponseMessage,
+  type ConfState,
+  type DropReason,
+  type Entry,
+  EntryType,
+  type HardState,
+  type HeartbeatMessage,
+  type HeartbeatResponseMessage,
+  type Message,
+  type NodeId,
+  type NodeStatus,
+  type PeerProgress,
+  type ProposalOutcome,
+  type ReadIndexMessage,
+  type ReadIndexResponseMessage,
+  type ReadMode,
+  type ReadState,
+  type Ready,
+  type Role,
+  type RoleTransition,
+  type Snapshot,
+  type SnapshotMessage,
+  type SnapshotResponseMessage,
+  type SoftState,
+  type VoteMessage,
+  type VoteResponseMessage,
+} from './types.js';
+
+/** The event that caused a role action; the initial entry is caused by XState's init event. */
+type CauseEvent = RoleEvent | { readonly type: 'xstate.init' };
+
+type RoleIntent =
+  | { readonly kind: 'enter'; readonly role: Role; readonly event: CauseEvent }
+  | { readonly kind: 'adoptTerm'; readonly event: CauseEvent };
+
+/** What advance() must acknowledge about the Ready handed out last. */
+interface ReadyMarks {
+  readonly lastEntry: { readonly index: number; readonly term: number } | null;
+  readonly snapshotIndex: number | null;
+  readonly appliedTo: number | null;
+}
+
+interface ForwardedRead {
+  readonly ctx: number;
+  readonly sentTick: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
 export class RaftNode {
   readonly id: NodeId;
+  private readonly cfg: ResolvedConfig;
+  private readonly bugs: ReadonlySet<InjectedBug>;
+  private readonly rng: SeededRng;
+  private readonly log: RaftLog;
+  private readonly roleActor: Actor<RoleMachine>;
+  private readonly intents: RoleIntent[] = [];
+
+  // Persistent state (§5, Figure 2), mirrored into Ready.hardState.
+  private term: number;
+  private vote: NodeId | null;
+  // Volatile state.
+  private role: Role = 'follower';
+  private lead: NodeId | null = null;
+  private conf: ConfState;
+  private now = 0;
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  private readonly votes = new Map<NodeId, boolean>();
+  private campaignIsTransfer = false;
+  /**
+   * Until this tick a restarted node refuses (pre-)votes as if it had just heard
+   * from a leader: before the crash it may have acknowledged a heartbeat that
+   * a leader lease counts on, and the volatile memory of it is gone.
+   */
+  private readonly restartStickyUntil: number;
+
+  // Leader state.
+  private progress = new Map<NodeId, Progress>();
+  private leadTransferee: NodeId | null = null;
+  private transferStartTick = 0;
+  private committedInTerm = false;
+  private leaseUntil: number | null = null;
+  private readonly reads = new ReadIndexQueue();
+  private readonly proposals = new ProposalTracker();
+
+  // Follower state: reads forwarded to the leader, keyed by the ctx we sent.
+  private readonly forwardedReads = new Map<number, ForwardedRead>();
+  private nextForwardId = 1;
+
+  // Output accumulated for the next Ready.
+  private msgs: Message[] = [];
+  private readStates: ReadState[] = [];
+  private outcomes: ProposalOutcome[] = [];
+  private transitions: RoleTransition[] = [];
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  private pendingReady: ReadyMarks | null = null;
+
   constructor(config: RaftConfig) {
-    this.id = config.id;
-    throw new Error('not implemented');
+    this.bugs = injectedBugsIn(config);
+    const cfg = resolveConfig(config, { allowUnsafeLease: this.bugs.has('lease-without-checkquorum') });
+    this.cfg = cfg;
+    this.id = cfg.id;
+    this.rng = new SeededRng(cfg.seed, cfg.id);
+
+    const { hardState, confState } = cfg.storage.initialState();
+    this.log = new RaftLog(cfg.storage);
+    this.conf = resolveMembership(cfg, confState ?? cfg.storage.snapshot()?.meta.conf ?? null);
+    const first = this.log.firstIndex();
+    const last = this.log.lastIndex();
+    if (hardState.commit > last) {
+      throw new RaftError(
+        'STORAGE',
+        `stored commit index ${hardState.commit} is beyond the last index ${last}`,
+      );
+    }
+    this.log.committed = Math.max(hardState.commit, first - 1);
+    if (cfg.applied !== undefined) {
+      if (cfg.applied < first - 1 || cfg.applied > this.log.committed) {
+        throw new ConfigError(`applied (${cfg.applied}) must lie in [${first - 1}, ${this.log.committed}]`);
+      }
+      this.log.applied = cfg.applied;
+      this.log.applying = cfg.applied;
+    }
+    this.term = hardState.term;
+    // Injected bug 'double-vote': forget the vote that was persisted before the restart.
+    this.vote = this.bugs.has('double-vote') ? null : hardState.vote;
+    this.prevHard = hardState;
+    this.restartStickyUntil = hardState.term > 0 ? cfg.electionTicks : 0;
+
+    this.roleActor = createActor(roleMachine, { input: { preVote: cfg.preVote } });
+    this.roleActor.on('roleEntered', (e) => {
+      this.intents.push({ kind: 'enter', role: e.role, event: e.cause as CauseEvent });
+    });
+    this.roleActor.on('termAdopted', (e) => {
+      this.intents.push({ kind: 'adoptTerm', event: e.cause as CauseEvent });
+    });
+    this.roleActor.start(); // enters `follower`: reported as a 'restart' transition
+    this.runIntents();
+    this.prevSoft = this.softState();
   }
+
+  // ===========================================================================
+  // Inputs
+
   /** Advance logical time by one tick (elections, heartbeats, CheckQuorum, leases). */
-  tick(): void {}
-  /** Feed one message received from a peer. Messages for another node or from a stale term are handled per Raft. */
-  step(_msg: Message): void {}
-  /** Propose a normal entry. Returns a proposal id; its outcome arrives in a later Ready's `outcomes`. */
-  propose(_data: Uint8Array): number {
-    return 0;
+  tick(): void {
+    this.now++;
+    if (this.role === 'leader') this.tickLeader();
+    else this.tickElection();
   }
-  /** Request a linearizable read point; the result arrives in `Ready.readStates` with the same ctx. */
-  readIndex(_ctx: number, _mode?: ReadMode): void {}
-  /** Leader only: hand leadership to `to` (thesis 3.10). Proposals are refused while it is in progress. */
-  transferLeadership(_to: NodeId): void {}
-  /** Start an election now (pre-vote first when enabled). */
-  campaign(): void {}
+
+  /**
+   * Feed one message received from a peer. A message that is malformed or
+   * addressed to another node throws InvalidMessageError and changes nothing.
+   */
+  step(msg: Message): void {
+    validateMessage(msg, this.id);
+    if (msg.term > this.term) {
+      if ((msg.type === 'vote' || msg.type === 'preVote') && !msg.transfer && this.leaderIsLive()) {
+        // Leader stickiness: we heard from a live leader within the election timeout.
+        return;
+      }
+      if (msg.type === 'preVote' || (msg.type === 'preVoteResp' && !msg.reject)) {
+        // Pre-votes never change terms; a granted pre-vote carries the term the candidate will use.
+      } else if (this.role === 'leader' && msg.type === 'vote' && msg.from === this.leadTransferee) {
+        this.fire({ type: 'TRANSFERRED', term: msg.term });
+      } else {
+        const fromLeader = msg.type === 'append' || msg.type === 'heartbeat' || msg.type === 'snapshot';
+        this.fire({ type: 'HIGHER_TERM', term: msg.term, leader: fromLeader ? msg.from : null });
+      }
+    } else if (msg.term < this.term) {
+      this.answerStaleTerm(msg);
+      return;
+    }
+
+    if (msg.type === 'vote' || msg.type === 'preVote') {
+      this.handleVoteRequest(msg);
+      return;
+    }
+    if (this.role === 'leader') this.stepLeader(msg);
+    else if (this.role === 'follower') this.stepFollower(msg);
+    else this.stepCandidate(msg);
+  }
+
+  /**
+   * Propose a normal entry. Returns a proposal id; its outcome arrives in a
+   * later Ready's `outcomes`: committed, or dropped (notLeader, transferring,
+   * tooLarge, termChanged, truncated).
+   */
+  propose(data: Uint8Array): number {
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('propose() takes a Uint8Array');
+    const id = this.proposals.newId();
+    if (data.byteLength > this.cfg.maxProposalBytes) {
+      this.outcomes.push(ProposalTracker.dropped(id, 'tooLarge', null));
+    } else if (this.role !== 'leader') {
+      this.outcomes.push(ProposalTracker.dropped(id, 'notLeader', this.lead));
+    } else if (this.leadTransferee !== null) {
+      this.outcomes.push(ProposalTracker.dropped(id, 'transferring', this.leadTransferee));
+    } else {
+      const index = this.log.lastIndex() + 1;
+      this.log.append([{ index, term: this.term, type: EntryType.Normal, data }]);
+      this.proposals.track(id, index, this.term);
+      this.maybeCommit(); // a single voter commits at once
+    }
+    return id;
+  }
+
+  /**
+   * Request a linearizable read point; the result arrives in
+   * `Ready.readStates` with the same ctx. `mode` defaults to config.readMode.
+   * A 'lease' request throws ConfigError unless checkQuorum and
+   * leaderStickiness are on; when the lease has lapsed it is served by the
+   * ReadIndex path instead (the ReadState says which mode served it).
+   * Followers forward to the leader (always by ReadIndex).
+   */
+  readIndex(ctx: number, mode?: ReadMode): void {
+    if (typeof ctx !== 'number' || !Number.isFinite(ctx))
+      throw new InvalidArgumentError('ctx must be a finite number');
+    const m = mode ?? this.cfg.readMode;
+    if (m !== 'readIndex' && m !== 'lease') throw new InvalidArgumentError(`unknown read mode ${String(m)}`);
+    if (m === 'lease' && !this.leaseConfigured()) {
+      throw new ConfigError('lease reads require checkQuorum and leaderStickiness');
+    }
+    if (this.role === 'leader') {
+      this.leaderRead({ ctx, from: null, mode: m });
+      return;
+    }
+    if (this.role !== 'follower' || this.lead === null) {
+      this.readStates.push({ ctx, status: 'dropped', reason: 'notLeader', leaderHint: this.lead });
+      return;
+    }
+    const fid = this.nextForwardId++;
+    this.forwardedReads.set(fid, { ctx, sentTick: this.now });
+    this.send<ReadIndexMessage>({
+      type: 'readIndex',
+      from: this.id,
+      to: this.lead,
+      term: this.term,
+      ctx: fid,
+    });
+  }
+
+  /**
+   * Leader only: hand leadership to voter `to` (thesis 3.10). The leader
+   * brings it up to date, then sends TimeoutNow; new proposals are dropped
+   * ('transferring') until it completes or an election timeout passes.
+   * Throws NotLeaderError on a non-leader, InvalidArgumentError for a non-voter.
+   */
+  transferLeadership(to: NodeId): void {
+    if (this.role !== 'leader') throw new NotLeaderError(`${this.id} is not the leader`, this.lead);
+    if (to === this.id) return;
+    if (!this.conf.voters.includes(to))
+      throw new InvalidArgumentError(`cannot transfer leadership to non-voter ${to}`);
+    if (this.leadTransferee === to) return;
+    this.leadTransferee = to;
+    this.transferStartTick = this.now;
+    const pr = this.progress.get(to);
+    if (pr && pr.match === this.log.lastIndex()) this.sendTimeoutNow(to);
+    else if (pr) pr.forceSend = true;
+  }
+
+  /** Start an election now (Pre-Vote first when enabled). No-op on a leader or a non-voter. */
+  campaign(): void {
+    if (this.role === 'leader' || !this.promotable()) return;
+    this.fire({ type: 'CAMPAIGN' });
+  }
+
+  // ===========================================================================
+  // Output
+
+  /** True when ready() has something. False while a Ready is awaiting advance(). */
   hasReady(): boolean {
-    return false;
+    if (this.pendingReady) return false;
+    this.prepareReady();
+    return (
+      this.msgs.length > 0 ||
+      this.readStates.length > 0 ||
+      this.outcomes.length > 0 ||
+      this.transitions.length > 0 ||
+      this.log.hasEntriesToPersist() ||
+      this.log.hasSnapshotToPersist() ||
+      this.log.hasEntriesToApply() ||
+      !sameSoftState(this.softState(), this.prevSoft) ||
+      !sameHardState(this.hardState(), this.prevHard)
+    );
   }
+
+  /** Everything the host must persist, send and apply, in that order; then call advance(). */
   ready(): Ready {
-    throw new Error('not implemented');
+    if (this.pendingReady) throw new UsageError('ready() called again before advance()');
+    this.prepareReady();
+    const soft = this.softState();
+    const hard = this.hardState();
+    const softChanged = !sameSoftState(soft, this.prevSoft);
+    const hardChanged = !sameHardState(hard, this.prevHard);
+    const entries = this.log.takeEntriesToPersist();
+    const snapshot = this.log.takeSnapshotToPersist();
+    const committedEntries = this.log.takeEntriesToApply();
+    const rd: Ready = {
+      softState: softChanged ? soft : null,
+      hardState: hardChanged ? hard : null,
+      entries,
+      snapshot,
+      messages: this.msgs,
+      committedEntries,
+      readStates: this.readStates,
+      outcomes: this.outcomes,
+      transitions: this.transitions,
+      mustSync:
+        entries.length > 0 ||
+        snapshot !== null ||
+        (hardChanged && (hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote)),
+    };
+    this.msgs = [];
+    this.readStates = [];
+    this.outcomes = [];
+    this.transitions = [];
+    this.prevSoft = soft;
+    this.prevHard = hard;
+    const lastEntry = entries.length > 0 ? entries[entries.length - 1] : null;
+    const lastApplied =
+      committedEntries.length > 0 ? committedEntries[committedEntries.length - 1].index : null;
+    this.pendingReady = {
+      lastEntry: lastEntry ? { index: lastEntry.index, term: lastEntry.term } : null,
+      snapshotIndex: snapshot ? snapshot.meta.index : null,
+      appliedTo: lastApplied ?? (snapshot ? snapshot.meta.index : null),
+    };
+    return rd;
   }
+
   /** Acknowledge the last Ready: its state was persisted, messages sent, committed entries applied. */
-  advance(): void {}
-  status(): NodeStatus {
-    throw new Error('not implemented');
+  advance(): void {
+    const marks = this.pendingReady;
+    if (!marks) throw new UsageError('advance() called without an outstanding ready()');
+    if (marks.snapshotIndex !== null) this.log.stableSnapTo(marks.snapshotIndex);
+    if (marks.lastEntry) this.log.stableTo(marks.lastEntry.index, marks.lastEntry.term);
+    if (marks.appliedTo !== null) this.log.appliedTo(marks.appliedTo);
+    this.pendingReady = null;
   }
+
+  status(): NodeStatus {
+    const progress: PeerProgress[] = [];
+    if (this.role === 'leader') {
+      const last = this.log.lastIndex();
+      progress.push({
+        id: this.id,
+        match: last,
+        next: last + 1,
+        state: 'replicate',
+        inflight: 0,
+        recentActive: true,
+        isLearner: this.conf.learners.includes(this.id),
+      });
+      for (const pr of this.progress.values()) progress.push(pr.view(this.now, this.cfg.electionTicks));
+    }
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leader: this.lead,
+      commitIndex: this.log.committed,
+      appliedIndex: this.log.applied,
+      lastIndex: this.log.lastIndex(),
+      firstIndex: this.log.firstIndex(),
+      leaseUntilTick: this.role === 'leader' && this.leaseConfigured() ? this.leaseUntil : null,
+      tick: this.now,
+      conf: { voters: [...this.conf.voters], learners: [...this.conf.learners] },
+      progress,
+      transferee: this.leadTransferee,
+    };
+  }
+
+  // ===========================================================================
+  // Roles: every change goes through the role actor.
+
+  private fire(event: RoleEvent): void {
+    this.roleActor.send(event);
+    this.runIntents();
+  }
+
+  private runIntents(): void {
+    while (this.intents.length > 0) {
+      const intent = this.intents.shift() as RoleIntent;
+      if (intent.kind === 'adoptTerm') {
+        if (intent.event.type === 'HIGHER_TERM') this.becomeFollower(intent.event.term, intent.event.leader);
+      } else {
+        this.enterRole(intent.role, intent.event);
+      }
+    }
+  }
+
+  private enterRole(role: Role, event: CauseEvent): void {
+    const from = this.role;
+    switch (role) {
+      case 'follower': {
+        const term = 'term' in event ? event.term : this.term;
+        const leader = 'leader' in event ? event.leader : null;
+        this.becomeFollower(term, leader);
+        break;
+      }
+      case 'preCandidate':
+        this.becomePreCandidate();
+        break;
+      case 'candidate':
+        this.becomeCandidate(event.type === 'TIMEOUT_NOW');
+        break;
+      case 'leader':
+        this.becomeLeader();
+        break;
+    }
+    const reason = TRANSITION_REASONS[event.type];
+    this.transitions.push({ node: this.id, from, to: role, term: this.term, reason });
+    if (role === 'preCandidate') this.requestVotes('preVote');
+    else if (role === 'candidate') this.requestVotes('vote');
+  }
+
+  private becomeFollower(term: number, leader: NodeId | null): void {
+    if (this.role === 'leader') this.abdicate(leader);
+    this.reset(term);
+    this.lead = leader;
+    this.role = 'follower';
+  }
+
+  private becomePreCandidate(): void {
+    // Pre-Vote keeps term and vote: only a won pre-vote bumps the term.
+    this.votes.clear();
+    this.lead = null;
+    this.role = 'preCandidate';
+    this.campaignIsTransfer = false;
+    this.electionElapsed = 0;
+    this.randomizedElectionTimeout = this.drawElectionTimeout();
+  }
+
+  private becomeCandidate(transfer: boolean): void {
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.role = 'candidate';
+    this.campaignIsTransfer = transfer;
+  }
+
+  private becomeLeader(): void {
+    this.reset(this.term);
+    this.lead = this.id;
+    this.role = 'leader';
+    const last = this.log.lastIndex();
+    this.progress = new Map();
+    for (const v of this.conf.voters) {
+      if (v !== this.id)
+        this.progress.set(v, new Progress(v, last, this.cfg.maxInflightMsgs, false, this.now));
+    }
+    for (const l of this.conf.learners) {
+      if (l !== this.id)
+        this.progress.set(l, new Progress(l, last, this.cfg.maxInflightMsgs, true, this.now));
+    }
+    this.reads.reset();
+    // §5.4.2 / §8: commit an entry of our own term before counting anything else as committed.
+    this.log.append([{ index: last + 1, term: this.term, type: EntryType.NoOp, data: EMPTY }]);
+    this.maybeCommit();
+  }
+
+  /** Leaving leadership: nothing a client is waiting for may be lost silently. */
+  private abdicate(newLeader: NodeId | null): void {
+    this.proposals.orphanAll(this.now + this.cfg.electionTicks);
+    for (const r of this.reads.drain()) this.dropRead(r, 'termChanged', newLeader);
+    this.progress = new Map();
+    this.leadTransferee = null;
+    this.leaseUntil = null;
+  }
+
+  /** Common to every role change (etcd's reset). Terms never go backwards. */
+  private reset(term: number): void {
+    if (term < this.term) throw new RaftError('SAFETY', `term would go back from ${this.term} to ${term}`);
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = null;
+      // Answers to forwarded reads would carry the old term and be ignored: end them now.
+      this.dropForwardedReads('termChanged');
+    }
+    this.lead = null;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.drawElectionTimeout();
+    this.votes.clear();
+    this.campaignIsTransfer = false;
+    this.leadTransferee = null;
+    this.committedInTerm = false;
+    this.leaseUntil = null;
+  }
+
+  private requestVotes(kind: 'preVote' | 'vote'): void {
+    const term = kind === 'preVote' ? this.term + 1 : this.term;
+    if (this.conf.voters.includes(this.id)) this.votes.set(this.id, true);
+    if (voteResult(this.conf.voters, this.votes) === 'won') {
+      this.fire({ type: kind === 'preVote' ? 'PRE_VOTE_WON' : 'VOTE_WON' });
+      return;
+    }
+    const lastIndex = this.log.lastIndex();
+    const lastTerm = this.log.lastTerm();
+    for (const v of this.conf.voters) {
+      if (v === this.id) continue;
+      this.send<VoteMessage>({
+        type: kind,
+        from: this.id,
+        to: v,
+        term,
+        lastIndex,
+        lastTerm,
+        transfer: this.campaignIsTransfer,
+      });
+    }
+  }
+
+  private promotable(): boolean {
+    return this.conf.voters.includes(this.id);
+  }
+
+  private drawElectionTimeout(): number {
+    return this.cfg.electionTicks + this.rng.nextInt(this.cfg.electionTicks);
+  }
+
+  // ===========================================================================
+  // Time
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    this.expireForwardedReads();
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.fire({ type: 'ELECTION_TIMEOUT' });
+    }
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    if (this.cfg.checkQuorum && !this.bugs.has('lease-without-checkquorum') && !this.quorumRecentlyActive()) {
+      this.fire({ type: 'LOST_QUORUM' });
+      return;
+    }
+    if (this.leadTransferee !== null && this.now - this.transferStartTick >= this.cfg.electionTicks) {
+      this.leadTransferee = null; // the target did not take over in time: abort, accept proposals again
+    }
+    for (const pr of this.progress.values()) {
+      if (pr.state === 'snapshot' && this.now - pr.snapshotSentTick >= this.cfg.electionTicks) {
+        pr.pendingSnapshot = 0; // no answer: assume it was lost and probe again
+        pr.becomeProbe();
+      }
+    }
+    if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat();
+    }
+  }
+
+  /** CheckQuorum: a quorum of voters (counting us) answered within the last election timeout. */
+  private quorumRecentlyActive(): boolean {
+    return quorumActive(this.conf.voters, (v) => {
+      if (v === this.id) return true;
+      const pr = this.progress.get(v);
+      return pr !== undefined && this.now - pr.lastContactTick < this.cfg.electionTicks;
+    });
+  }
+
+  /** Leader stickiness: refuse (pre-)votes while a leader is known to be alive. */
+  private leaderIsLive(): boolean {
+    if (!this.cfg.leaderStickiness || this.bugs.has('no-prevote-stickiness')) return false;
+    if (this.role === 'leader' || this.now < this.restartStickyUntil) return true;
+    return this.lead !== null && this.electionElapsed < this.cfg.electionTicks;
+  }
+
+  // ===========================================================================
+  // Message handling
+
+  /**
+   * A message from an older term. Mostly ignored, but a stale leader must
+   * learn it is stale: with CheckQuorum or Pre-Vote a node that saw a higher
+   * term may never campaign successfully again to tell it, so answer its
+   * appends/heartbeats with our term (etcd's rule). Pre-votes get a rejection.
+   */
+  private answerStaleTerm(msg: Message): void {
+    if ((this.cfg.checkQuorum || this.cfg.preVote) && (msg.type === 'append' || msg.type === 'heartbeat')) {
+      this.sendAppendResp(msg.from, { reject: false, index: 0, hintIndex: 0, hintTerm: 0 });
+    } else if (msg.type === 'preVote') {
+      this.send<VoteResponseMessage>({
+        type: 'preVoteResp',
+        from: this.id,
+        to: msg.from,
+        term: this.term,
+        reject: true,
+      });
+    } else if (msg.type === 'readIndex') {
+      this.rejectRead(msg);
+    }
+  }
+
+  private handleVoteRequest(m: VoteMessage): void {
+    const isPre = m.type === 'preVote';
+    const respType = isPre ? 'preVoteResp' : 'voteResp';
+    const canVote =
+      this.vote === m.from || (this.vote === null && this.lead === null) || (isPre && m.term > this.term);
+    const logOk =
+      (isPre && this.bugs.has('no-prevote-stickiness')) || this.log.isUpToDate(m.lastIndex, m.lastTerm);
+    if (canVote && logOk) {
+      // A granted pre-vote answers with the candidate's future term, so it is not mistaken for a stale reply.
+      this.send<VoteResponseMessage>({
+        type: respType,
+        from: this.id,
+        to: m.from,
+        term: m.term,
+        reject: false,
+      });
+      if (!isPre) {
+        this.electionElapsed = 0;
+        this.vote = m.from;
+      }
+    } else {
+      this.send<VoteResponseMessage>({
+        type: respType,
+        from: this.id,
+        to: m.from,
+        term: this.term,
+        reject: true,
+      });
+    }
+  }
+
+  private stepFollower(m: Message): void {
+    switch (m.type) {
+      case 'append':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.handleAppend(m);
+        return;
+      case 'heartbeat':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.handleHeartbeat(m);
+        return;
+      case 'snapshot':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.handleSnapshot(m);
+        return;
+      case 'timeoutNow':
+        if (this.promotable()) this.fire({ type: 'TIMEOUT_NOW' });
+        return;
+      case 'readIndex':
+        this.rejectRead(m);
+        return;
+      case 'readIndexResp':
+        this.handleReadIndexResp(m);
+        return;
+      default:
+        return; // stale responses to a role we no longer have
+    }
+  }
+
+  private stepCandidate(m: Message): void {
+    switch (m.type) {
+      case 'append':
+      case 'heartbeat':
+      case 'snapshot':
+        // The election of this term was won by someone else.
+        this.fire({ type: 'LEADER_DISCOVERED', term: m.term, leader: m.from });
+        this.stepFollower(m);
+        return;
+      case 'preVoteResp':
+        if (this.role === 'preCandidate') this.handleVoteResp(m);
+        return;
+      case 'voteResp':
+        if (this.role === 'candidate') this.handleVoteResp(m);
+        return;
+      case 'readIndex':
+        this.rejectRead(m);
+        return;
+      case 'readIndexResp':
+        this.handleReadIndexResp(m);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private handleVoteResp(m: VoteResponseMessage): void {
+    if (!this.conf.voters.includes(m.from) || this.votes.has(m.from)) return;
+    this.votes.set(m.from, !m.reject);
+    const result = voteResult(this.conf.voters, this.votes);
+    const pre = this.role === 'preCandidate';
+    if (result === 'won') this.fire({ type: pre ? 'PRE_VOTE_WON' : 'VOTE_WON' });
+    else if (result === 'lost') this.fire({ type: pre ? 'PRE_VOTE_LOST' : 'VOTE_LOST' });
+  }
+
+  private stepLeader(m: Message): void {
+    switch (m.type) {
+      case 'appendResp':
+        this.handleAppendResp(m);
+        return;
+      case 'heartbeatResp':
+        this.handleHeartbeatResp(m);
+        return;
+      case 'snapshotResp':
+        this.handleSnapshotResp(m);
+        return;
+      case 'readIndex':
+        this.leaderRead({ ctx: m.ctx, from: m.from, mode: 'readIndex' });
+        return;
+      default:
+        // Stale (pre-)vote responses, or an append from another leader of our
+        // term (impossible unless safety is already broken): ignore.
+        return;
+    }
+  }
+
+  // ---- follower side of replication -----------------------------------------
+
+  private handleAppend(m: AppendMessage): void {
+    if (m.prevIndex < this.log.committed) {
+      // Already committed here, so it matches the leader: say how far we are.
+      this.sendAppendResp(m.from, { reject: false, index: this.log.committed, hintIndex: 0, hintTerm: 0 });
+      return;
+    }
+    const lastNew = this.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
+    if (lastNew !== null) {
+      this.sendAppendResp(m.from, { reject: false, index: lastNew, hintIndex: 0, hintTerm: 0 });
+      return;
+    }
+    // Fast backtracking: point the leader at the last entry that can possibly match.
+    const probe = Math.min(m.prevIndex, this.log.lastIndex());
+    const [hintIndex, hintTerm] = this.log.findConflictByTerm(probe, m.prevTerm);
+    this.sendAppendResp(m.from, { reject: true, index: m.prevIndex, hintIndex, hintTerm });
+  }
+
+  private handleHeartbeat(m: HeartbeatMessage): void {
+    // The leader never sends more than it knows we match; clamp anyway (a lost unsynced tail).
+    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    this.send<HeartbeatResponseMessage>({
+      type: 'heartbeatResp',
+      from: this.id,
+      to: m.from,
+      term: this.term,
+      seq: m.seq,
+      checkpoint: null,
+    });
+  }
+
+  /**
+   * A whole snapshot in one message. TODO(issue 5): chunked transfer with
+   * resume (offset / nextOffset); a chunk that is not the whole snapshot is
+   * rejected for now.
+   */
+  private handleSnapshot(m: SnapshotMessage): void {
+    const reply = (reject: boolean) =>
+      this.send<SnapshotResponseMessage>({
+        type: 'snapshotResp',
+        from: this.id,
+        to: m.from,
+        term: this.term,
+        snapshotIndex: m.meta.index,
+        nextOffset: reject ? 0 : m.totalBytes,
+        reject,
+        done: !reject,
+      });
+    if (m.offset !== 0 || !m.done || m.chunk.byteLength !== m.totalBytes || crc32(m.chunk) !== m.checksum) {
+      reply(true);
+      return;
+    }
+    const snap: Snapshot = { meta: m.meta, data: m.chunk };
+    if (snap.meta.index <= this.log.committed) {
+      // Nothing new for us; our committed prefix already covers it.
+    } else if (this.log.matchTerm(snap.meta.index, snap.meta.term)) {
+      this.log.commitTo(snap.meta.index); // our log already holds it: just fast-forward the commit
+    } else {
+      this.log.restore(snap);
+      this.conf = { voters: [...snap.meta.conf.voters], learners: [...snap.meta.conf.learners] };
+    }
+    reply(false);
+  }
+
+  private sendAppendResp(
+    to: NodeId,
+    r: { reject: boolean; index: number; hintIndex: number; hintTerm: number },
+  ): void {
+    this.send<AppendResponseMessage>({
+      type: 'appendResp',
+      from: this.id,
+      to,
+      term: this.term,
+      checkpoint: null,
+      ...r,
+    });
+  }
+
+  // ---- leader side of replication -------------------------------------------
+
+  private handleAppendResp(m: AppendResponseMessage): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    pr.lastContactTick = this.now;
+    if (m.reject) {
+      let next = m.hintIndex;
+      if (m.hintTerm > 0) next = this.log.findConflictByTerm(m.hintIndex, m.hintTerm)[0];
+      if (pr.maybeDecrTo(m.index, next)) {
+        if (pr.state === 'replicate') pr.becomeProbe();
+        pr.forceSend = true;
+      }
+      return;
+    }
+    if (m.index > this.log.lastIndex()) return; // cannot match entries we do not have
+    if (!pr.maybeUpdate(m.index)) return;
+    if (pr.state === 'probe') pr.becomeReplicate();
+    else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
+    else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
+    this.maybeCommit();
+    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
+  }
+
+  private handleHeartbeatResp(m: HeartbeatResponseMessage): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    pr.lastContactTick = this.now;
+    pr.probeSent = false;
+    // The follower answered a heartbeat sent after our last append to it without
+    // acknowledging that append: it was probably lost. Resend (even if empty,
+    // which makes the follower tell us where it stands).
+    if (pr.match < this.log.lastIndex() && (pr.state === 'probe' || m.seq > pr.lastAppendRound)) {
+      if (pr.inflights.full()) pr.inflights.freeFirstOne();
+      pr.forceSend = true;
+    }
+    if (m.seq > pr.ackedRound) {
+      pr.ackedRound = m.seq;
+      if (!pr.isLearner) this.confirmReads();
+    }
+  }
+
+  private handleSnapshotResp(m: SnapshotResponseMessage): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    pr.lastContactTick = this.now;
+    if (pr.state !== 'snapshot') return;
+    if (m.reject) {
+      pr.pendingSnapshot = 0;
+      pr.becomeProbe();
+    } else if (m.done) {
+      pr.maybeUpdate(Math.min(m.snapshotIndex, this.log.lastIndex()));
+      pr.becomeProbe();
+      this.maybeCommit();
+    }
+    pr.forceSend = true;
+  }
+
+  /** Commit by counting replicas, but only entries of the current term (§5.4.2, Figure 8). */
+  private maybeCommit(): boolean {
+    const last = this.log.lastIndex();
+    const mci = quorumValue(this.conf.voters, (v) =>
+      v === this.id ? last : (this.progress.get(v)?.match ?? 0),
+    );
+    if (mci <= this.log.committed) return false;
+    // Injected bug 'commit-old-term' skips the term check: the Figure 8 bug.
+    if (!this.bugs.has('commit-old-term') && this.log.term(mci) !== this.term) return false;
+    this.log.commitTo(mci);
+    this.proposals.commitUpTo(mci, this.outcomes);
+    if (!this.committedInTerm && this.log.term(mci) === this.term) {
+      this.committedInTerm = true;
+      for (const r of this.reads.takeDeferred()) this.leaderRead(r);
+    }
+    return true;
+  }
+
+  /**
+   * Build the append messages the followers need, now that this Ready's
+   * entries and acknowledgements are known: many proposals share a message,
+   * probes go one per round trip, replication pipelines up to the window.
+   */
+  private flushAppends(): void {
+    for (const [to, pr] of this.progress) this.sendAppends(to, pr);
+  }
+
+  private sendAppends(to: NodeId, pr: Progress): void {
+    let force = pr.forceSend;
+    pr.forceSend = false;
+    for (;;) {
+      if (pr.state === 'snapshot' || pr.isPaused()) return;
+      const prevIndex = pr.next - 1;
+      const last = this.log.lastIndex();
+      let prevTerm: number;
+      let entries: Entry[];
+      try {
+        prevTerm = this.log.term(prevIndex);
+        entries =
+          pr.next <= last
+            ? this.log.slice(pr.next, last + 1, this.cfg.maxBytesPerMsg, this.cfg.maxEntriesPerMsg)
+            : [];
+      } catch (e) {
+        if (e instanceof CompactedError) {
+          this.sendSnapshot(to, pr);
+          return;
+        }
+        throw e;
+      }
+      if (entries.length === 0 && !force && !pr.canBumpCommit(this.log.committed)) return;
+      force = false;
+      const commit = this.log.committed;
+      this.send<AppendMessage>({
+        type: 'append',
+        from: this.id,
+        to,
+        term: this.term,
+        prevIndex,
+        prevTerm,
+        entries,
+        commit,
+      });
+      pr.sentCommit = commit;
+      pr.lastAppendRound = this.reads.lastRound;
+      pr.sentEntries(entries.length, prevIndex + entries.length);
+      if (entries.length === 0) return;
+    }
+  }
+
+  /** The follower needs entries we compacted: send the latest snapshot (one message; chunking is issue 5). */
+  private sendSnapshot(to: NodeId, pr: Progress): void {
+    if (this.now - pr.lastContactTick >= this.cfg.electionTicks) return; // not worth it for a silent peer
+    const snap = this.log.snapshot();
+    if (!snap) return; // storage compacted without a snapshot: nothing we can send (host bug)
+    pr.becomeSnapshot(snap.meta.index, this.now);
+    this.send<SnapshotMessage>({
+      type: 'snapshot',
+      from: this.id,
+      to,
+      term: this.term,
+      meta: snap.meta,
+      offset: 0,
+      totalBytes: snap.data.byteLength,
+      checksum: crc32(snap.data),
+      chunk: snap.data,
+      done: true,
+    });
+  }
+
+  private broadcastHeartbeat(): void {
+    const round = this.reads.startRound(this.now);
+    for (const [to, pr] of this.progress) {
+      this.send<HeartbeatMessage>({
+        type: 'heartbeat',
+        from: this.id,
+        to,
+        term: this.term,
+        // Never more than the follower is known to match: it must not commit a divergent entry.
+        commit: Math.min(pr.match, this.log.committed),
+        seq: round,
+      });
+    }
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.send({ type: 'timeoutNow', from: this.id, to, term: this.term });
+  }
+
+  // ---- reads -------------------------------------------------------------------
+
+  private leaseConfigured(): boolean {
+    return leaseReadsAllowed(this.cfg) || this.bugs.has('lease-without-checkquorum');
+  }
+
+  private leaseValid(): boolean {
+    if (this.role !== 'leader' || this.leaseUntil === null || this.leadTransferee !== null) return false;
+    // Injected bug 'lease-without-checkquorum': the lease never lapses.
+    if (this.bugs.has('lease-without-checkquorum')) return true;
+    return leaseReadsAllowed(this.cfg) && this.now < this.leaseUntil;
+  }
+
+  private leaderRead(req: ReadRequest): void {
+    if (!this.committedInTerm) {
+      // Until an entry of our term commits, our commit index may be behind the real one.
+      this.reads.defer(req);
+      return;
+    }
+    const index = this.log.committed;
+    if (this.conf.voters.length === 1 && this.conf.voters[0] === this.id) {
+      this.answerRead(req, index, 'readIndex');
+    } else if (req.from === null && req.mode === 'lease' && this.leaseValid()) {
+      this.answerRead(req, index, 'lease');
+    } else {
+      this.reads.enqueue(req, index);
+    }
+  }
+
+  /** A heartbeat round was acknowledged by more voters: release reads it confirms, extend the lease. */
+  private confirmReads(): void {
+    const q = quorumValue(this.conf.voters, (v) =>
+      v === this.id ? this.reads.lastRound : (this.progress.get(v)?.ackedRound ?? 0),
+    );
+    if (q === 0) return;
+    const { released, sentAt } = this.reads.confirm(q);
+    if (sentAt !== undefined) {
+      // Followers that acknowledged the round refuse votes for electionTicks after
+      // they received it (>= when we sent it); minus the clock-drift bound.
+      const until = sentAt + this.cfg.electionTicks - this.cfg.maxClockDriftTicks;
+      if (this.leaseUntil === null || until > this.leaseUntil) this.leaseUntil = until;
+    }
+    for (const r of released) this.answerRead(r, r.index, 'readIndex');
+  }
+
+  private answerRead(req: ReadRequest, index: number, mode: ReadMode): void {
+    if (req.from === null) {
+      this.readStates.push({ ctx: req.ctx, status: 'ready', index, mode });
+    } else {
+      this.send<ReadIndexResponseMessage>({
+        type: 'readIndexResp',
+        from: this.id,
+        to: req.from,
+        term: this.term,
+        ctx: req.ctx,
+        reject: false,
+        index,
+      });
+    }
+  }
+
+  private dropRead(req: ReadRequest, reason: DropReason, leaderHint: NodeId | null): void {
+    if (req.from === null) {
+      this.readStates.push({ ctx: req.ctx, status: 'dropped', reason, leaderHint });
+    } else {
+      this.send<ReadIndexResponseMessage>({
+        type: 'readIndexResp',
+        from: this.id,
+        to: req.from,
+        term: this.term,
+        ctx: req.ctx,
+        reject: true,
+        index: 0,
+      });
+    }
+  }
+
+  private rejectRead(m: ReadIndexMessage): void {
+    this.send<ReadIndexResponseMessage>({
+      type: 'readIndexResp',
+      from: this.id,
+      to: m.from,
+      term: this.term,
+      ctx: m.ctx,
+      reject: true,
+      index: 0,
+    });
+  }
+
+  private handleReadIndexResp(m: ReadIndexResponseMessage): void {
+    const f = this.forwardedReads.get(m.ctx);
+    if (!f) return;
+    this.forwardedReads.delete(m.ctx);
+    if (m.reject) {
+      const hint = this.lead !== m.from ? this.lead : null;
+      this.readStates.push({ ctx: f.ctx, status: 'dropped', reason: 'notLeader', leaderHint: hint });
+    } else {
+      this.readStates.push({ ctx: f.ctx, status: 'ready', index: m.index, mode: 'readIndex' });
+    }
+  }
+
+  private expireForwardedReads(): void {
+    if (this.forwardedReads.size === 0) return;
+    for (const [fid, f] of this.forwardedReads) {
+      if (this.now - f.sentTick >= this.cfg.electionTicks) {
+        this.forwardedReads.delete(fid);
+        this.readStates.push({ ctx: f.ctx, status: 'dropped', reason: 'timeout', leaderHint: this.lead });
+      }
+    }
+  }
+
+  private dropForwardedReads(reason: DropReason): void {
+    if (this.forwardedReads.size === 0) return;
+    for (const f of this.forwardedReads.values()) {
+      this.readStates.push({ ctx: f.ctx, status: 'dropped', reason, leaderHint: null });
+    }
+    this.forwardedReads.clear();
+  }
+
+  // ===========================================================================
+  // Ready helpers
+
+  private prepareReady(): void {
+    if (this.role === 'leader') {
+      this.flushAppends();
+      if (this.reads.wantsRound) {
+        this.heartbeatElapsed = 0;
+        this.broadcastHeartbeat();
+      }
+    }
+    if (this.proposals.hasOrphans) {
+      this.proposals.resolveOrphans(
+        this.now,
+        (i) => this.log.termOrNull(i),
+        this.log.committed,
+        this.lead,
+        this.outcomes,
+      );
+    }
+  }
+
+  private send<M extends Message>(m: M): void {
+    this.msgs.push(m);
+  }
+
+  private softState(): SoftState {
+    return { role: this.role, leader: this.lead, term: this.term };
+  }
+
+  private hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+}
+
+function sameSoftState(a: SoftState, b: SoftState): boolean {
+  return a.role === b.role && a.leader === b.leader && a.term === b.term;
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }

@@ -207,7 +207,9 @@ export type DropReason =
   /** The proposal exceeds the configured size bounds; never appended. */
   | 'tooLarge'
   /** A membership change is already pending; never appended. */
-  | 'confChangePending';
+  | 'confChangePending'
+  /** Reads only: a read forwarded to the leader got no answer within an election timeout. */
+  | 'timeout';
 
 export type ProposalOutcome =
   | { readonly id: number; readonly status: 'committed'; readonly index: number; readonly term: number }

@@ -1,1 +1,36 @@
-export {};
+export * from './address.js';
+export { NodeChannel, type NodeChannelOptions } from './client/node-channel.js';
+export * from './client/protocol.js';
+export { RaftClient, type RaftClientOptions } from './client/raft-client.js';
+export { TcpCluster, type TcpClusterOptions } from './client/tcp-cluster.js';
+export * from './client-connection.js';
+export * from './errors.js';
+export * from './framing/frame.js';
+export { FrameDecoder } from './framing/frame-decoder.js';
+export * from './framing/framed-connection.js';
+export * from './framing/send-queue.js';
+export * from './handshake/handshake.js';
+export * from './handshake/messages.js';
+export * from './handshake/proof.js';
+export * from './handshake/secret.js';
+export * from './links/backoff.js';
+export { DialError, openSocket } from './links/open-socket.js';
+export * from './liveness/peer-health.js';
+export * from './liveness/probe-packet.js';
+export * from './liveness/rtt-estimator.js';
+export * from './liveness/udp-prober.js';
+export * from './log.js';
+export * from './metrics.js';
+export { type NodeIdentity, prepareDataDir } from './node/data-dir.js';
+export {
+  type NodeBackend,
+  NodeServer,
+  type NodeServerOptions,
+  type NodeStatusReport,
+} from './node/node-server.js';
+export { raftBatchValidator } from './node/raft-batch-check.js';
+export { RaftkitNode, type RaftkitNodeOptions } from './node/raftkit-node.js';
+export { WorkerActor, type WorkerActorOptions } from './node/worker-actor.js';
+export type { PeerStatus } from './peer-status.js';
+export * from './tls-options.js';
+export * from './transport.js';

@@ -1,1 +1,43 @@
-export {};
+export { type ActorHost, type ActorOptions, NodeActor } from './actor/node-actor.js';
+export type { RuntimeStateMachine, StateMachineSpec } from './actor/state-machine-spec.js';
+export { backoffDelay } from './client/backoff.js';
+export {
+  type ClientOptions,
+  type ClientStats,
+  type ClientTarget,
+  type GetOptions,
+  RaftClient,
+} from './client/raft-client.js';
+export { Cluster, createCluster, type WaitForLeaderOptions } from './cluster/cluster.js';
+export {
+  type ClusterEventMap,
+  ClusterEvents,
+  type NodeLifecycleEvent,
+  type StatusEvent,
+  type TransitionEvent,
+} from './cluster/events.js';
+export type { ClusterOptions } from './cluster/options.js';
+export type {
+  ActorEvent,
+  HashCheckResult,
+  NodeControlApi,
+  ObservationData,
+  ReadConsistency,
+  ReadResult,
+  Reply,
+  RuntimeNodeStatus,
+} from './control/api.js';
+export { NodeHandle } from './control/node-handle.js';
+export { crc32 } from './crc32.js';
+export { fromWireError, toWireError, type WireError } from './error-wire.js';
+export * from './errors.js';
+export { SideWorkPool, type SideWorkPoolOptions } from './side-work/pool.js';
+export type { SideResult, SideTask } from './side-work/protocol.js';
+export type { DurableStorage, PersistBatch, StorageStats } from './storage/durable-storage.js';
+export { type LmdbDurability, LmdbStorage, type LmdbStorageOptions } from './storage/lmdb-storage.js';
+export { MemoryDurableStorage } from './storage/memory-storage.js';
+export { FaultTable, type LinkFaults, type LinkSelector, NO_FAULTS } from './transport/fault-table.js';
+export { packFrames, type UnpackedFrames, unpackFrames } from './transport/frame-batch.js';
+export type { InboundBatches, OutboundBatches } from './transport/port-protocol.js';
+export { type Link, Router, type RouterOptions, type RouterStats } from './transport/router.js';
+export { type WaitForOptions, waitFor } from './wait-for.js';

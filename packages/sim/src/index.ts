@@ -1,1 +1,44 @@
 export {};
+export * from './checker/index.js';
+export { type CliArgs, parseCliArgs } from './cli-args.js';
+export { type ClientReply, type ClientRequest } from './client-protocol.js';
+export { EventQueue } from './event-queue.js';
+export {
+  AcknowledgedWrites,
+  CommitSafety,
+  checkConvergence,
+  ElectionSafety,
+  InvariantSuite,
+  type InvariantName,
+  type Violation as InvariantViolation,
+  LogMatching,
+  type LogView,
+  StateMachineSafety,
+} from './invariants/index.js';
+export {
+  type CrashPoint,
+  type FaultKind,
+  type FaultTarget,
+  Nemesis,
+  type NemesisProfile,
+  type NemesisProfileName,
+  PROFILES,
+} from './nemesis/index.js';
+export { DEFAULT_LINK, type LinkProfile, NetworkModel, type Topology } from './network.js';
+export { BUG_NAMES, type BugName, type ClusterConfig, DEFAULT_TICKS, type SimOptions, TICK_US } from './options.js';
+export { runSeedsOnPool, WORKER_URL } from './pool.js';
+export { Rng } from './rng.js';
+export { runSeed } from './run-seed.js';
+export { SimNode } from './sim-node.js';
+export { Simulation } from './simulation.js';
+export {
+  type Aggregate,
+  addResult,
+  emptyAggregate,
+  formatAggregate,
+  formatSeed,
+  replayCommand,
+  type SeedResult,
+  seedFailed,
+} from './summary.js';
+export { Client, type WorkloadOptions } from './workload.js';

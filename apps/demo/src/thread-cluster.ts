@@ -1,0 +1,168 @@
+/**
+ * The demo's cluster of worker-thread actors (@raftkit/runtime) behind the
+ * DemoCluster port, its events (transitions, statuses, alerts, node
+ * lifecycle) fed into the hub.
+ */
+import type { SplitBrainAlert } from '@raftkit/core';
+import { type Cluster, type ClusterOptions, createCluster, type RuntimeNodeStatus } from '@raftkit/runtime';
+import type { DemoHub } from './hub.js';
+import type { AlertView, DemoCluster, KvClient, NodeStatusReport } from './model.js';
+
+export interface ThreadClusterOptions {
+  readonly nodes: number;
+  readonly seed: number;
+  readonly tickMs?: number;
+  readonly electionTicks?: number;
+  /** Passed through to createCluster (tests use memory storage or a fixed dataDir). */
+  readonly extra?: Partial<ClusterOptions>;
+}
+
+export function toStatusReport(st: RuntimeNodeStatus, at: number): NodeStatusReport {
+  return {
+    id: st.id,
+    role: st.role,
+    term: st.term,
+    leader: st.leader,
+    commitIndex: st.commitIndex,
+    appliedIndex: st.appliedIndex,
+    lastIndex: st.lastIndex,
+    leaseMs: st.lease === null ? null : Math.max(0, st.lease - at),
+    stateHash: st.stateHash,
+    at,
+  };
+}
+
+export function toAlertView(a: SplitBrainAlert): AlertView {
+  return {
+    kind: a.kind,
+    severity: a.severity,
+    at: a.at,
+    nodes: [...a.nodes],
+    term: a.term,
+    index: a.index,
+    duration: a.duration,
+    message: a.message,
+  };
+}
+
+export class ThreadCluster implements DemoCluster {
+  readonly nodeIds: readonly string[];
+  readonly description: string;
+  readonly electionTimeoutMs: number;
+
+  private constructor(
+    readonly runtime: Cluster,
+    private readonly hub: DemoHub,
+    tickMs: number,
+    electionTicks: number,
+  ) {
+    this.nodeIds = runtime.ids;
+    // The randomized timeout is drawn from [electionTicks, 2 * electionTicks) ticks.
+    this.electionTimeoutMs = 2 * electionTicks * tickMs;
+    this.description =
+      `${runtime.ids.length} worker-thread actors · ` +
+      (runtime.dataDir ? `LMDB under ${runtime.dataDir}` : 'in-memory storage') +
+      ` · tick ${tickMs} ms, election timeout ${electionTicks * tickMs}-${2 * electionTicks * tickMs} ms`;
+    this.wireEvents();
+  }
+
+  static async start(hub: DemoHub, opts: ThreadClusterOptions): Promise<ThreadCluster> {
+    const tickMs = opts.tickMs ?? 40;
+    const electionTicks = opts.electionTicks ?? 10;
+    const runtime = await createCluster({
+      nodes: hub.nodeIds,
+      storage: 'lmdb',
+      tickMs,
+      electionTicks,
+      seed: opts.seed,
+      statusIntervalMs: 200,
+      ...opts.extra,
+    });
+    return new ThreadCluster(runtime, hub, tickMs, electionTicks);
+  }
+
+  private wireEvents(): void {
+    const ev = this.runtime.events;
+    ev.on('transition', (t) =>
+      this.hub.recordTransition({
+        node: t.node,
+        from: t.from,
+        to: t.to,
+        term: t.term,
+        reason: t.reason,
+        at: t.at,
+      }),
+    );
+    ev.on('status', (s) => {
+      for (const st of Object.values(s.nodes)) if (st) this.hub.recordStatus(toStatusReport(st, s.at));
+    });
+    ev.on('alert', (a) => this.hub.recordAlert(toAlertView(a)));
+    ev.on('node', (n) => this.hub.recordLifecycle(n.node, n.event === 'started' ? 'up' : 'down'));
+  }
+
+  isRunning(id: string): boolean {
+    return this.runtime.isRunning(id);
+  }
+
+  currentLeader(): string | null {
+    let best: { id: string; term: number } | null = null;
+    for (const n of this.hub.nodeViews()) {
+      if (n.running && n.role === 'leader' && (!best || n.term > best.term)) best = n;
+    }
+    return best?.id ?? this.runtime.leaderHint();
+  }
+
+  async isolate(id: string): Promise<void> {
+    this.runtime.isolate(id);
+  }
+
+  async partition(groups: readonly (readonly string[])[]): Promise<void> {
+    this.runtime.partition(groups);
+  }
+
+  async heal(): Promise<void> {
+    this.runtime.heal();
+  }
+
+  async kill(id: string): Promise<void> {
+    await this.runtime.kill(id);
+  }
+
+  async restart(id: string): Promise<void> {
+    await this.runtime.restart(id);
+  }
+
+  async transferLeadership(to: string): Promise<void> {
+    const leader = this.currentLeader();
+    if (!leader) throw new Error('no leader');
+    await this.runtime.node(leader).transferLeadership(to);
+  }
+
+  async setLinkDelay(ms: number): Promise<void> {
+    this.runtime.setLinkFaults({ delayMs: ms });
+  }
+
+  client(opts: { via?: string; timeoutMs?: number } = {}): KvClient {
+    return this.runtime.client(opts);
+  }
+
+  waitForLeader(timeoutMs: number): Promise<string> {
+    return this.runtime.waitForLeader({ timeoutMs });
+  }
+
+  async statuses(): Promise<ReadonlyMap<string, NodeStatusReport | null>> {
+    const at = Date.now();
+    const all = await this.runtime.statuses();
+    const out = new Map<string, NodeStatusReport | null>();
+    for (const id of this.nodeIds) {
+      const st = all[id];
+      out.set(id, st ? toStatusReport(st, at) : null);
+      if (st) this.hub.recordStatus(toStatusReport(st, at));
+    }
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.runtime.close();
+  }
+}

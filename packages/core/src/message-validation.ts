@@ -1,0 +1,103 @@
+/**
+ * Structural checks on a message handed to RaftNode.step(). The codec already
+ * validates frames off the wire; this guards in-process hosts (simulator,
+ * tests) too, so a malformed message is refused with a typed error before it
+ * can touch any state.
+ */
+import { InvalidMessageError } from './errors.js';
+import type { Message, NodeId } from './types.js';
+
+const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+
+function bad(m: Message, field: string): never {
+  throw new InvalidMessageError(
+    `${String(m.type)} message from ${String(m.from)}: invalid ${field}`,
+    'invalidField',
+  );
+}
+
+export function validateMessage(m: Message, self: NodeId): void {
+  if (m === null || typeof m !== 'object') {
+    throw new InvalidMessageError('message must be an object', 'invalidField');
+  }
+  if (m.to !== self) {
+    throw new InvalidMessageError(
+      `message addressed to ${String(m.to)} was stepped into ${self}`,
+      'wrongRecipient',
+    );
+  }
+  if (typeof m.from !== 'string' || m.from.length === 0 || m.from === self) bad(m, 'from');
+  if (!isNat(m.term)) bad(m, 'term');
+  switch (m.type) {
+    case 'append': {
+      if (!isNat(m.prevIndex)) bad(m, 'prevIndex');
+      if (!isNat(m.prevTerm) || m.prevTerm > m.term) bad(m, 'prevTerm');
+      if (!isNat(m.commit)) bad(m, 'commit');
+      if (!Array.isArray(m.entries)) bad(m, 'entries');
+      let prevTerm = m.prevTerm;
+      for (let i = 0; i < m.entries.length; i++) {
+        const e = m.entries[i];
+        if (e === null || typeof e !== 'object' || e.index !== m.prevIndex + 1 + i) {
+          throw new InvalidMessageError(
+            `append from ${m.from}: entry ${i} is not at index ${m.prevIndex + 1 + i}`,
+            'inconsistentEntries',
+          );
+        }
+        if (!isNat(e.term) || e.term < prevTerm || e.term > m.term) {
+          throw new InvalidMessageError(
+            `append from ${m.from}: entry ${e.index} has term ${String(e.term)} out of order`,
+            'inconsistentEntries',
+          );
+        }
+        if (e.type !== 0 && e.type !== 1 && e.type !== 2) bad(m, `entries[${i}].type`);
+        if (!(e.data instanceof Uint8Array)) bad(m, `entries[${i}].data`);
+        prevTerm = e.term;
+      }
+      return;
+    }
+    case 'appendResp':
+      if (!isBool(m.reject) || !isNat(m.index) || !isNat(m.hintIndex) || !isNat(m.hintTerm)) bad(m, 'fields');
+      return;
+    case 'vote':
+    case 'preVote':
+      if (!isNat(m.lastIndex) || !isNat(m.lastTerm) || !isBool(m.transfer)) bad(m, 'fields');
+      return;
+    case 'voteResp':
+    case 'preVoteResp':
+      if (!isBool(m.reject)) bad(m, 'reject');
+      return;
+    case 'heartbeat':
+      if (!isNat(m.commit) || !isNat(m.seq)) bad(m, 'fields');
+      return;
+    case 'heartbeatResp':
+      if (!isNat(m.seq)) bad(m, 'seq');
+      return;
+    case 'timeoutNow':
+      return;
+    case 'readIndex':
+      if (!isNat(m.ctx)) bad(m, 'ctx');
+      return;
+    case 'readIndexResp':
+      if (!isNat(m.ctx) || !isNat(m.index) || !isBool(m.reject)) bad(m, 'fields');
+      return;
+    case 'snapshot': {
+      const meta = m.meta;
+      if (!meta || !isNat(meta.index) || !isNat(meta.term) || meta.term > m.term) bad(m, 'meta');
+      if (!meta.conf || !Array.isArray(meta.conf.voters) || !Array.isArray(meta.conf.learners))
+        bad(m, 'meta.conf');
+      if (!isNat(m.offset) || !isNat(m.totalBytes) || !isNat(m.checksum) || !isBool(m.done)) bad(m, 'fields');
+      if (!(m.chunk instanceof Uint8Array) || m.offset + m.chunk.byteLength > m.totalBytes) bad(m, 'chunk');
+      return;
+    }
+    case 'snapshotResp':
+      if (!isNat(m.snapshotIndex) || !isNat(m.nextOffset) || !isBool(m.reject) || !isBool(m.done))
+        bad(m, 'fields');
+      return;
+    default:
+      throw new InvalidMessageError(
+        `unknown message type ${String((m as { type?: unknown }).type)}`,
+        'invalidField',
+      );
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Defaults and validation for RaftConfig. Nonsense is refused up front with a
+ * ConfigError, so the algorithm never runs on a configuration it cannot honour.
+ */
+import type { RaftConfig } from './config.js';
+import { ConfigError } from './errors.js';
+import type { Storage } from './storage.js';
+import type { ConfState, NodeId, ReadMode } from './types.js';
+
+export const RAFT_DEFAULTS = Object.freeze({
+  electionTicks: 10,
+  heartbeatTicks: 1,
+  preVote: true,
+  checkQuorum: true,
+  leaderStickiness: true,
+  readMode: 'readIndex' as ReadMode,
+  maxClockDriftTicks: 1,
+  maxEntriesPerMsg: 256,
+  maxBytesPerMsg: 1024 * 1024,
+  maxInflightMsgs: 64,
+  maxProposalBytes: 8 * 1024 * 1024,
+});
+
+export interface ResolvedConfig {
+  readonly id: NodeId;
+  readonly storage: Storage;
+  readonly seed: number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly leaderStickiness: boolean;
+  readonly readMode: ReadMode;
+  readonly maxClockDriftTicks: number;
+  readonly maxEntriesPerMsg: number;
+  readonly maxBytesPerMsg: number;
+  readonly maxInflightMsgs: number;
+  readonly maxProposalBytes: number;
+  readonly applied: number | undefined;
+  readonly peers: readonly NodeId[] | undefined;
+  readonly learners: readonly NodeId[];
+}
+
+function int(name: string, value: number | undefined, fallback: number, min: number): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    throw new ConfigError(`${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return v;
+}
+
+function bool(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  const v = value ?? fallback;
+  if (typeof v !== 'boolean') throw new ConfigError(`${name} must be a boolean, got ${String(value)}`);
+  return v;
+}
+
+function ids(name: string, list: readonly NodeId[] | undefined): readonly NodeId[] | undefined {
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list)) throw new ConfigError(`${name} must be an array of node ids`);
+  for (const id of list) {
+    if (typeof id !== 'string' || id.length === 0)
+      throw new ConfigError(`${name} contains an invalid node id`);
+  }
+  if (new Set(list).size !== list.length) throw new ConfigError(`${name} contains duplicate node ids`);
+  return [...list];
+}
+
+/** Lease reads are sound only if followers refuse votes while they hear from a leader and a leader without a quorum steps down. */
+export function leaseReadsAllowed(cfg: Pick<ResolvedConfig, 'checkQuorum' | 'leaderStickiness'>): boolean {
+  return cfg.checkQuorum && cfg.leaderStickiness;
+}
+
+export interface ResolveOptions {
+  /** Injected bug 'lease-without-checkquorum' only: accept lease reads without their safety preconditions. */
+  readonly allowUnsafeLease?: boolean;
+}
+
+export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): ResolvedConfig {
+  if (config === null || typeof config !== 'object') throw new ConfigError('config must be an object');
+  if (typeof config.id !== 'string' || config.id.length === 0)
+    throw new ConfigError('id must be a non-empty string');
+  const s = config.storage as Partial<Storage> | undefined;
+  if (
+    !s ||
+    typeof s.initialState !== 'function' ||
+    typeof s.term !== 'function' ||
+    typeof s.entries !== 'function'
+  ) {
+    throw new ConfigError('storage must implement the Storage interface');
+  }
+  if (typeof config.seed !== 'number' || !Number.isFinite(config.seed)) {
+    throw new ConfigError(`seed must be a finite number, got ${String(config.seed)}`);
+  }
+  const electionTicks = int('electionTicks', config.electionTicks, RAFT_DEFAULTS.electionTicks, 2);
+  const heartbeatTicks = int('heartbeatTicks', config.heartbeatTicks, RAFT_DEFAULTS.heartbeatTicks, 1);
+  if (heartbeatTicks >= electionTicks) {
+    throw new ConfigError(`heartbeatTicks (${heartbeatTicks}) must be < electionTicks (${electionTicks})`);
+  }
+  const preVote = bool('preVote', config.preVote, RAFT_DEFAULTS.preVote);
+  const checkQuorum = bool('checkQuorum', config.checkQuorum, RAFT_DEFAULTS.checkQuorum);
+  const leaderStickiness = bool('leaderStickiness', config.leaderStickiness, RAFT_DEFAULTS.leaderStickiness);
+  const readMode = config.readMode ?? RAFT_DEFAULTS.readMode;
+  if (readMode !== 'readIndex' && readMode !== 'lease') {
+    throw new ConfigError(`readMode must be 'readIndex' or 'lease', got ${String(readMode)}`);
+  }
+  if (
+    readMode === 'lease' &&
+    !opts.allowUnsafeLease &&
+    !leaseReadsAllowed({ checkQuorum, leaderStickiness })
+  ) {
+    throw new ConfigError("readMode 'lease' requires checkQuorum and leaderStickiness");
+  }
+  const maxClockDriftTicks = int(
+    'maxClockDriftTicks',
+    config.maxClockDriftTicks,
+    RAFT_DEFAULTS.maxClockDriftTicks,
+    0,
+  );
+  if (maxClockDriftTicks >= electionTicks) {
+    throw new ConfigError(
+      `maxClockDriftTicks (${maxClockDriftTicks}) must be < electionTicks (${electionTicks})`,
+    );
+  }
+  const applied = config.applied === undefined ? undefined : int('applied', config.applied, 0, 0);
+  const peers = ids('peers', config.peers);
+  const learners = ids('learners', config.learners) ?? [];
+  if (peers) {
+    const overlap = learners.find((l) => peers.includes(l));
+    if (overlap !== undefined) throw new ConfigError(`node ${overlap} is both a voter and a learner`);
+  }
+  return {
+    id: config.id,
+    storage: config.storage,
+    seed: config.seed,
+    electionTicks,
+    heartbeatTicks,
+    preVote,
+    checkQuorum,
+    leaderStickiness,
+    readMode,
+    maxClockDriftTicks,
+    maxEntriesPerMsg: int('maxEntriesPerMsg', config.maxEntriesPerMsg, RAFT_DEFAULTS.maxEntriesPerMsg, 1),
+    maxBytesPerMsg: int('maxBytesPerMsg', config.maxBytesPerMsg, RAFT_DEFAULTS.maxBytesPerMsg, 1),
+    maxInflightMsgs: int('maxInflightMsgs', config.maxInflightMsgs, RAFT_DEFAULTS.maxInflightMsgs, 1),
+    maxProposalBytes: int('maxProposalBytes', config.maxProposalBytes, RAFT_DEFAULTS.maxProposalBytes, 1),
+    applied,
+    peers,
+    learners,
+  };
+}
+
+/**
+ * The membership to start with: what storage recorded, else the bootstrap
+ * peers from config. At bootstrap this node must be a member.
+ */
+export function resolveMembership(cfg: ResolvedConfig, stored: ConfState | null): ConfState {
+  if (stored) {
+    if (stored.voters.length === 0) throw new ConfigError('stored membership has no voters');
+    return { voters: [...stored.voters], learners: [...stored.learners] };
+  }
+  if (!cfg.peers || cfg.peers.length === 0) {
+    throw new ConfigError('peers must list the voters when storage holds no membership (bootstrap)');
+  }
+  if (!cfg.peers.includes(cfg.id) && !cfg.learners.includes(cfg.id)) {
+    throw new ConfigError(`node ${cfg.id} is not in peers or learners at bootstrap`);
+  }
+  return { voters: [...cfg.peers], learners: [...cfg.learners] };
+}

@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { NetConfigError } from '../errors.js';
+
+/** A command-line mistake: printed with the usage, exit code 2. */
+export class UsageError extends NetConfigError {}
+
+export const USAGE = `usage:
+  raftkit node --id ID --listen HOST:PORT --peers ID=HOST:PORT,... --data DIR --secret-file FILE
+               [--cluster-id X] [--metrics-port P] [--udp-port P | --no-udp] [--tick-ms N]
+               [--election-ticks N] [--tls-cert F --tls-key F [--tls-ca F]] [--log-level debug|info|warn|error]
+  raftkit put KEY VALUE           --cluster HOST:PORT,... --secret-file FILE [--cluster-id X] [--json]
+  raftkit get KEY                 (prints the value alone; exit 1 when absent)
+  raftkit cas KEY EXPECTED NEW    (exit 0 swapped, 1 not; --expect-absent: cas KEY NEW)
+  raftkit delete KEY
+  raftkit status                  (every node's role, term, leader, indices, peer health and RTTs)
+  client options: [--timeout-ms N] [--consistency linearizable|lease|stale] [--tls-cert F --tls-key F --tls-ca F]
+  errors go to stderr with exit code 2`;
+
+const OPTIONS = {
+  id: { type: 'string' },
+  listen: { type: 'string' },
+  peers: { type: 'string' },
+  data: { type: 'string' },
+  'secret-file': { type: 'string' },
+  'cluster-id': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'udp-port': { type: 'string' },
+  'no-udp': { type: 'boolean' },
+  'tick-ms': { type: 'string' },
+  'election-ticks': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'log-level': { type: 'string' },
+  cluster: { type: 'string' },
+  json: { type: 'boolean' },
+  'timeout-ms': { type: 'string' },
+  consistency: { type: 'string' },
+  'expect-absent': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface ParsedArgs {
+  readonly command: string;
+  readonly positionals: readonly string[];
+  readonly flags: Readonly<Record<string, string | boolean | undefined>>;
+}
+
+export function parseCommandLine(argv: readonly string[]): ParsedArgs {
+  try {
+    const parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    const [command = 'help', ...positionals] = parsed.positionals;
+    return { command, positionals, flags: parsed.values as ParsedArgs['flags'] };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function requireFlag(args: ParsedArgs, name: string): string {
+  const v = args.flags[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`${args.command}: --${name} is required`);
+  return v;
+}
+
+export function optionalInt(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  const v = args.flags[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be an integer in [${min}, ${max}]`);
+  }
+  return n;
+}

@@ -1,0 +1,86 @@
+import { NotLeaderError, TimeoutError } from '@raftkit/runtime';
+import { RaftClient } from '../client/raft-client.js';
+import { ClusterSecret } from '../handshake/secret.js';
+import { optionalInt, type ParsedArgs, requireFlag, UsageError } from './args.js';
+import { tlsFromFlags } from './node-command.js';
+import { renderStatus } from './status-table.js';
+
+export interface Output {
+  readonly out: NodeJS.WritableStream;
+  readonly err: NodeJS.WritableStream;
+}
+
+/**
+ * `raftkit put|get|cas|delete|status`. Exit codes: 0 success; 1 "no" (get:
+ * absent, cas: not swapped); 2 error (message on stderr).
+ */
+export async function runClientCommand(args: ParsedArgs, io: Output): Promise<number> {
+  const p = args.positionals;
+  const json = args.flags.json === true;
+  const arity: Record<string, number> = {
+    put: 2,
+    get: 1,
+    cas: args.flags['expect-absent'] ? 2 : 3,
+    delete: 1,
+    status: 0,
+  };
+  if (p.length !== arity[args.command]) {
+    throw new UsageError(`${args.command} takes ${arity[args.command]} argument(s), got ${p.length}`);
+  }
+  const consistency = (args.flags.consistency ?? 'linearizable') as 'linearizable' | 'lease' | 'stale';
+  if (!['linearizable', 'lease', 'stale'].includes(consistency)) throw new UsageError('bad --consistency');
+  const client = await RaftClient.connect({
+    cluster: requireFlag(args, 'cluster'),
+    secret: ClusterSecret.fromFile(requireFlag(args, 'secret-file')),
+    clusterId: typeof args.flags['cluster-id'] === 'string' ? args.flags['cluster-id'] : undefined,
+    tls: tlsFromFlags(args, 'client'),
+    timeoutMs: optionalInt(args, 'timeout-ms', 1, 3_600_000),
+  });
+  const print = (text: string, obj: unknown) => io.out.write(`${json ? JSON.stringify(obj) : text}\n`);
+  try {
+    switch (args.command) {
+      case 'put':
+        await client.put(p[0], p[1]);
+        print('OK', { ok: true, key: p[0] });
+        return 0;
+      case 'get': {
+        const value = await client.get(p[0], { consistency });
+        if (value === undefined) {
+          if (json) print('', { key: p[0], found: false });
+          return 1;
+        }
+        print(value, { key: p[0], found: true, value });
+        return 0;
+      }
+      case 'cas': {
+        const [key, expected, next] = args.flags['expect-absent'] ? [p[0], null, p[1]] : [p[0], p[1], p[2]];
+        const swapped = await client.cas(key, expected, next);
+        print(swapped ? 'swapped' : 'not swapped', { key, swapped });
+        return swapped ? 0 : 1;
+      }
+      case 'delete':
+        await client.delete(p[0]);
+        print('OK', { ok: true, key: p[0] });
+        return 0;
+      case 'status': {
+        const statuses = await client.status();
+        if (json) io.out.write(`${JSON.stringify(statuses, null, 2)}\n`);
+        else io.out.write(renderStatus(statuses));
+        return statuses.some((s) => s.report !== null) ? 0 : 2;
+      }
+      default:
+        throw new UsageError(`unknown command ${args.command}`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+/** One line for stderr that says what went wrong and, for the ambiguous cases, what it means. */
+export function describeError(error: unknown): string {
+  if (error instanceof TimeoutError)
+    return `error: ${error.message} (a write may or may not have been applied)`;
+  if (error instanceof NotLeaderError) return `error: ${error.message}`;
+  if (error instanceof Error) return `error: ${error.message}`;
+  return `error: ${String(error)}`;
+}

@@ -1,0 +1,73 @@
+import { formatHostPort, parseHostPort, parsePeers } from '../address.js';
+import { ClusterSecret } from '../handshake/secret.js';
+import { type LogLevel, stderrLogger } from '../log.js';
+import { RaftkitNode } from '../node/raftkit-node.js';
+import { loadTlsFiles } from '../tls-options.js';
+import { optionalInt, type ParsedArgs, requireFlag, UsageError } from './args.js';
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/**
+ * `raftkit node ...`: run one node in this process until SIGTERM/SIGINT, then
+ * stop gracefully (the actor flushes and closes its store, links close).
+ * A second signal exits at once.
+ */
+export async function runNode(args: ParsedArgs, out: NodeJS.WritableStream): Promise<number> {
+  const id = requireFlag(args, 'id');
+  const listen = parseHostPort(requireFlag(args, 'listen'), true);
+  const peers = parsePeers(typeof args.flags.peers === 'string' ? args.flags.peers : '');
+  const dataDir = requireFlag(args, 'data');
+  const secret = ClusterSecret.fromFile(requireFlag(args, 'secret-file'));
+  const level = (args.flags['log-level'] ?? 'info') as LogLevel;
+  if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
+  const tls = tlsFromFlags(args, 'node');
+  const node = await RaftkitNode.start({
+    id,
+    listen,
+    peers,
+    dataDir,
+    secret,
+    clusterId: typeof args.flags['cluster-id'] === 'string' ? args.flags['cluster-id'] : undefined,
+    metricsPort: optionalInt(args, 'metrics-port', 0, 65535),
+    udpPort: args.flags['no-udp'] ? false : optionalInt(args, 'udp-port', 0, 65535),
+    tickMs: optionalInt(args, 'tick-ms', 1, 60_000),
+    electionTicks: optionalInt(args, 'election-ticks', 2, 10_000),
+    tls,
+    logger: stderrLogger(level),
+  });
+  const metrics = node.metricsAddress ? ` metrics http://${formatHostPort(node.metricsAddress)}/metrics` : '';
+  const udp = node.transport.udpPort === null ? ' udp off' : ` udp ${node.transport.udpPort}`;
+  out.write(`${id} listening on ${formatHostPort(node.address)}${udp}${metrics}\n`);
+
+  return new Promise<number>((resolve) => {
+    let signalled = false;
+    const onSignal = (signal: string) => {
+      if (signalled) {
+        process.exit(1);
+      }
+      signalled = true;
+      out.write(`${id} received ${signal}, stopping\n`);
+      node.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+  });
+}
+
+/** TLS files from the flags. A node needs a certificate and key; a client may give only --tls-ca. */
+export function tlsFromFlags(args: ParsedArgs, role: 'node' | 'client') {
+  const flag = (name: string) =>
+    typeof args.flags[name] === 'string' ? (args.flags[name] as string) : undefined;
+  const cert = flag('tls-cert');
+  const key = flag('tls-key');
+  const ca = flag('tls-ca');
+  if (cert === undefined && key === undefined && ca === undefined) return undefined;
+  if ((cert === undefined) !== (key === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together');
+  if (role === 'node' && cert === undefined)
+    throw new UsageError('a TLS node needs --tls-cert and --tls-key');
+  return loadTlsFiles({ cert, key, ca });
+}

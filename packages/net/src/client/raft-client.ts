@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { type GetOptions, RaftClient as RuntimeRaftClient } from '@raftkit/runtime';
+import { type HostPort, parseAddressList } from '../address.js';
+import { ClusterSecret } from '../handshake/secret.js';
+import type { TlsOptions } from '../tls-options.js';
+import { TcpCluster } from './tcp-cluster.js';
+
+export interface RaftClientOptions {
+  /** Addresses of some (or all) nodes: `"127.0.0.1:7001,127.0.0.1:7002"` or a list. */
+  readonly cluster: string | readonly HostPort[];
+  readonly secret: ClusterSecret | string | Uint8Array;
+  /** Default 'raftkit'. */
+  readonly clusterId?: string;
+  readonly tls?: TlsOptions;
+  /** Session id for exactly-once writes. Default: random. */
+  readonly clientId?: string;
+  /** Deadline of one operation including retries. Default 10 s. */
+  readonly timeoutMs?: number;
+  /** Deadline of one attempt on one node. Default 2 s. */
+  readonly attemptTimeoutMs?: number;
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * A KV client for a cluster of node processes, over authenticated TCP (or
+ * TLS). It is the runtime's RaftClient (leader redirects, capped exponential
+ * backoff with jitter, client sessions so a retried write applies exactly
+ * once, typed errors: NotLeaderError, TimeoutError, ClusterClosedError)
+ * driving nodes through their client port instead of worker threads.
+ */
+export class RaftClient {
+  readonly clientId: string;
+  private constructor(
+    private readonly target: TcpCluster,
+    private readonly inner: RuntimeRaftClient,
+  ) {
+    this.clientId = inner.clientId;
+  }
+
+  /** Connect: authenticate to a seed and learn the members. Throws when no seed answers. */
+  static async connect(opts: RaftClientOptions): Promise<RaftClient> {
+    const seeds = typeof opts.cluster === 'string' ? parseAddressList(opts.cluster) : [...opts.cluster];
+    const secret = opts.secret instanceof ClusterSecret ? opts.secret : ClusterSecret.from(opts.secret);
+    const clientId = opts.clientId ?? randomUUID();
+    const target = new TcpCluster({
+      seeds,
+      secret,
+      clusterId: opts.clusterId ?? 'raftkit',
+      tls: opts.tls,
+      clientId,
+      connectTimeoutMs: opts.connectTimeoutMs,
+    });
+    try {
+      await target.discover();
+    } catch (error) {
+      target.close();
+      throw error;
+    }
+    const inner = new RuntimeRaftClient(target, {
+      clientId,
+      timeoutMs: opts.timeoutMs,
+      attemptTimeoutMs: opts.attemptTimeoutMs,
+      retryBaseMs: opts.retryBaseMs ?? 50,
+      retryMaxMs: opts.retryMaxMs ?? 1000,
+    });
+    return new RaftClient(target, inner);
+  }
+
+  put(key: string, value: string): Promise<void> {
+    return this.inner.put(key, value);
+  }
+  /** Exactly the stored value, or undefined when absent. Linearizable by default. */
+  get(key: string, opts?: GetOptions): Promise<string | undefined> {
+    return this.inner.get(key, opts);
+  }
+  /** true when it swapped, false when the current value differed (`expected: null` = absent). */
+  cas(key: string, expected: string | null, value: string): Promise<boolean> {
+    return this.inner.cas(key, expected, value);
+  }
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+  append(key: string, suffix: string): Promise<void> {
+    return this.inner.append(key, suffix);
+  }
+
+  /** Every member's status (role, term, leader, indices, peer health and RTTs); null for one that does not answer. */
+  status(timeoutMs?: number): ReturnType<TcpCluster['statuses']> {
+    return this.target.statuses(timeoutMs);
+  }
+
+  get members(): readonly string[] {
+    return this.target.ids;
+  }
+
+  get stats() {
+    return this.inner.stats;
+  }
+
+  close(): void {
+    this.inner.close();
+    this.target.close();
+  }
+}

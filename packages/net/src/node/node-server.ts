@@ -1,0 +1,148 @@
+import {
+  NodeStoppedError,
+  type ReadConsistency,
+  type ReadResult,
+  RuntimeError,
+  type RuntimeNodeStatus,
+  toWireError,
+} from '@raftkit/runtime';
+import { formatHostPort } from '../address.js';
+import {
+  type ClientRequest,
+  decodeClientRequest,
+  encodeClientResponse,
+  type MembersInfo,
+} from '../client/protocol.js';
+import type { ClientConnection } from '../client-connection.js';
+import type { PeerStatus } from '../peer-status.js';
+import type { TcpTransport } from '../transport.js';
+
+/** What the server needs from the local Raft node (the actor's control API). */
+export interface NodeBackend {
+  readonly id: string;
+  readonly running: boolean;
+  propose(data: Uint8Array): Promise<unknown>;
+  read(key: string, consistency: ReadConsistency): Promise<ReadResult>;
+  status(): Promise<RuntimeNodeStatus>;
+}
+
+/** One node's answer to `status`: Raft state, links, dual-channel health and RTTs, rejection counts. */
+export interface NodeStatusReport {
+  readonly id: string;
+  readonly address: string;
+  /** null when the actor is not running. */
+  readonly node: RuntimeNodeStatus | null;
+  readonly peers: readonly PeerStatus[];
+  readonly net: {
+    readonly rejectedConnections: number;
+    readonly rejectedFrames: number;
+    readonly rejectedProbes: number;
+    readonly droppedFrames: number;
+    readonly clients: number;
+  };
+}
+
+export interface NodeServerOptions {
+  readonly transport: TcpTransport;
+  readonly backend: NodeBackend;
+  /** Requests one client connection may have in flight. Default 256. */
+  readonly maxInflightPerClient?: number;
+}
+
+/**
+ * Serves client connections of a node process: decodes each request
+ * (strictly; a bad one closes that client's connection, counted), runs it on
+ * the local actor and answers with the result or a typed wire error
+ * (NotLeader with the leader hint, Timeout, ...). The client follows the
+ * hints using the `members` map of client addresses.
+ */
+export class NodeServer {
+  private readonly maxInflight: number;
+
+  constructor(private readonly opts: NodeServerOptions) {
+    this.maxInflight = opts.maxInflightPerClient ?? 256;
+    opts.transport.onClient((client) => this.serve(client));
+  }
+
+  /** The status report of this node (also used by the metrics and the node's own logs). */
+  async report(): Promise<NodeStatusReport> {
+    const t = this.opts.transport;
+    const node = this.opts.backend.running ? await this.opts.backend.status().catch(() => null) : null;
+    return {
+      id: t.nodeId,
+      address: formatHostPort(t.address),
+      node,
+      peers: t.peers(),
+      net: {
+        rejectedConnections: t.metrics.count('rejectedConnections'),
+        rejectedFrames: t.metrics.count('rejectedFrames'),
+        rejectedProbes: t.metrics.count('rejectedProbes'),
+        droppedFrames: t.metrics.count('droppedFrames'),
+        clients: t.clientCount,
+      },
+    };
+  }
+
+  async members(): Promise<MembersInfo> {
+    const t = this.opts.transport;
+    const node = this.opts.backend.running ? await this.opts.backend.status().catch(() => null) : null;
+    const members = [{ id: t.nodeId, address: formatHostPort(t.address) }];
+    for (const id of t.peerIds) members.push({ id, address: formatHostPort(t.peerAddress(id)!) });
+    return { self: t.nodeId, leader: node?.leader ?? null, members };
+  }
+
+  private serve(client: ClientConnection): void {
+    let inflight = 0;
+    client.attach({
+      request: (payload) => {
+        let req: ClientRequest;
+        try {
+          req = decodeClientRequest(payload);
+        } catch (error) {
+          client.reject('malformedFrame', `bad client request: ${(error as Error).message}`);
+          return;
+        }
+        if (inflight >= this.maxInflight) {
+          client.respond(
+            encodeClientResponse({
+              id: req.id,
+              ok: false,
+              error: toWireError(
+                new RuntimeError('OVERLOADED', `more than ${this.maxInflight} requests in flight`),
+              ),
+            }),
+          );
+          return;
+        }
+        inflight++;
+        this.run(req).then(
+          (value) => {
+            inflight--;
+            if (!client.closed) client.respond(encodeClientResponse({ id: req.id, ok: true, value }));
+          },
+          (error: unknown) => {
+            inflight--;
+            if (!client.closed)
+              client.respond(encodeClientResponse({ id: req.id, ok: false, error: toWireError(error) }));
+          },
+        );
+      },
+    });
+  }
+
+  private run(req: ClientRequest): Promise<unknown> {
+    const backend = this.opts.backend;
+    switch (req.op) {
+      case 'status':
+        return this.report();
+      case 'members':
+        return this.members();
+      case 'propose':
+        if (!backend.running) return Promise.reject(new NodeStoppedError(backend.id));
+        return backend.propose(req.data);
+      case 'read':
+        if (!backend.running) return Promise.reject(new NodeStoppedError(backend.id));
+        return backend.read(req.key, req.consistency);
+    }
+  }
+}

@@ -1,0 +1,231 @@
+import { checkOperations, formatCheckResult, kvModel, kvOperations } from '@raftkit/sim';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RaftClient } from '../src/index.js';
+import { SECRET } from './support/cluster.js';
+import { ProcessCluster, runCli } from './support/processes.js';
+import { waitFor } from './support/wait.js';
+import { runWorkload } from './support/workload.js';
+
+/**
+ * Three `raftkit node` OS processes on loopback, driven through the CLI and
+ * through RaftClient over TCP. The steps build on each other (one cluster).
+ */
+describe('three node processes', () => {
+  let cluster: ProcessCluster;
+  let client: RaftClient;
+
+  /** Status of every node, as the CLI's `status --json` reports it. */
+  const statuses = async () => (await client.status()).filter((s) => s.report?.node);
+  const leaderOf = async (exclude: string[] = []) =>
+    waitFor(
+      async () => {
+        const st = await statuses();
+        const leaders = st.filter((s) => s.report!.node!.role === 'leader' && !exclude.includes(s.id));
+        for (const l of leaders) {
+          const n = l.report!.node!;
+          const agree = st.filter((s) => s.report!.node!.leader === n.id && s.report!.node!.term === n.term);
+          if (agree.length >= 2) return { id: l.id, term: n.term };
+        }
+        return null;
+      },
+      { timeoutMs: 20_000, what: 'a leader' },
+    );
+
+  beforeAll(async () => {
+    cluster = await ProcessCluster.start(3, ['--tick-ms', '50', '--election-ticks', '10']);
+    client = await RaftClient.connect({ cluster: cluster.seeds, secret: SECRET, clusterId: 'test' });
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.close();
+    await cluster?.close();
+  });
+
+  it('elects a leader and replicates through the CLI from any node', async () => {
+    const leader = await leaderOf();
+    const [a, b, c] = cluster.ids;
+    const put = await runCli(['put', 'greeting', 'hello world', ...cluster.clientArgs(cluster.address(a))]);
+    expect(put, put.stderr).toMatchObject({ code: 0 });
+    const get = await runCli(['get', 'greeting', ...cluster.clientArgs(cluster.address(b))]);
+    expect(get).toMatchObject({ code: 0, stdout: 'hello world\n' });
+    const absent = await runCli(['get', 'nothing-here', ...cluster.clientArgs(cluster.address(c))]);
+    expect(absent).toMatchObject({ code: 1, stdout: '' });
+    const swapped = await runCli([
+      'cas',
+      'greeting',
+      'hello world',
+      'bye',
+      ...cluster.clientArgs(cluster.address(c)),
+    ]);
+    expect(swapped.code).toBe(0);
+    const notSwapped = await runCli(['cas', 'greeting', 'hello world', 'again', ...cluster.clientArgs()]);
+    expect(notSwapped.code).toBe(1);
+    const json = await runCli(['get', 'greeting', '--json', ...cluster.clientArgs()]);
+    expect(JSON.parse(json.stdout)).toEqual({ key: 'greeting', found: true, value: 'bye' });
+    const del = await runCli(['delete', 'greeting', ...cluster.clientArgs()]);
+    expect(del.code).toBe(0);
+    expect((await runCli(['get', 'greeting', ...cluster.clientArgs()])).code).toBe(1);
+
+    const status = await runCli(['status', ...cluster.clientArgs()]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(
+      new RegExp(`${leader.id}\\s+127\\.0\\.0\\.1:\\d+\\s+leader\\s+${leader.term}`),
+    );
+    for (const id of cluster.ids) expect(status.stdout).toMatch(new RegExp(`^${id}\\s`, 'm'));
+    expect(status.stdout).toMatch(/FROM\s+TO\s+HEALTH/);
+
+    // Errors: stderr and exit code 2.
+    const badArgs = await runCli(['put', 'onlykey', ...cluster.clientArgs()]);
+    expect(badArgs.code).toBe(2);
+    expect(badArgs.stderr).toMatch(/put takes 2 argument/);
+    const wrongSecretFile = `${cluster.dir}/wrong-secret`;
+    (await import('node:fs')).writeFileSync(wrongSecretFile, 'definitely-not-the-secret\n');
+    const wrong = await runCli([
+      'get',
+      'x',
+      '--cluster',
+      cluster.seeds,
+      '--secret-file',
+      wrongSecretFile,
+      '--cluster-id',
+      'test',
+    ]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/badAuth|does not verify/);
+    const down = await runCli(['get', 'x', '--cluster', '127.0.0.1:1', '--secret-file', cluster.secretFile]);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/^error: /);
+  });
+
+  it('kill -9 of the leader: a new leader, the client follows; the restarted node catches up; no acknowledged write lost; the concurrent history is linearizable', async () => {
+    const first = await leaderOf();
+    const clients = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        RaftClient.connect({
+          cluster: cluster.seeds,
+          secret: SECRET,
+          clusterId: 'test',
+          timeoutMs: 4000,
+          attemptTimeoutMs: 1000,
+        }),
+      ),
+    );
+    let phase = 'before';
+    const log: string[] = [];
+    const workload = runWorkload(clients, () => phase === 'done', { seed: 7 });
+    const committedBefore = async () =>
+      (await statuses()).find((s) => s.id === first.id)?.report?.node?.commitIndex ?? 0;
+    await waitFor(async () => (await committedBefore()) > 30, {
+      what: 'some writes before the kill',
+      timeoutMs: 20_000,
+    });
+
+    await cluster.kill9(first.id);
+    log.push(`killed leader ${first.id} (term ${first.term})`);
+    const second = await leaderOf([first.id]);
+    log.push(`new leader ${second.id} term ${second.term}`);
+    expect(second.id).not.toBe(first.id);
+    expect(second.term).toBeGreaterThan(first.term);
+    // The CLI, given every address (one of them dead), follows to the new leader.
+    const cli = await runCli(['put', 'after-failover', 'yes', ...cluster.clientArgs()]);
+    expect(cli, cli.stderr).toMatchObject({ code: 0 });
+    const progress = async () =>
+      (await statuses()).find((s) => s.id === second.id)?.report?.node?.commitIndex ?? 0;
+    const atFailover = await progress();
+    await waitFor(async () => (await progress()) > atFailover + 30, { what: 'writes under the new leader' });
+
+    await cluster.startNode(first.id);
+    log.push(`restarted ${first.id}`);
+    await waitFor(
+      async () => {
+        const st = await statuses();
+        const leader = st.find((s) => s.id === second.id)?.report?.node;
+        const back = st.find((s) => s.id === first.id)?.report?.node;
+        return leader && back && back.leader === leader.id && back.appliedIndex >= leader.commitIndex - 5;
+      },
+      { what: `${first.id} rejoins and catches up`, timeoutMs: 30_000 },
+    );
+    phase = 'done';
+    const result = await workload;
+    for (const c of clients) c.close();
+
+    // Converged: every node applied the same state.
+    const final = await waitFor(
+      async () => {
+        const st = await statuses();
+        if (st.length !== 3) return null;
+        const marks = new Set(st.map((s) => `${s.report!.node!.appliedIndex}:${s.report!.node!.stateHash}`));
+        return marks.size === 1 ? st : null;
+      },
+      { what: 'all three nodes converge', timeoutMs: 20_000 },
+    );
+    expect(final.find((s) => s.id === first.id)!.report!.node!.epoch).toBe(1);
+
+    // No acknowledged write lost: every acknowledged unique put is there (read through the leader).
+    const checker = await RaftClient.connect({ cluster: cluster.seeds, secret: SECRET, clusterId: 'test' });
+    try {
+      for (const [key, value] of result.ackedUnique) expect(await checker.get(key)).toBe(value);
+      expect(await checker.get('after-failover')).toBe('yes');
+    } finally {
+      checker.close();
+    }
+
+    const check = checkOperations(kvModel, kvOperations(result.ops), { budgetMs: 60_000 });
+    console.log(
+      `processes: ${result.ops.length} ops (ok ${result.ok}, info ${result.info}, failed reads ${result.fail}), ` +
+        `${result.ackedUnique.size} unique acked puts; ${log.join('; ')}; checker: ${check.verdict}`,
+    );
+    if (check.verdict !== 'linearizable') console.log(formatCheckResult(check));
+    expect(check.verdict).toBe('linearizable');
+    expect(result.ok).toBeGreaterThan(100);
+    expect(result.ackedUnique.size).toBeGreaterThan(10);
+  });
+
+  it('a SIGSTOPped follower rejoins after SIGCONT without deposing the healthy leader (Pre-Vote across processes)', async () => {
+    const leader = await leaderOf();
+    const follower = cluster.ids.find((id) => id !== leader.id)!;
+    const healthOf = async () =>
+      (await client.status()).find((s) => s.id === leader.id)?.report?.peers.find((p) => p.id === follower)
+        ?.health;
+    cluster.signal(follower, 'SIGSTOP');
+    try {
+      // Stopped for far longer than an election timeout (0.5-1 s): until the leader sees it down on both channels.
+      await waitFor(async () => (await healthOf()) === 'down', {
+        what: `${leader.id} sees ${follower} down`,
+        timeoutMs: 20_000,
+      });
+      // The majority keeps committing meanwhile.
+      for (let i = 0; i < 10; i++) await client.put(`during-stop-${i}`, `${i}`);
+    } finally {
+      cluster.signal(follower, 'SIGCONT');
+    }
+    const back = await waitFor(
+      async () => {
+        const st = await statuses();
+        const l = st.find((s) => s.id === leader.id)?.report?.node;
+        const f = st.find((s) => s.id === follower)?.report?.node;
+        return l && f && f.leader === leader.id && f.appliedIndex >= l.commitIndex ? { l, f } : null;
+      },
+      { what: `${follower} rejoins`, timeoutMs: 20_000 },
+    );
+    // The leader was never deposed: same leader, same term, on every node.
+    expect(back.l.role).toBe('leader');
+    expect(back.l.term).toBe(leader.term);
+    expect(back.f.term).toBe(leader.term);
+    await waitFor(async () => (await healthOf()) === 'healthy', { what: 'healthy again' });
+    expect(await client.get('during-stop-9')).toBe('9');
+  });
+
+  it('stops gracefully on SIGTERM (exit 0) and restarts from its data', async () => {
+    const leader = await leaderOf();
+    const follower = cluster.ids.find((id) => id !== leader.id)!;
+    expect(await cluster.stop(follower)).toBe(0);
+    expect(cluster.logs.get(follower)!.join('')).toMatch(/received SIGTERM, stopping/);
+    await client.put('after-sigterm', '1');
+    await cluster.startNode(follower);
+    await waitFor(async () => {
+      const f = (await statuses()).find((s) => s.id === follower)?.report?.node;
+      return f && f.leader === leader.id && f.epoch === 2;
+    });
+  });
+});

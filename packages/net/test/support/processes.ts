@@ -1,0 +1,134 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePorts, SECRET } from './cluster.js';
+import { waitFor } from './wait.js';
+
+export const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the `raftkit` CLI (dist/bin.js) to completion. */
+export function runCli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 99) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Three (or n) `raftkit node` OS processes on loopback, each with its own data dir. */
+export class ProcessCluster {
+  readonly procs = new Map<string, ChildProcess>();
+  readonly logs = new Map<string, string[]>();
+  readonly dir = mkdtempSync(join(tmpdir(), 'raftkit-procs-'));
+  readonly secretFile = join(this.dir, 'secret');
+
+  private constructor(
+    readonly ids: string[],
+    readonly ports: Map<string, number>,
+    private readonly extraArgs: string[],
+  ) {
+    writeFileSync(this.secretFile, `${SECRET}\n`);
+  }
+
+  static async start(n = 3, extraArgs: string[] = []): Promise<ProcessCluster> {
+    const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+    const ports = await freePorts(n);
+    const c = new ProcessCluster(ids, new Map(ids.map((id, i) => [id, ports[i]])), extraArgs);
+    await Promise.all(ids.map((id) => c.startNode(id)));
+    return c;
+  }
+
+  address(id: string): string {
+    return `127.0.0.1:${this.ports.get(id)}`;
+  }
+
+  get seeds(): string {
+    return this.ids.map((id) => this.address(id)).join(',');
+  }
+
+  /** Client flags for the CLI. */
+  clientArgs(seeds = this.seeds): string[] {
+    return ['--cluster', seeds, '--secret-file', this.secretFile, '--cluster-id', 'test'];
+  }
+
+  async startNode(id: string): Promise<void> {
+    const peers = this.ids
+      .filter((p) => p !== id)
+      .map((p) => `${p}=${this.address(p)}`)
+      .join(',');
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'node',
+        '--id',
+        id,
+        '--listen',
+        this.address(id),
+        '--peers',
+        peers,
+        '--data',
+        join(this.dir, id),
+        '--secret-file',
+        this.secretFile,
+        '--cluster-id',
+        'test',
+        '--log-level',
+        'warn',
+        ...this.extraArgs,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const log: string[] = this.logs.get(id) ?? [];
+    this.logs.set(id, log);
+    child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
+    child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+    this.procs.set(id, child);
+    await waitFor(() => log.join('').includes(`${id} listening on`) || child.exitCode !== null, {
+      timeoutMs: 20_000,
+      what: `${id} to listen`,
+    });
+    if (child.exitCode !== null) throw new Error(`${id} exited with ${child.exitCode}:\n${log.join('')}`);
+  }
+
+  signal(id: string, signal: NodeJS.Signals): void {
+    this.procs.get(id)?.kill(signal);
+  }
+
+  /** kill -9 and wait until the process is gone. */
+  async kill9(id: string): Promise<void> {
+    const child = this.procs.get(id);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await gone;
+    this.procs.delete(id);
+  }
+
+  /** SIGTERM and wait for a graceful exit; resolves to the exit code. */
+  async stop(id: string): Promise<number | null> {
+    const child = this.procs.get(id);
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    const code = await exited;
+    this.procs.delete(id);
+    return code;
+  }
+
+  async close(): Promise<void> {
+    for (const [id, child] of this.procs) {
+      await this.kill9(id);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,667 @@
+import {
+  DecodeError,
+  type DropReason,
+  decodeMessage,
+  type Entry,
+  encodeMessage,
+  type Message,
+  type NodeId,
+  type ProposalOutcome,
+  RaftError,
+  RaftNode,
+  type ReadMode,
+  type ReadState,
+  type Ready,
+} from '@raftkit/core';
+import type {
+  ActorEvent,
+  HashCheckResult,
+  ReadConsistency,
+  ReadResult,
+  Reply,
+  RuntimeNodeStatus,
+} from '../control/api.js';
+import { READ_MODE_OF } from '../control/api.js';
+import { toWireError } from '../error-wire.js';
+import {
+  InvalidRequestError,
+  NodeStoppedError,
+  NotLeaderError,
+  ProposalDroppedError,
+  TimeoutError,
+} from '../errors.js';
+import type { SideWorkClient } from '../side-work/client.js';
+import type { DurableStorage } from '../storage/durable-storage.js';
+import { packFrames, unpackFrames } from '../transport/frame-batch.js';
+import type { InboundBatches, OutboundBatches } from '../transport/port-protocol.js';
+import type { RuntimeStateMachine, StateMachineSpec } from './state-machine-spec.js';
+
+export interface ActorOptions {
+  readonly id: NodeId;
+  readonly peers: readonly NodeId[];
+  readonly seed: number;
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly readMode: ReadMode;
+  readonly maxClockDriftTicks?: number;
+  readonly machine: StateMachineSpec;
+  /** Incarnation number (0 first start, +1 per restart), reported to the monitor. */
+  readonly epoch: number;
+  /** Verify the incremental state hash against a full recomputation every N applied entries (0: never). */
+  readonly hashCheckEvery: number;
+  /** Report (index, state hash) checkpoints to the monitor every N applied entries (0: never). */
+  readonly checkpointEvery: number;
+  /** Push an observation at least this often while something changed (ms). */
+  readonly observeEveryMs: number;
+}
+
+/** What the hosting thread provides: a way out for frames, events and side work. */
+export interface ActorHost {
+  sendFrames(out: OutboundBatches, transfer: ArrayBuffer[]): void;
+  emit(event: ActorEvent): void;
+  readonly side: SideWorkClient | null;
+}
+
+type Resolve<T> = (r: Reply<T>) => void;
+
+/** Results of entries applied before their proposal's outcome arrived; kept briefly. */
+const RECENT_RESULTS = 4096;
+/** Ticks caught up at most after the event loop stalled (more changes nothing). */
+const MAX_CATCH_UP_TICKS = 1000;
+
+/**
+ * One Raft node as an actor: RaftNode + durable storage + state machine + a
+ * tick timer + the Ready loop. Thread-agnostic: worker.ts wires it to ports.
+ *
+ * The Ready loop (persist -> send -> apply -> answer -> advance) runs one
+ * Ready at a time. While a Ready's writes are being made durable, new
+ * proposals and messages keep being stepped into the RaftNode, so they all
+ * land in the next Ready and the next single LMDB transaction: group commit.
+ */
+export class NodeActor {
+  readonly id: NodeId;
+  private readonly node: RaftNode;
+  private readonly startedAt = performance.now();
+  private tickTimer: NodeJS.Timeout | null = null;
+  private lastTickAt = performance.now();
+  private loopScheduled = false;
+  private loopRunning = false;
+  private stopped = false;
+  private stopping: Promise<void> | null = null;
+
+  private readonly proposalsById = new Map<number, Resolve<unknown>>();
+  private readonly proposalsByIndex = new Map<number, { term: number; resolve: Resolve<unknown> }>();
+  private readonly recentResults = new Map<number, { term: number; result: unknown }>();
+  private nextReadCtx = 1;
+  private readonly readsByCtx = new Map<number, { key: string; resolve: Resolve<ReadResult> }>();
+  /** Confirmed reads waiting for the local state machine to reach their index. */
+  private readsAwaitingApply: { index: number; key: string; resolve: Resolve<ReadResult> }[] = [];
+  private readonly transfers: { to: NodeId; deadlineTick: number; resolve: Resolve<void> }[] = [];
+
+  private counters = {
+    decode: 0,
+    invalid: 0,
+    framing: 0,
+    misrouted: 0,
+    spoofed: 0,
+    batchesIn: 0,
+    framesIn: 0,
+    batchesOut: 0,
+    framesOut: 0,
+    readies: 0,
+    committed: 0,
+    dropped: 0,
+    readsServed: 0,
+    readsDropped: 0,
+  };
+  private lastError: string | null = null;
+  private hashChecks = { runs: 0, mismatches: 0, lastIndex: 0 };
+  private hashCheckRunning = false;
+  private lastObservationAt = 0;
+  private observationDirty = true;
+  private lastSoft = { role: '', term: -1, leader: null as NodeId | null };
+
+  constructor(
+    private readonly opts: ActorOptions,
+    private readonly storage: DurableStorage,
+    private readonly sm: RuntimeStateMachine,
+    private readonly host: ActorHost,
+  ) {
+    this.id = opts.id;
+    const snap = storage.snapshot();
+    if (snap) sm.restore(snap.data);
+    this.node = new RaftNode({
+      id: opts.id,
+      storage,
+      peers: opts.peers,
+      seed: opts.seed,
+      electionTicks: opts.electionTicks,
+      heartbeatTicks: opts.heartbeatTicks,
+      preVote: opts.preVote,
+      checkQuorum: opts.checkQuorum,
+      readMode: opts.readMode,
+      maxClockDriftTicks: opts.maxClockDriftTicks,
+      // The state machine lives in memory: after a restart it is rebuilt by
+      // re-applying the log from the snapshot (if any) up to the commit index.
+      applied: snap?.meta.index ?? 0,
+    });
+  }
+
+  /** Start ticking and process whatever the node already has to do. */
+  start(): void {
+    this.lastTickAt = performance.now();
+    this.tickTimer = setInterval(() => this.onTimer(), this.opts.tickMs);
+    this.kick();
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Frames from the router. Bad input is counted and dropped; the node keeps going. */
+  onInbound(msg: InboundBatches): void {
+    if (this.stopped) return;
+    try {
+      const { from, bufs } = msg;
+      for (let b = 0; b < bufs.length; b++) {
+        this.counters.batchesIn++;
+        const { frames, error } = unpackFrames(bufs[b]);
+        if (error) {
+          this.counters.framing++;
+          this.lastError = `framing error in a batch from ${from[b]}: ${error}`;
+        }
+        for (const frame of frames) this.stepFrame(from[b], frame);
+      }
+    } catch (err) {
+      // Not bad input (that is counted above) but a broken invariant: stop rather than go on.
+      this.fatal(err);
+      return;
+    }
+    this.kick();
+  }
+
+  private stepFrame(from: NodeId, frame: Uint8Array): void {
+    this.counters.framesIn++;
+    let msg: Message;
+    try {
+      msg = decodeMessage(frame);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.counters.decode++;
+      this.lastError = `frame from ${from} rejected: ${err.message} (${err.reason})`;
+      return;
+    }
+    if (msg.to !== this.id) {
+      this.counters.misrouted++;
+      this.lastError = `frame for ${msg.to} delivered to ${this.id}`;
+      return;
+    }
+    if (msg.from !== from) {
+      this.counters.spoofed++;
+      this.lastError = `frame claims sender ${msg.from} but came from ${from}`;
+      return;
+    }
+    try {
+      this.node.step(msg);
+    } catch (err) {
+      // A well-formed frame that is still not a valid message (e.g. inconsistent entries).
+      if (!(err instanceof RaftError) || err.code !== 'INVALID_MESSAGE') throw err;
+      this.counters.invalid++;
+      this.lastError = `message from ${from} rejected: ${err.message}`;
+    }
+  }
+
+  propose(data: Uint8Array): Promise<Reply<unknown>> {
+    if (this.stopped) return Promise.resolve(fail(new NodeStoppedError(this.id)));
+    if (!(data instanceof Uint8Array))
+      return Promise.resolve(fail(new InvalidRequestError('propose expects bytes')));
+    let id: number;
+    try {
+      id = this.node.propose(data);
+    } catch (err) {
+      return Promise.resolve(fail(err));
+    }
+    return new Promise((resolve) => {
+      this.proposalsById.set(id, resolve);
+      this.kick();
+    });
+  }
+
+  read(key: string, consistency: ReadConsistency): Promise<Reply<ReadResult>> {
+    if (this.stopped) return Promise.resolve(fail(new NodeStoppedError(this.id)));
+    if (typeof this.sm.get !== 'function') {
+      return Promise.resolve(fail(new InvalidRequestError('this state machine does not support read(key)')));
+    }
+    if (typeof key !== 'string')
+      return Promise.resolve(fail(new InvalidRequestError('read expects a string key')));
+    if (consistency === 'stale') {
+      return Promise.resolve(ok({ value: this.sm.get(key), index: this.sm.appliedIndex }));
+    }
+    const mode = READ_MODE_OF[consistency];
+    if (!mode)
+      return Promise.resolve(fail(new InvalidRequestError(`unknown consistency ${String(consistency)}`)));
+    // A stalled event loop must not make a leader believe its lease is younger than it is.
+    this.catchUpTicks();
+    const ctx = this.nextReadCtx++;
+    try {
+      this.node.readIndex(ctx, mode);
+    } catch (err) {
+      return Promise.resolve(fail(err));
+    }
+    return new Promise((resolve) => {
+      this.readsByCtx.set(ctx, { key, resolve });
+      this.kick();
+    });
+  }
+
+  transferLeadership(to: NodeId): Promise<Reply<void>> {
+    if (this.stopped) return Promise.resolve(fail(new NodeStoppedError(this.id)));
+    const st = this.node.status();
+    if (st.role !== 'leader') return Promise.resolve(fail(new NotLeaderError(this.id, st.leader)));
+    if (to === this.id) return Promise.resolve(ok(undefined));
+    try {
+      this.node.transferLeadership(to);
+    } catch (err) {
+      return Promise.resolve(fail(err));
+    }
+    return new Promise((resolve) => {
+      this.transfers.push({ to, deadlineTick: st.tick + 3 * this.opts.electionTicks, resolve });
+      this.kick();
+    });
+  }
+
+  campaign(): Reply<void> {
+    if (this.stopped) return fail(new NodeStoppedError(this.id));
+    this.node.campaign();
+    this.kick();
+    return ok(undefined);
+  }
+
+  // ---------------------------------------------------------------- time
+
+  private onTimer(): void {
+    if (this.stopped) return;
+    try {
+      this.catchUpTicks();
+      this.checkTransfers();
+      this.maybeObserve(false);
+    } catch (err) {
+      this.fatal(err);
+      return;
+    }
+    this.kick();
+  }
+
+  /** Tick once per elapsed tick period, by the wall clock, so stalls are not silently absorbed. */
+  private catchUpTicks(): void {
+    const now = performance.now();
+    let due = Math.floor((now - this.lastTickAt) / this.opts.tickMs);
+    if (due <= 0) return;
+    if (due > MAX_CATCH_UP_TICKS) {
+      this.lastTickAt = now - this.opts.tickMs;
+      due = MAX_CATCH_UP_TICKS;
+    }
+    for (let i = 0; i < due; i++) this.node.tick();
+    this.lastTickAt += due * this.opts.tickMs;
+  }
+
+  // ---------------------------------------------------------------- the Ready loop
+
+  private kick(): void {
+    if (this.loopScheduled || this.loopRunning || this.stopped) return;
+    this.loopScheduled = true;
+    // setImmediate, not a microtask: every message already queued on the ports
+    // (frames, proposals) is stepped first, so one Ready carries them all.
+    setImmediate(() => {
+      this.loopScheduled = false;
+      void this.runLoop();
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    if (this.loopRunning || this.stopped) return;
+    this.loopRunning = true;
+    try {
+      while (!this.stopped && this.node.hasReady()) {
+        const rd = this.node.ready();
+        this.counters.readies++;
+        this.report(rd);
+        if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
+          await this.storage.persist({
+            hardState: rd.hardState,
+            entries: rd.entries,
+            snapshot: rd.snapshot,
+            mustSync: rd.mustSync,
+          });
+          if (this.stopped) return;
+        }
+        this.sendMessages(rd.messages);
+        if (rd.snapshot) this.sm.restore(rd.snapshot.data);
+        this.takeOutcomes(rd.outcomes);
+        for (const e of rd.committedEntries) this.applyEntry(e);
+        this.takeReadStates(rd.readStates);
+        this.node.advance();
+        this.serveAppliedReads();
+        this.checkTransfers();
+        this.maybeObserve(false);
+      }
+    } catch (err) {
+      this.fatal(err);
+    } finally {
+      this.loopRunning = false;
+    }
+    // Inputs that arrived during the last await may have left the node with more to do.
+    if (!this.stopped && this.node.hasReady()) this.kick();
+  }
+
+  private report(rd: Ready): void {
+    const at = Date.now();
+    for (const t of rd.transitions) this.host.emit({ type: 'transition', transition: { ...t }, at });
+    if (rd.softState) {
+      const s = rd.softState;
+      if (
+        s.role !== this.lastSoft.role ||
+        s.term !== this.lastSoft.term ||
+        s.leader !== this.lastSoft.leader
+      ) {
+        this.lastSoft = { role: s.role, term: s.term, leader: s.leader };
+        this.observationDirty = true;
+        this.maybeObserve(true);
+      }
+    }
+  }
+
+  private sendMessages(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    const byDest = new Map<NodeId, Uint8Array[]>();
+    for (const m of messages) {
+      let list = byDest.get(m.to);
+      if (!list) {
+        list = [];
+        byDest.set(m.to, list);
+      }
+      list.push(encodeMessage(m));
+    }
+    const to: NodeId[] = [];
+    const bufs: ArrayBuffer[] = [];
+    for (const [dest, frames] of byDest) {
+      to.push(dest);
+      bufs.push(packFrames(frames));
+      this.counters.framesOut += frames.length;
+    }
+    this.counters.batchesOut += bufs.length;
+    this.host.sendFrames({ to, bufs }, bufs);
+  }
+
+  private takeOutcomes(outcomes: readonly ProposalOutcome[]): void {
+    for (const o of outcomes) {
+      const resolve = this.proposalsById.get(o.id);
+      if (!resolve) continue;
+      this.proposalsById.delete(o.id);
+      if (o.status === 'dropped') {
+        this.counters.dropped++;
+        resolve(fail(dropError(this.id, o.reason, o.leaderHint)));
+        continue;
+      }
+      const early = this.recentResults.get(o.index);
+      if (early && early.term === o.term) {
+        this.counters.committed++;
+        resolve(ok(early.result));
+      } else {
+        this.proposalsByIndex.set(o.index, { term: o.term, resolve });
+      }
+    }
+  }
+
+  private applyEntry(e: Entry): void {
+    const result = this.sm.apply(e);
+    const waiter = this.proposalsByIndex.get(e.index);
+    if (waiter) {
+      this.proposalsByIndex.delete(e.index);
+      if (waiter.term === e.term) {
+        this.counters.committed++;
+        waiter.resolve(ok(result));
+      } else {
+        this.counters.dropped++;
+        waiter.resolve(fail(new ProposalDroppedError('truncated', false, null)));
+      }
+    } else if (this.proposalsById.size > 0) {
+      this.recentResults.set(e.index, { term: e.term, result });
+      if (this.recentResults.size > RECENT_RESULTS) {
+        this.recentResults.delete(this.recentResults.keys().next().value as number);
+      }
+    }
+    const k = this.opts.checkpointEvery;
+    if (k > 0 && e.index % k === 0) this.emitObservation(e.index);
+    const h = this.opts.hashCheckEvery;
+    if (h > 0 && e.index % h === 0 && !this.hashCheckRunning) void this.verifyStateHash();
+  }
+
+  private takeReadStates(states: readonly ReadState[]): void {
+    for (const rs of states) {
+      const w = this.readsByCtx.get(rs.ctx);
+      if (!w) continue;
+      this.readsByCtx.delete(rs.ctx);
+      if (rs.status === 'dropped') {
+        this.counters.readsDropped++;
+        w.resolve(fail(dropError(this.id, rs.reason, rs.leaderHint)));
+      } else {
+        this.readsAwaitingApply.push({ index: rs.index, key: w.key, resolve: w.resolve });
+      }
+    }
+  }
+
+  private serveAppliedReads(): void {
+    if (this.readsAwaitingApply.length === 0) return;
+    const applied = this.sm.appliedIndex;
+    const waiting: typeof this.readsAwaitingApply = [];
+    for (const r of this.readsAwaitingApply) {
+      if (r.index <= applied) {
+        this.counters.readsServed++;
+        r.resolve(ok({ value: this.sm.get?.(r.key), index: applied }));
+      } else waiting.push(r);
+    }
+    this.readsAwaitingApply = waiting;
+  }
+
+  private checkTransfers(): void {
+    if (this.transfers.length === 0) return;
+    const st = this.node.status();
+    for (let i = this.transfers.length - 1; i >= 0; i--) {
+      const t = this.transfers[i];
+      if (st.leader === t.to && st.role !== 'leader') t.resolve(ok(undefined));
+      else if (st.tick >= t.deadlineTick) {
+        t.resolve(fail(new TimeoutError(`leadership transfer from ${this.id} to ${t.to} did not complete`)));
+      } else continue;
+      this.transfers.splice(i, 1);
+    }
+  }
+
+  // ---------------------------------------------------------------- observation
+
+  private maybeObserve(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastObservationAt < this.opts.observeEveryMs) return;
+    if (!force && !this.observationDirty && now - this.lastObservationAt < this.opts.observeEveryMs * 10)
+      return;
+    this.emitObservation(null);
+  }
+
+  /** Observation for the split-brain monitor; `checkpoint` reports the hash exactly at that applied index. */
+  private emitObservation(checkpoint: number | null): void {
+    const st = this.node.status();
+    const now = Date.now();
+    this.host.emit({
+      type: 'observation',
+      observation: {
+        node: this.id,
+        at: now,
+        role: st.role,
+        term: st.term,
+        leader: st.leader,
+        commitIndex: st.commitIndex,
+        appliedIndex: checkpoint ?? this.sm.appliedIndex,
+        stateHash: this.sm.hash(),
+        leaseUntil: this.leaseWallClock(st.leaseUntilTick, st.tick, now),
+        epoch: this.opts.epoch,
+      },
+    });
+    if (checkpoint === null) {
+      this.lastObservationAt = now;
+      this.observationDirty = false;
+    }
+  }
+
+  private leaseWallClock(untilTick: number | null, tick: number, now: number): number | null {
+    if (untilTick === null || untilTick <= tick) return null;
+    return now + (untilTick - tick) * this.opts.tickMs;
+  }
+
+  status(): Reply<RuntimeNodeStatus> {
+    const st = this.node.status();
+    const c = this.counters;
+    return ok({
+      id: this.id,
+      role: st.role,
+      term: st.term,
+      vote: st.vote,
+      leader: st.leader,
+      commitIndex: st.commitIndex,
+      appliedIndex: this.sm.appliedIndex,
+      firstIndex: st.firstIndex,
+      lastIndex: st.lastIndex,
+      lease: this.leaseWallClock(st.leaseUntilTick, st.tick, Date.now()),
+      stateHash: this.sm.hash(),
+      conf: { voters: [...st.conf.voters], learners: [...st.conf.learners] },
+      epoch: this.opts.epoch,
+      tick: st.tick,
+      uptimeMs: performance.now() - this.startedAt,
+      storage: this.storage.stats(),
+      errors: {
+        decode: c.decode,
+        invalid: c.invalid,
+        framing: c.framing,
+        misrouted: c.misrouted,
+        spoofed: c.spoofed,
+        last: this.lastError,
+      },
+      traffic: {
+        batchesIn: c.batchesIn,
+        framesIn: c.framesIn,
+        batchesOut: c.batchesOut,
+        framesOut: c.framesOut,
+        readies: c.readies,
+      },
+      proposals: {
+        pending: this.proposalsById.size + this.proposalsByIndex.size,
+        committed: c.committed,
+        dropped: c.dropped,
+      },
+      reads: {
+        pending: this.readsByCtx.size + this.readsAwaitingApply.length,
+        served: c.readsServed,
+        dropped: c.readsDropped,
+      },
+      hashChecks: { ...this.hashChecks },
+    });
+  }
+
+  // ---------------------------------------------------------------- side work
+
+  snapshotState(): Reply<{ index: number; hash: string; data: Uint8Array }> {
+    return ok({ index: this.sm.appliedIndex, hash: this.sm.hash(), data: this.sm.snapshot() });
+  }
+
+  /** Recompute the state hash from a snapshot on the shared pool and compare it with the incremental one. */
+  async verifyStateHash(): Promise<Reply<HashCheckResult>> {
+    const side = this.host.side;
+    if (!side) return fail(new InvalidRequestError('no side-work pool attached'));
+    if (this.stopped) return fail(new NodeStoppedError(this.id));
+    const index = this.sm.appliedIndex;
+    const incremental = this.sm.hash();
+    const snapshot = this.sm.snapshot();
+    this.hashCheckRunning = true;
+    try {
+      const owned = snapshot.byteOffset === 0 && snapshot.byteLength === snapshot.buffer.byteLength;
+      const r = await side.run(
+        { kind: 'stateHash', machine: this.opts.machine, snapshot, expected: incremental },
+        owned ? [snapshot.buffer as ArrayBuffer] : [],
+      );
+      if (r.kind !== 'stateHash') throw new Error('unexpected side-work result');
+      this.hashChecks.runs++;
+      this.hashChecks.lastIndex = index;
+      if (!r.ok) {
+        this.hashChecks.mismatches++;
+        this.host.emit({
+          type: 'alert',
+          alert: {
+            kind: 'divergence',
+            severity: 'safety',
+            at: Date.now(),
+            nodes: [this.id],
+            term: null,
+            index,
+            duration: null,
+            message: `node ${this.id}: ${r.message ?? 'state hash mismatch'} at applied index ${index}`,
+          },
+        });
+      }
+      return ok({ index, incremental, full: r.full, ok: r.ok, message: r.message });
+    } catch (err) {
+      return fail(err);
+    } finally {
+      this.hashCheckRunning = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  private fatal(err: unknown): void {
+    this.host.emit({ type: 'fatal', error: toWireError(err) });
+    void this.stop();
+  }
+
+  /** Stop ticking, answer every waiter with NodeStoppedError, then flush and close storage. */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopped = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.tickTimer = null;
+    const stoppedReply = fail(new NodeStoppedError(this.id));
+    for (const r of this.proposalsById.values()) r(stoppedReply);
+    for (const p of this.proposalsByIndex.values()) p.resolve(stoppedReply);
+    for (const r of this.readsByCtx.values()) r.resolve(stoppedReply);
+    for (const r of this.readsAwaitingApply) r.resolve(stoppedReply);
+    for (const t of this.transfers) t.resolve(stoppedReply);
+    this.proposalsById.clear();
+    this.proposalsByIndex.clear();
+    this.readsByCtx.clear();
+    this.readsAwaitingApply = [];
+    this.transfers.length = 0;
+    this.stopping = this.storage.close();
+    return this.stopping;
+  }
+}
+
+function ok<T>(value: T): Reply<T> {
+  return { ok: true, value };
+}
+
+function fail(err: unknown): Reply<never> {
+  return { ok: false, error: toWireError(err) };
+}
+
+/** Map a core drop reason to the runtime's typed error. */
+function dropError(self: NodeId, reason: DropReason, leaderHint: NodeId | null): Error {
+  switch (reason) {
+    case 'notLeader':
+      return new NotLeaderError(self, leaderHint);
+    case 'termChanged':
+      // Appended but not known committed: it may still commit under a new leader.
+      return new ProposalDroppedError(reason, true, leaderHint);
+    default:
+      // truncated / transferring / tooLarge / confChangePending: definitely not applied.
+      return new ProposalDroppedError(reason, false, leaderHint);
+  }
+}

@@ -1,0 +1,105 @@
+import type { NodeId, ReadMode } from '@raftkit/core';
+import type { StateMachineSpec } from '../actor/state-machine-spec.js';
+import { InvalidRequestError } from '../errors.js';
+import type { LmdbDurability } from '../storage/lmdb-storage.js';
+
+export interface ClusterOptions {
+  /** Number of nodes (ids n1..nN) or the list of ids. Default 3. */
+  readonly nodes?: number | readonly NodeId[];
+  /** Durable LMDB storage (default) or in-memory storage (lost when a node is killed). */
+  readonly storage?: 'lmdb' | 'memory';
+  /** Where node stores live (`<dataDir>/<id>`). Default: a fresh temp dir, removed by close(). */
+  readonly dataDir?: string;
+  /** How LMDB waits for durability. Default 'syncCommit'. */
+  readonly durability?: LmdbDurability;
+  /** Wall-clock length of one Raft tick. Default 20 ms. */
+  readonly tickMs?: number;
+  /** Election timeout base in ticks. Default 10. */
+  readonly electionTicks?: number;
+  /** Heartbeat interval in ticks. Default 1. */
+  readonly heartbeatTicks?: number;
+  /** Default true. */
+  readonly preVote?: boolean;
+  /** Default true. */
+  readonly checkQuorum?: boolean;
+  /** Default read mode for linearizable reads. Default 'readIndex'. */
+  readonly readMode?: ReadMode;
+  /** Clock-drift bound (ticks) subtracted from leader leases. Default: core's default. */
+  readonly maxClockDriftTicks?: number;
+  /** The replicated state machine. Default: the built-in KV store. */
+  readonly stateMachine?: StateMachineSpec;
+  /** Seed for election jitter (per node, derived) and the router's fault decisions. Default 1. */
+  readonly seed?: number;
+  /** Period of the 'status' event while someone listens. Default 250 ms. */
+  readonly statusIntervalMs?: number;
+  /** Verify each node's incremental state hash on the side-work pool every N applied entries (0: never). Default 100_000 (it snapshots the state on the actor thread). */
+  readonly hashCheckEvery?: number;
+  /** Report state-hash checkpoints to the split-brain monitor every N applied entries (0: never). Default 100. */
+  readonly checkpointEvery?: number;
+  /** Threads of the shared side-work pool. Default 1. */
+  readonly sideWorkThreads?: number;
+  /** How long a node may take to start. Default 15 s. */
+  readonly startTimeoutMs?: number;
+}
+
+export interface ResolvedOptions {
+  readonly ids: readonly NodeId[];
+  readonly storage: 'lmdb' | 'memory';
+  readonly durability: LmdbDurability;
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly readMode: ReadMode;
+  readonly maxClockDriftTicks: number | undefined;
+  readonly stateMachine: StateMachineSpec;
+  readonly seed: number;
+  readonly statusIntervalMs: number;
+  readonly hashCheckEvery: number;
+  readonly checkpointEvery: number;
+  readonly sideWorkThreads: number;
+  readonly startTimeoutMs: number;
+}
+
+export function resolveOptions(o: ClusterOptions): ResolvedOptions {
+  const nodes = o.nodes ?? 3;
+  const ids = typeof nodes === 'number' ? Array.from({ length: nodes }, (_, i) => `n${i + 1}`) : [...nodes];
+  if (ids.length === 0) throw new InvalidRequestError('a cluster needs at least one node');
+  if (new Set(ids).size !== ids.length)
+    throw new InvalidRequestError(`duplicate node ids in ${ids.join(',')}`);
+  for (const id of ids) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) {
+      throw new InvalidRequestError(
+        `node id ${JSON.stringify(id)} must be 1-64 characters of [A-Za-z0-9_.-]`,
+      );
+    }
+  }
+  const r: ResolvedOptions = {
+    ids,
+    storage: o.storage ?? 'lmdb',
+    durability: o.durability ?? 'syncCommit',
+    tickMs: o.tickMs ?? 20,
+    electionTicks: o.electionTicks ?? 10,
+    heartbeatTicks: o.heartbeatTicks ?? 1,
+    preVote: o.preVote ?? true,
+    checkQuorum: o.checkQuorum ?? true,
+    readMode: o.readMode ?? 'readIndex',
+    maxClockDriftTicks: o.maxClockDriftTicks,
+    stateMachine: o.stateMachine ?? 'kv',
+    seed: o.seed ?? 1,
+    statusIntervalMs: o.statusIntervalMs ?? 250,
+    hashCheckEvery: o.hashCheckEvery ?? 100_000,
+    checkpointEvery: o.checkpointEvery ?? 100,
+    sideWorkThreads: o.sideWorkThreads ?? 1,
+    startTimeoutMs: o.startTimeoutMs ?? 15_000,
+  };
+  if (!(r.tickMs >= 1)) throw new InvalidRequestError(`tickMs must be >= 1, got ${r.tickMs}`);
+  if (r.storage !== 'lmdb' && r.storage !== 'memory') {
+    throw new InvalidRequestError(`storage must be 'lmdb' or 'memory', got ${String(r.storage)}`);
+  }
+  if (r.readMode === 'lease' && !r.checkQuorum) {
+    throw new InvalidRequestError("readMode 'lease' requires checkQuorum");
+  }
+  return r;
+}

@@ -1,0 +1,121 @@
+import type { ConfState, NodeId, ReadMode, Role, RoleTransition, SplitBrainAlert } from '@raftkit/core';
+import type { WireError } from '../error-wire.js';
+import type { StorageStats } from '../storage/durable-storage.js';
+
+/** How fresh a read must be. */
+export type ReadConsistency = 'linearizable' | 'lease' | 'stale';
+
+export const READ_MODE_OF: Readonly<Record<Exclude<ReadConsistency, 'stale'>, ReadMode>> = {
+  linearizable: 'readIndex',
+  lease: 'lease',
+};
+
+/** A node's view of itself, as plain data (it crosses threads). */
+export interface RuntimeNodeStatus {
+  readonly id: NodeId;
+  readonly role: Role;
+  readonly term: number;
+  readonly vote: NodeId | null;
+  readonly leader: NodeId | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+  /** Wall-clock time (ms since the epoch) until which this leader holds a read lease, else null. */
+  readonly lease: number | null;
+  /** Hash of the applied state at appliedIndex. */
+  readonly stateHash: string;
+  readonly conf: ConfState;
+  /** Incarnation: 0 on first start, +1 per restart. */
+  readonly epoch: number;
+  readonly tick: number;
+  readonly uptimeMs: number;
+  readonly storage: StorageStats;
+  /** Bad input received and rejected (the node kept running). */
+  readonly errors: {
+    /** Frames that decodeMessage rejected (DecodeError). */
+    readonly decode: number;
+    /** Decoded messages the RaftNode refused as invalid (InvalidMessageError). */
+    readonly invalid: number;
+    /** Batches whose length prefixes were broken. */
+    readonly framing: number;
+    /** Frames addressed to another node. */
+    readonly misrouted: number;
+    /** Frames whose claimed sender differs from the router-attested sender. */
+    readonly spoofed: number;
+    /** Last rejection, for diagnosis. */
+    readonly last: string | null;
+  };
+  readonly traffic: {
+    readonly batchesIn: number;
+    readonly framesIn: number;
+    readonly batchesOut: number;
+    readonly framesOut: number;
+    readonly readies: number;
+  };
+  readonly proposals: { readonly pending: number; readonly committed: number; readonly dropped: number };
+  readonly reads: { readonly pending: number; readonly served: number; readonly dropped: number };
+  /** Incremental state hash verified against a full recomputation on the side-work pool. */
+  readonly hashChecks: { readonly runs: number; readonly mismatches: number; readonly lastIndex: number };
+}
+
+/** Plain-data result of a control call: errors travel as WireError and become typed on the main thread. */
+export type Reply<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: WireError };
+
+export interface ReadResult {
+  /** The value (state-machine specific; a string or undefined for the KV store). */
+  readonly value: unknown;
+  /** Applied index the read was served at. */
+  readonly index: number;
+}
+
+export interface HashCheckResult {
+  readonly index: number;
+  readonly incremental: string;
+  readonly full: string | null;
+  readonly ok: boolean;
+  readonly message: string | null;
+}
+
+/**
+ * The control API each actor exposes through Comlink on its control port.
+ * Every method returns a Reply so typed errors survive the thread boundary.
+ * (Proposals and reads, the data plane, go over a batched raw port instead:
+ * see ops-protocol.ts.)
+ */
+export interface NodeControlApi {
+  status(): Reply<RuntimeNodeStatus>;
+  /** Leader only: hand leadership to `to`; resolves once `to` leads. */
+  transferLeadership(to: NodeId): Promise<Reply<void>>;
+  campaign(): Reply<void>;
+  /** Verify the incremental state hash against a full recomputation now. */
+  verifyStateHash(): Promise<Reply<HashCheckResult>>;
+  /** State-machine snapshot bytes with their index and incremental hash. */
+  snapshotState(): Reply<{ index: number; hash: string; data: Uint8Array }>;
+  /** Stop ticking, fail pending calls, flush and close storage. */
+  shutdown(): Promise<Reply<void>>;
+}
+
+/** Worker -> main thread notifications on the worker's parentPort. */
+export type ActorEvent =
+  | { readonly type: 'ready'; readonly status: RuntimeNodeStatus }
+  | { readonly type: 'fatal'; readonly error: WireError }
+  | { readonly type: 'transition'; readonly transition: RoleTransition; readonly at: number }
+  | { readonly type: 'observation'; readonly observation: ObservationData }
+  | { readonly type: 'alert'; readonly alert: SplitBrainAlert };
+
+/** A node's observation for the SplitBrainMonitor (wall-clock ms). */
+export interface ObservationData {
+  readonly node: NodeId;
+  readonly at: number;
+  readonly role: Role;
+  readonly term: number;
+  readonly leader: NodeId | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly stateHash: string | null;
+  readonly leaseUntil: number | null;
+  readonly epoch: number;
+}

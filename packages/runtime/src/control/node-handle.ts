@@ -1,0 +1,69 @@
+import type { NodeId } from '@raftkit/core';
+import { ClusterClosedError, NodeStoppedError } from '../errors.js';
+import type { HashCheckResult, ReadConsistency, ReadResult, RuntimeNodeStatus } from './api.js';
+import type { NodeProcess } from './node-process.js';
+
+/** What a handle needs from its cluster: the node's current incarnation. */
+export interface HandleHost {
+  current(id: NodeId): NodeProcess | null;
+  readonly closed: boolean;
+}
+
+/**
+ * `cluster.node(id)`: the control API of one node, stable across restarts
+ * (each call goes to the node's current actor). Calls on a node that is not
+ * running reject with NodeStoppedError; on a closed cluster with
+ * ClusterClosedError. Other failures are the typed errors of errors.ts.
+ */
+export class NodeHandle {
+  constructor(
+    readonly id: NodeId,
+    private readonly host: HandleHost,
+  ) {}
+
+  /** Whether the node's actor is running now. */
+  get running(): boolean {
+    return this.host.current(this.id)?.running ?? false;
+  }
+
+  status(): Promise<RuntimeNodeStatus> {
+    return this.proc().then((p) => p.call((api) => api.status()));
+  }
+
+  /** Propose bytes; resolves with the state machine's result once committed and applied on this node. */
+  propose(data: Uint8Array): Promise<unknown> {
+    return this.proc().then((p) => p.propose(data));
+  }
+
+  /** Read `key` from this node's state machine with the given consistency. */
+  read(key: string, consistency: ReadConsistency = 'linearizable'): Promise<ReadResult> {
+    return this.proc().then((p) => p.read(key, consistency));
+  }
+
+  /** Hand leadership to `to`; resolves once `to` leads. This node must be the leader. */
+  transferLeadership(to: NodeId): Promise<void> {
+    return this.proc().then((p) => p.call((api) => api.transferLeadership(to)));
+  }
+
+  /** Start an election on this node now. */
+  campaign(): Promise<void> {
+    return this.proc().then((p) => p.call((api) => Promise.resolve(api.campaign())));
+  }
+
+  /** Recompute this node's state hash from a snapshot on the side-work pool and compare. */
+  verifyStateHash(): Promise<HashCheckResult> {
+    return this.proc().then((p) => p.call((api) => api.verifyStateHash()));
+  }
+
+  /** The state machine's snapshot at its applied index. */
+  snapshotState(): Promise<{ index: number; hash: string; data: Uint8Array }> {
+    return this.proc().then((p) => p.call((api) => Promise.resolve(api.snapshotState())));
+  }
+
+  private proc(): Promise<NodeProcess> {
+    if (this.host.closed) return Promise.reject(new ClusterClosedError());
+    const p = this.host.current(this.id);
+    if (!p?.running) return Promise.reject(new NodeStoppedError(this.id));
+    return Promise.resolve(p);
+  }
+}

@@ -1,0 +1,83 @@
+import {
+  ClusterClosedError,
+  InvalidRequestError,
+  NodeStoppedError,
+  NotLeaderError,
+  ProposalDroppedError,
+  RuntimeError,
+  StorageError,
+  type StorageErrorKind,
+  TimeoutError,
+} from './errors.js';
+
+/**
+ * Errors cross thread boundaries as plain objects (structured clone drops the
+ * class), and are rebuilt into the same typed classes on the other side.
+ */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly nodeId?: string | null;
+  readonly leaderHint?: string | null;
+  readonly reason?: string;
+  readonly indeterminate?: boolean;
+  readonly kind?: string;
+  readonly path?: string;
+  readonly detail?: string;
+}
+
+export function toWireError(err: unknown): WireError {
+  if (err instanceof NotLeaderError) {
+    return { code: err.code, message: err.message, nodeId: err.nodeId, leaderHint: err.leaderHint };
+  }
+  if (err instanceof ProposalDroppedError) {
+    return {
+      code: err.code,
+      message: err.message,
+      reason: err.reason,
+      indeterminate: err.indeterminate,
+      leaderHint: err.leaderHint,
+    };
+  }
+  if (err instanceof StorageError) {
+    const detail = err.message.slice(err.message.indexOf(': ') + 2);
+    return { code: err.code, message: err.message, kind: err.kind, path: err.path, detail };
+  }
+  if (err instanceof NodeStoppedError) return { code: err.code, message: err.message, nodeId: err.nodeId };
+  if (err instanceof RuntimeError) return { code: err.code, message: err.message };
+  if (err instanceof Error) {
+    // Errors of @raftkit/core (RaftError) carry a string code, some a leader hint.
+    const e = err as unknown as { code?: unknown; leaderHint?: unknown };
+    const code = typeof e.code === 'string' ? e.code : 'INTERNAL';
+    const leaderHint = typeof e.leaderHint === 'string' ? e.leaderHint : null;
+    return { code, message: `${err.name}: ${err.message}`, leaderHint };
+  }
+  return { code: 'INTERNAL', message: String(err) };
+}
+
+export function fromWireError(w: WireError): Error {
+  switch (w.code) {
+    case 'NOT_LEADER':
+      return new NotLeaderError(w.nodeId ?? null, w.leaderHint ?? null, w.message);
+    case 'DROPPED':
+      return new ProposalDroppedError(
+        w.reason ?? 'unknown',
+        w.indeterminate ?? true,
+        w.leaderHint ?? null,
+        w.message,
+      );
+    case 'TIMEOUT':
+      return new TimeoutError(w.message);
+    case 'NODE_STOPPED':
+      return new NodeStoppedError(w.nodeId ?? '?');
+    case 'CLUSTER_CLOSED':
+      return new ClusterClosedError();
+    case 'INVALID_REQUEST':
+      return new InvalidRequestError(w.message);
+    default:
+      if (w.code.startsWith('STORAGE_') && w.path !== undefined) {
+        return new StorageError((w.kind ?? 'io') as StorageErrorKind, w.path, w.detail ?? w.message);
+      }
+      return new RuntimeError(w.code, w.message);
+  }
+}

@@ -1,0 +1,36 @@
+import type { StateMachineSpec } from '../actor/state-machine-spec.js';
+
+/**
+ * CPU-heavy side work that runs on the shared Piscina pool, off the actors'
+ * event loops. New kinds (snapshot compression, chunk checksums) are added
+ * here and in tasks.ts.
+ */
+export type SideTask =
+  /** Rebuild a state machine from its snapshot and hash it from scratch. */
+  | {
+      readonly kind: 'stateHash';
+      readonly machine: StateMachineSpec;
+      readonly snapshot: Uint8Array;
+      /** The incremental hash the actor holds at the snapshot's index. */
+      readonly expected: string;
+    }
+  /** CRC-32 of a byte array (snapshot checksums). */
+  | { readonly kind: 'crc32'; readonly data: Uint8Array };
+
+export type SideResult =
+  | {
+      readonly kind: 'stateHash';
+      readonly full: string | null;
+      readonly ok: boolean;
+      readonly message: string | null;
+    }
+  | { readonly kind: 'crc32'; readonly crc: number };
+
+/** Actor -> main thread request on the side-work port, and the reply. */
+export interface SideRequest {
+  readonly id: number;
+  readonly task: SideTask;
+}
+export type SideReply =
+  | { readonly id: number; readonly ok: true; readonly result: SideResult }
+  | { readonly id: number; readonly ok: false; readonly message: string };

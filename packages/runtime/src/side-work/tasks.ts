@@ -1,0 +1,29 @@
+import { createStateMachine } from '../actor/state-machine-spec.js';
+import { crc32 } from '../crc32.js';
+import type { SideResult, SideTask } from './protocol.js';
+
+/** Piscina task module (loaded from dist): runs one side task in a pool thread. */
+export default async function run(task: SideTask): Promise<SideResult> {
+  switch (task.kind) {
+    case 'stateHash': {
+      const sm = await createStateMachine(task.machine);
+      try {
+        // KvStateMachine.restore rebuilds the state and hashes it from scratch
+        // (and refuses a snapshot whose content does not match its hash).
+        sm.restore(task.snapshot);
+      } catch (err) {
+        return { kind: 'stateHash', full: null, ok: false, message: (err as Error).message };
+      }
+      const full = sm.hash();
+      const ok = full === task.expected;
+      return {
+        kind: 'stateHash',
+        full,
+        ok,
+        message: ok ? null : `incremental hash ${task.expected} but full recomputation gives ${full}`,
+      };
+    }
+    case 'crc32':
+      return { kind: 'crc32', crc: crc32(task.data) };
+  }
+}

@@ -1,0 +1,83 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { StorageError } from '../errors.js';
+
+const META_MAGIC = 0xbeefc0de;
+
+interface MetaPage {
+  readonly pageSize: number;
+  readonly lastPage: bigint;
+  readonly txnId: bigint;
+}
+
+/**
+ * Check an LMDB data file before lmdb-js maps it. LMDB trusts its file: a
+ * truncated data.mdb makes the process die with SIGBUS/SIGSEGV on open
+ * (measured with lmdb-js 3.5), which would take the whole cluster down. So we
+ * read the two meta pages ourselves and require the file to cover the last
+ * page the newest meta page refers to.
+ *
+ * Two page-header layouts exist: LMDB 0.9 (16-byte header) and the 1.0
+ * format lmdb-js ships (24-byte header, page txnid). We accept either.
+ */
+export function checkLmdbDataFile(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StorageError(
+      code === 'ENOENT' ? 'missing' : 'io',
+      file,
+      `cannot open data file (${(err as Error).message})`,
+    );
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) throw new StorageError('corrupt', file, 'data file is empty (truncated)');
+    const first = readAt(fd, 0, Math.min(size, 256));
+    const layout = detectLayout(first);
+    if (!layout) throw new StorageError('corrupt', file, 'no LMDB meta page at the start of the file');
+    const meta0 = parseMeta(first, layout.headerSize);
+    if (!meta0) throw new StorageError('corrupt', file, 'first LMDB meta page is invalid');
+    const ps = meta0.pageSize;
+    if (size < ps * 2)
+      throw new StorageError('corrupt', file, `file is ${size} bytes, smaller than its two meta pages`);
+    const meta1 = parseMeta(readAt(fd, ps, 256), layout.headerSize);
+    const newest = meta1 && meta1.txnId > meta0.txnId ? meta1 : meta0;
+    const needed = (newest.lastPage + 1n) * BigInt(ps);
+    if (BigInt(size) < needed) {
+      throw new StorageError('corrupt', file, `file is truncated: ${size} bytes, meta page needs ${needed}`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  const n = readSync(fd, buf, 0, length, position);
+  return buf.subarray(0, n);
+}
+
+function detectLayout(buf: Buffer): { headerSize: number } | null {
+  for (const headerSize of [24, 16]) {
+    if (buf.length >= headerSize + 4 && buf.readUInt32LE(headerSize) === META_MAGIC) return { headerSize };
+  }
+  return null;
+}
+
+/**
+ * MDB_meta after the page header: magic u32, version u32, address u64,
+ * mapsize u64, dbs[2] (48 bytes each; dbs[0].md_pad holds the page size),
+ * last_pg u64, txnid u64.
+ */
+function parseMeta(buf: Buffer, headerSize: number): MetaPage | null {
+  const m = headerSize;
+  if (buf.length < m + 24 + 96 + 16) return null;
+  if (buf.readUInt32LE(m) !== META_MAGIC) return null;
+  const pageSize = buf.readUInt32LE(m + 24);
+  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return null;
+  const lastPage = buf.readBigUInt64LE(m + 24 + 96);
+  const txnId = buf.readBigUInt64LE(m + 24 + 96 + 8);
+  return { pageSize, lastPage, txnId };
+}

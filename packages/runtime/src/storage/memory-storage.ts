@@ -1,0 +1,88 @@
+import {
+  CompactedError,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type Snapshot,
+  UnavailableError,
+} from '@raftkit/core';
+import type { DurableStorage, PersistBatch, StorageStats } from './durable-storage.js';
+import { EntryWindow } from './entry-window.js';
+
+/**
+ * Storage that lives in the actor's memory: "durable" for as long as the
+ * worker lives. For tests and benchmarks; a killed node loses everything, so
+ * the cluster refuses to restart a memory node (it could vote twice).
+ */
+export class MemoryDurableStorage implements DurableStorage {
+  readonly kind = 'memory' as const;
+  readonly path = null;
+  private hard: HardState = { term: 0, vote: null, commit: 0 };
+  private snap: Snapshot | null = null;
+  private readonly log = new EntryWindow();
+  private batches = 0;
+  private entriesWritten = 0;
+  private bytesWritten = 0;
+  private entriesTruncated = 0;
+
+  initialState(): { hardState: HardState; confState: ConfState | null } {
+    return { hardState: this.hard, confState: this.snap?.meta.conf ?? null };
+  }
+  firstIndex(): number {
+    return (this.snap?.meta.index ?? 0) + 1;
+  }
+  lastIndex(): number {
+    return this.log.length > 0 ? this.log.lastIndex : this.firstIndex() - 1;
+  }
+  term(index: number): number {
+    const snapIndex = this.firstIndex() - 1;
+    if (index < snapIndex) throw new CompactedError(index);
+    if (index > this.lastIndex()) throw new UnavailableError(index);
+    if (index === snapIndex) return this.snap?.meta.term ?? 0;
+    return (this.log.get(index) as Entry).term;
+  }
+  entries(lo: number, hi: number, maxBytes?: number): Entry[] {
+    if (lo < this.firstIndex()) throw new CompactedError(lo);
+    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1);
+    if (lo >= hi) return [];
+    return this.log.slice(lo, hi, maxBytes);
+  }
+  snapshot(): Snapshot | null {
+    return this.snap;
+  }
+
+  async persist(batch: PersistBatch): Promise<void> {
+    if (batch.snapshot) {
+      this.snap = batch.snapshot;
+      this.log.reset(batch.snapshot.meta.index + 1);
+    }
+    if (batch.entries.length > 0) {
+      const first = batch.entries[0].index;
+      if (first < this.firstIndex() || first > this.lastIndex() + 1) {
+        throw new Error(
+          `persist: entries start at ${first}, log holds [${this.firstIndex()}, ${this.lastIndex()}]`,
+        );
+      }
+      if (first <= this.lastIndex()) this.entriesTruncated += this.lastIndex() - first + 1;
+      if (this.log.length === 0) this.log.reset(first);
+      this.log.append(batch.entries);
+      this.entriesWritten += batch.entries.length;
+      for (const e of batch.entries) this.bytesWritten += e.data.length;
+    }
+    if (batch.hardState) this.hard = batch.hardState;
+    this.batches++;
+  }
+
+  stats(): StorageStats {
+    return {
+      kind: 'memory',
+      batches: this.batches,
+      entriesWritten: this.entriesWritten,
+      bytesWritten: this.bytesWritten,
+      entriesTruncated: this.entriesTruncated,
+      meanPersistMs: 0,
+      cacheMisses: 0,
+    };
+  }
+  async close(): Promise<void> {}
+}

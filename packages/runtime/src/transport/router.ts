@@ -1,0 +1,204 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { NodeId } from '@raftkit/core';
+import { seededRandom } from '../rng.js';
+import { FaultTable, type LinkFaults } from './fault-table.js';
+import { packFrames, unpackFrames } from './frame-batch.js';
+import type { InboundBatches, OutboundBatches } from './port-protocol.js';
+
+/**
+ * Where the router hands frames for a node it does not host: a transport to
+ * another process or machine (the TCP link of @raftkit/net). The router has
+ * already applied the fault table; the link only carries bytes. `batch` is a
+ * frame batch (see frame-batch.ts) the link may keep (it is not reused).
+ */
+export interface Link {
+  deliver(from: NodeId, to: NodeId, batch: ArrayBuffer): void;
+  close?(): void | Promise<void>;
+}
+
+export interface RouterStats {
+  /** Batches handed to a destination (local actor or link). */
+  readonly batchesDelivered: number;
+  readonly bytesDelivered: number;
+  /** Frames lost to partitions, isolation, cuts or the drop probability. */
+  readonly framesDropped: number;
+  readonly framesDuplicated: number;
+  readonly framesDelayed: number;
+  /** Batches for a node that is neither attached nor reachable through a link (e.g. killed). */
+  readonly unroutable: number;
+  /** Frames injected through `inject()` (tests, fuzzing). */
+  readonly injected: number;
+}
+
+export interface RouterOptions {
+  /** Seed of the fault decisions (drop / duplicate / delay jitter). */
+  readonly seed?: number;
+}
+
+/**
+ * Carries Raft frames between actors on the main thread and applies the
+ * fault table. Local actors are attached by their raw MessagePort; remote
+ * nodes are reached through `Link`s. The router never decodes frames: it
+ * moves transferable buffers, and splits a batch only when a link has
+ * message faults (drop / duplicate / delay).
+ */
+export class Router {
+  readonly faults = new FaultTable();
+  private readonly ports = new Map<NodeId, MessagePort>();
+  private readonly links = new Map<NodeId, Link>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly random: () => number;
+  private closed = false;
+  private s = {
+    batchesDelivered: 0,
+    bytesDelivered: 0,
+    framesDropped: 0,
+    framesDuplicated: 0,
+    framesDelayed: 0,
+    unroutable: 0,
+    injected: 0,
+  };
+
+  constructor(opts: RouterOptions = {}) {
+    this.random = seededRandom(opts.seed ?? 1);
+  }
+
+  /** Attach a local actor: frames it posts on `port` are routed; frames for it are posted to it. */
+  attach(id: NodeId, port: MessagePort): void {
+    this.detach(id);
+    this.ports.set(id, port);
+    port.on('message', (msg: OutboundBatches) => this.fromActor(id, msg));
+    port.unref();
+  }
+
+  /** Detach a local actor (killed or stopped) and close the router's end of its port. */
+  detach(id: NodeId): void {
+    const port = this.ports.get(id);
+    if (!port) return;
+    this.ports.delete(id);
+    port.removeAllListeners('message');
+    port.close();
+  }
+
+  isAttached(id: NodeId): boolean {
+    return this.ports.has(id);
+  }
+
+  /** Route frames for `ids` through a transport (remote nodes). */
+  addLink(ids: readonly NodeId[], link: Link): void {
+    for (const id of ids) this.links.set(id, link);
+  }
+
+  removeLink(ids: readonly NodeId[]): void {
+    for (const id of ids) this.links.delete(id);
+  }
+
+  /**
+   * Route one frame batch from `from` to `to` through the fault table. Links
+   * call this for frames arriving from remote nodes.
+   */
+  send(from: NodeId, to: NodeId, batch: ArrayBuffer): void {
+    if (this.closed) return;
+    const ft = this.faults;
+    if (ft.clean) {
+      this.deliver(from, to, batch);
+      return;
+    }
+    if (!ft.reachable(from, to)) {
+      this.s.framesDropped += unpackFrames(batch).frames.length;
+      return;
+    }
+    const lf = ft.faultsOf(from, to);
+    if (lf === null) this.deliver(from, to, batch);
+    else this.applyLinkFaults(from, to, batch, lf);
+  }
+
+  /** Deliver raw bytes to `to` as one frame, bypassing faults (a test hook: garbage, fuzzing). */
+  inject(to: NodeId, frame: Uint8Array, from: NodeId = '?injected'): void {
+    this.s.injected++;
+    this.deliver(from, to, packFrames([frame]));
+  }
+
+  /** Deliver a raw batch buffer (possibly with broken length prefixes) to `to`, bypassing faults. */
+  injectBatch(to: NodeId, batch: Uint8Array, from: NodeId = '?injected'): void {
+    this.s.injected++;
+    this.deliver(from, to, batch.slice().buffer);
+  }
+
+  stats(): RouterStats {
+    return { ...this.s };
+  }
+
+  /** Stop routing: detach every actor, cancel delayed deliveries, close links. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const id of [...this.ports.keys()]) this.detach(id);
+    const links = new Set(this.links.values());
+    this.links.clear();
+    for (const l of links) await l.close?.();
+  }
+
+  private fromActor(from: NodeId, msg: OutboundBatches): void {
+    const { to, bufs } = msg;
+    for (let i = 0; i < to.length; i++) this.send(from, to[i], bufs[i]);
+  }
+
+  private applyLinkFaults(from: NodeId, to: NodeId, batch: ArrayBuffer, lf: LinkFaults): void {
+    const { frames } = unpackFrames(batch);
+    const kept: Uint8Array[] = [];
+    for (const f of frames) {
+      if (lf.drop > 0 && this.random() < lf.drop) {
+        this.s.framesDropped++;
+        continue;
+      }
+      kept.push(f);
+      if (lf.duplicate > 0 && this.random() < lf.duplicate) {
+        kept.push(f);
+        this.s.framesDuplicated++;
+      }
+    }
+    if (kept.length === 0) return;
+    const d = lf.delayMs;
+    if (typeof d === 'number' && d <= 0) {
+      this.deliver(from, to, kept.length === frames.length ? batch : packFrames(kept));
+      return;
+    }
+    if (typeof d === 'number') {
+      this.later(d, from, to, packFrames(kept), kept.length);
+      return;
+    }
+    // A delay range: each frame draws its own delay, so frames may overtake each other.
+    for (const f of kept) this.later(d[0] + this.random() * (d[1] - d[0]), from, to, packFrames([f]), 1);
+  }
+
+  private later(ms: number, from: NodeId, to: NodeId, batch: ArrayBuffer, frames: number): void {
+    this.s.framesDelayed += frames;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.closed) this.deliver(from, to, batch);
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private deliver(from: NodeId, to: NodeId, batch: ArrayBuffer): void {
+    const port = this.ports.get(to);
+    if (port) {
+      this.s.batchesDelivered++;
+      this.s.bytesDelivered += batch.byteLength;
+      const msg: InboundBatches = { from: [from], bufs: [batch] };
+      port.postMessage(msg, [batch]);
+      return;
+    }
+    const link = this.links.get(to);
+    if (link) {
+      this.s.batchesDelivered++;
+      this.s.bytesDelivered += batch.byteLength;
+      link.deliver(from, to, batch);
+      return;
+    }
+    this.s.unroutable++;
+  }
+}

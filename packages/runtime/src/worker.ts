@@ -1,0 +1,87 @@
+/**
+ * Entry point of an actor worker (loaded from dist/worker.js). Opens the
+ * node's storage and state machine, starts the NodeActor, wires its ports:
+ * raw Raft frames on raftPort, the Comlink control API on controlPort,
+ * batched proposals and reads on opsPort, side work on sidePort, and events
+ * on parentPort.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import { NodeActor } from './actor/node-actor.js';
+import { OpsServer } from './actor/ops-server.js';
+import { createStateMachine } from './actor/state-machine-spec.js';
+import type { WorkerInit } from './actor/worker-init.js';
+import type { ActorEvent, NodeControlApi } from './control/api.js';
+import { portEndpoint } from './control/comlink-endpoint.js';
+import { toWireError } from './error-wire.js';
+import { SideWorkClient } from './side-work/client.js';
+import type { DurableStorage } from './storage/durable-storage.js';
+import { LmdbStorage } from './storage/lmdb-storage.js';
+import { MemoryDurableStorage } from './storage/memory-storage.js';
+import type { InboundBatches } from './transport/port-protocol.js';
+
+const init = workerData as WorkerInit;
+const events = parentPort;
+if (!events) throw new Error('worker.ts must run in a worker thread');
+const emit = (ev: ActorEvent) => events.postMessage(ev);
+
+async function main(): Promise<void> {
+  let storage: DurableStorage | null = null;
+  try {
+    storage =
+      init.storage.kind === 'lmdb'
+        ? LmdbStorage.open({
+            path: init.storage.path,
+            nodeId: init.actor.id,
+            mode: init.storage.mode,
+            durability: init.storage.durability,
+          })
+        : new MemoryDurableStorage();
+    const sm = await createStateMachine(init.actor.machine);
+    const side = new SideWorkClient(init.sidePort);
+    const actor = new NodeActor(init.actor, storage, sm, {
+      sendFrames: (out, transfer) => init.raftPort.postMessage(out, transfer),
+      emit,
+      side,
+    });
+    init.raftPort.on('message', (m: InboundBatches) => actor.onInbound(m));
+    const ops = new OpsServer(init.opsPort, actor);
+
+    const api: NodeControlApi = {
+      status: () => actor.status(),
+      transferLeadership: (to) => actor.transferLeadership(to),
+      campaign: () => actor.campaign(),
+      verifyStateHash: () => actor.verifyStateHash(),
+      snapshotState: () => {
+        const r = actor.snapshotState();
+        if (r.ok) {
+          const data = r.value.data;
+          if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
+            return Comlink.transfer(r, [data.buffer as ArrayBuffer]);
+          }
+        }
+        return r;
+      },
+      shutdown: async () => {
+        try {
+          await actor.stop();
+          side.close();
+          ops.close();
+          init.raftPort.close();
+          return { ok: true, value: undefined };
+        } catch (err) {
+          return { ok: false, error: toWireError(err) };
+        }
+      },
+    };
+    Comlink.expose(api, portEndpoint(init.controlPort));
+    actor.start();
+    const st = actor.status();
+    if (st.ok) emit({ type: 'ready', status: st.value });
+  } catch (err) {
+    await storage?.close().catch(() => {});
+    emit({ type: 'fatal', error: toWireError(err) });
+  }
+}
+
+void main();

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/**
+ * `pnpm sim`: run many seeds of the cluster simulator in parallel, or replay
+ * one seed (with its full trace). Exit status 1 on any invariant violation or
+ * non-linearizable history.
+ */
+import { CliError, parseCliArgs, USAGE } from './cli-args.js';
+import type { SimOptions } from './options.js';
+import { runSeedsOnPool } from './pool.js';
+import { runSeed } from './run-seed.js';
+import { addResult, emptyAggregate, formatAggregate, formatSeed, seedFailed } from './summary.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseCliArgs(argv);
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const base: Omit<SimOptions, 'seed'> = {
+    nodes: args.nodes,
+    ticks: args.ticks,
+    profile: args.profile,
+    bugs: args.bugs,
+  };
+
+  if (args.seed !== null) {
+    const r = runSeed({ ...base, seed: args.seed, trace: args.trace });
+    if (args.trace) process.stdout.write(`${(r.trace ?? []).join('\n')}\n`);
+    // A traced replay prints no wall-clock numbers, so that two runs are byte-identical.
+    const { trace: _trace, wallMs, ...rest } = r;
+    process.stdout.write(`${formatSeed(args.trace ? { ...r, wallMs: 0 } : r)}\n`);
+    if (args.json) process.stdout.write(`${JSON.stringify(args.trace ? rest : { ...rest, wallMs })}\n`);
+    return seedFailed(r) ? 1 : 0;
+  }
+
+  const seeds = Array.from({ length: args.seeds }, (_, i) => args.from + i);
+  const agg = emptyAggregate();
+  const started = performance.now();
+  const tty = process.stderr.isTTY === true;
+  let lastProgress = 0;
+  const progress = (final: boolean) => {
+    const now = performance.now();
+    if (!final && now - lastProgress < (tty ? 200 : 5_000)) return;
+    lastProgress = now;
+    const line =
+      `[sim] ${agg.seeds}/${seeds.length} seeds  violations ${agg.violations}  ` +
+      `non-linearizable ${agg.nonLinearizable}  unknown ${agg.unknown}  ${((now - started) / 1000).toFixed(1)}s`;
+    process.stderr.write(tty ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
+  };
+  await runSeedsOnPool({
+    seeds,
+    base,
+    threads: args.threads ?? undefined,
+    onResult: (r) => {
+      addResult(agg, r);
+      if (seedFailed(r)) {
+        const why = formatSeed(r).split('\n');
+        process.stderr.write(`${tty ? '\n' : ''}${why[0]}\n${why.filter((l) => l.includes('VIOLATION') || l.includes('replay')).join('\n')}\n`);
+      }
+      progress(false);
+    },
+  });
+  progress(true);
+  const elapsedMs = performance.now() - started;
+  agg.failingSeeds.sort((a, b) => a.seed - b.seed);
+  agg.unknownSeeds.sort((a, b) => a - b);
+  process.stdout.write(`${formatAggregate(agg, elapsedMs)}\n`);
+  if (args.json) {
+    const summary = {
+      ...agg,
+      nodes: args.nodes,
+      ticks: args.ticks,
+      profile: args.profile,
+      bugs: args.bugs,
+      firstSeed: args.from,
+      elapsedMs: Math.round(elapsedMs),
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  }
+  return agg.violations > 0 || agg.nonLinearizable > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`sim: ${err.message}\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`sim: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 2;
+    }
+  },
+);

@@ -1,0 +1,3 @@
+export { type CrashPoint, type FaultTarget, Nemesis, type NemesisOptions } from './nemesis.js';
+export { type ClusterEvent, Reactions } from './reactions.js';
+export { type FaultKind, isProfileName, type NemesisProfile, type NemesisProfileName, PROFILES } from './profiles.js';

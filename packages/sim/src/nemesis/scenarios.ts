@@ -1,0 +1,180 @@
+/**
+ * Multi-step nemesis scenarios that react to cluster events. Each one aims
+ * at a schedule that random faults almost never produce but that real
+ * clusters do meet, and that a broken Raft turns into a safety violation:
+ *
+ * - figure8: the schedule of Raft's Figure 8 (an old leader's uncommitted
+ *   entries, a newer leader whose entries stay on its disk alone, the old
+ *   entries replicated again under a third leader that dies right after
+ *   committing, and the isolated leader returning).
+ * - duel: two candidates in one term, voters that crash right after voting
+ *   and come back before the slower rival asks.
+ * - powerFailure: every node loses power at once, often right after a write
+ *   was acknowledged (what was acknowledged must have been synced).
+ * - leaderKiller: for a while every new leader dies a few milliseconds after
+ *   winning, leaving partly replicated logs behind.
+ * - restartVoters: the leader goes away and voters crash right after voting.
+ *
+ * Every step has a deadline; a scenario that cannot proceed heals what it
+ * broke, so faults never outlive the nemesis' final heal.
+ */
+import type { NodeId } from '@raftkit/core';
+import type { Nemesis } from './nemesis.js';
+import type { ClusterEvent } from './reactions.js';
+
+export class Scenarios {
+  /** Until this time every newly elected leader is killed shortly after winning. */
+  private leaderKillerUntil = 0;
+
+  constructor(private readonly n: Nemesis) {}
+
+  observe(e: ClusterEvent): void {
+    if (e.kind === 'leaderElected' && this.n.target.now < this.leaderKillerUntil) this.killSoon(e.node);
+  }
+
+  private get electionUs(): number {
+    return this.n.opts.electionTicks * this.n.target.tickUs;
+  }
+
+  leaderKiller(): boolean {
+    const t = this.n.target;
+    this.leaderKillerUntil = Math.min(this.n.opts.healAt, t.now + this.n.duration());
+    t.log(`nemesis leaderKiller until ${this.leaderKillerUntil}us`);
+    return true;
+  }
+
+  /** Kills a fresh leader after 0-10 ms: long enough to replicate part of its log, too short to finish. */
+  private killSoon(id: NodeId): void {
+    const { target: t, rng } = this.n;
+    const delay = rng.int(0, 10_000);
+    const crash = rng.chance(0.6);
+    t.at(t.now + delay, () => {
+      if (this.n.healed || !t.isUp(id) || t.leader() !== id) return;
+      if (crash && this.n.canTakeDown(id)) this.n.crash('leaderKiller', id, rng.int(1, 15) * t.tickUs);
+      else this.n.networkFault('leaderKiller', () => t.network.isolate(id));
+    });
+  }
+
+  restartVoters(leader: NodeId | null): boolean {
+    const { target: t, rng } = this.n;
+    const ids = t.nodeIds();
+    const voters = rng.shuffle(ids.filter((id) => id !== leader)).slice(0, rng.int(1, ids.length - 1));
+    for (const id of voters) t.armCrash(id, 'afterVoteSent', rng.int(50, 2_000));
+    t.log(`nemesis restartVoters ${voters.join(',')}`);
+    if (leader !== null) {
+      if (this.n.canTakeDown(leader)) this.n.crash('restartVoters', leader, this.n.duration());
+      else this.n.networkFault('restartVoters', () => t.network.isolate(leader));
+    }
+    return true;
+  }
+
+  /** All nodes crash at once, now or 0-2 ms after the next write acknowledged to a client. */
+  powerFailure(): boolean {
+    const { target: t, rng } = this.n;
+    const crashAll = () => {
+      if (this.n.healed) return;
+      t.log('nemesis crashAll (power failure)');
+      for (const id of t.nodeIds()) {
+        if (!t.isUp(id)) continue;
+        const gen = this.n.bumpNodeFault(id);
+        t.crash(id);
+        t.at(t.now + rng.int(1, 20) * t.tickUs, () => {
+          if (this.n.nodeFaultGenerationOf(id) === gen && !t.isUp(id)) t.restart(id);
+        });
+      }
+    };
+    if (rng.chance(0.5)) {
+      crashAll();
+    } else {
+      t.log('nemesis crashAll armed: after the next acknowledged write');
+      this.n.reactions.when(
+        (e) => e.kind === 'writeAcked',
+        () => t.at(t.now + rng.int(0, 2_000), crashAll),
+        t.now + 2 * this.electionUs,
+        crashAll,
+      );
+    }
+    return true;
+  }
+
+  figure8(leader: NodeId | null): boolean {
+    if (leader === null) return false;
+    const n = this.n;
+    const { target: t, rng } = n;
+    const { minority, majority } = n.splitAround(leader);
+    const deadline = () => t.now + 4 * this.electionUs;
+    const giveUp = (why: string) => () => {
+      t.log(`nemesis figure8 stops: ${why}`);
+      n.healNetwork();
+    };
+    // 1. The old leader keeps taking writes in a minority: uncommitted entries of its term.
+    n.networkFault('figure8 (old leader in minority)', () => t.network.partition([minority, majority]), null);
+    n.reactions.when(
+      (e) => e.kind === 'leaderElected' && majority.includes(e.node),
+      (e) => {
+        // 2. The majority's new leader is cut off before its first entries leave it.
+        const second = e.node;
+        n.networkFault('figure8 (isolate the new leader)', () => t.network.isolate(second), null);
+        n.reactions.when(
+          (e2) => e2.kind === 'leaderElected' && e2.node !== second,
+          (e2) => {
+            // 3. A third leader replicates old entries again; as soon as it commits anything it dies,
+            //    and the isolated second leader comes back.
+            const third = e2.node;
+            n.reactions.when(
+              (e3) => e3.kind === 'leaderCommitted' && e3.node === third,
+              () => {
+                t.log(`nemesis figure8: ${third} committed, it dies and ${second} returns`);
+                if (n.canTakeDown(third)) {
+                  n.crash('figure8', third, rng.int(1, 15) * t.tickUs);
+                  n.healNetwork();
+                } else {
+                  n.networkFault('figure8 (cut the third leader)', () =>
+                    t.network.partition([[third], t.nodeIds().filter((id) => id !== third)]),
+                  );
+                }
+              },
+              deadline(),
+              giveUp('the third leader committed nothing'),
+            );
+          },
+          deadline(),
+          giveUp('no third leader'),
+        );
+      },
+      deadline(),
+      giveUp('no new leader in the majority'),
+    );
+    return true;
+  }
+
+  duel(leader: NodeId | null): boolean {
+    const n = this.n;
+    const { target: t, rng } = n;
+    const ids = t.nodeIds();
+    if (leader === null || ids.length < 3) return false;
+    const [a, b, ...voters] = rng.shuffle(ids.filter((id) => id !== leader));
+    if (n.canTakeDown(leader)) n.crash('duel', leader, n.duration());
+    else n.networkFault('duel (isolate the leader)', () => t.network.isolate(leader));
+    // Once the followers no longer honour the old leader, both rivals campaign at the same moment.
+    const start = t.now + Math.round((n.opts.electionTicks + 0.5 + rng.float()) * t.tickUs);
+    t.at(start, () => {
+      if (n.healed) return;
+      for (const v of voters) t.armCrash(v, 'afterVoteSent', rng.int(500, 6_000));
+      const slow = rng.int(2_000, 8_000);
+      n.networkFault(
+        `duel ${a} vs ${b} (slow by ${slow}us)`,
+        () => {
+          t.network.cutOneWay(a, b);
+          for (const x of ids) {
+            if (x !== b) t.network.degradeLink(b, x, { baseLatencyUs: slow, jitterUs: 500, loss: 0, duplicate: 0, reorder: 0 });
+          }
+        },
+        3 * this.electionUs,
+      );
+      t.campaign(a);
+      t.campaign(b);
+    });
+    return true;
+  }
+}

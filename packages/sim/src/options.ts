@@ -1,0 +1,114 @@
+/**
+ * Options of one simulated run, their defaults, and the per-seed cluster
+ * configuration drawn from the seed (so that many seeds cover many
+ * configurations, e.g. small message batches that split replication).
+ */
+import { isProfileName, type NemesisProfileName } from './nemesis/index.js';
+import type { Rng } from './rng.js';
+
+export const BUG_NAMES = [
+  'no-prevote-stickiness',
+  'commit-old-term',
+  'double-vote',
+  'reply-before-persist',
+  'lease-without-checkquorum',
+  'membership-no-current-term-commit',
+] as const;
+export type BugName = (typeof BUG_NAMES)[number];
+
+export function isBugName(s: string): s is BugName {
+  return (BUG_NAMES as readonly string[]).includes(s);
+}
+
+export interface SimOptions {
+  readonly seed: number;
+  /** Cluster size: 3, 5 or 7 voters. Default 5. */
+  readonly nodes?: number;
+  /** Length of the run in nominal ticks (fault phase plus the final quiet period). Default DEFAULT_TICKS. */
+  readonly ticks?: number;
+  /** Nemesis profile. Default 'mixed'. */
+  readonly profile?: NemesisProfileName;
+  /** Deliberate bugs to switch on (core hooks, and 'reply-before-persist' in the host). */
+  readonly bugs?: readonly BugName[];
+  /** Keep the full event trace (text). Default false. */
+  readonly trace?: boolean;
+  /** Concurrent clients. Default 4. */
+  readonly clients?: number;
+  /** Check the recorded history for linearizability at the end. Default true. */
+  readonly checkHistory?: boolean;
+  /** Search budget of the linearizability check, in steps (deterministic). Default 2_000_000. */
+  readonly checkerMaxSteps?: number;
+  /** Lease reads: 'seed' (decided per seed, the default), 'on' or 'off'. */
+  readonly leaseReads?: 'seed' | 'on' | 'off';
+}
+
+export const DEFAULT_TICKS = 1000;
+/** Virtual length of a nominal tick. */
+export const TICK_US = 10_000;
+export const ELECTION_TICKS = 10;
+
+export interface ResolvedOptions {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly ticks: number;
+  readonly profile: NemesisProfileName;
+  readonly bugs: readonly BugName[];
+  readonly trace: boolean;
+  readonly clients: number;
+  readonly checkHistory: boolean;
+  readonly checkerMaxSteps: number;
+  readonly leaseReads: 'seed' | 'on' | 'off';
+}
+
+export function resolveOptions(o: SimOptions): ResolvedOptions {
+  const nodes = o.nodes ?? 5;
+  if (![3, 5, 7].includes(nodes)) throw new RangeError(`nodes must be 3, 5 or 7, got ${nodes}`);
+  const ticks = o.ticks ?? DEFAULT_TICKS;
+  if (!Number.isInteger(ticks) || ticks < 200) throw new RangeError(`ticks must be an integer >= 200, got ${ticks}`);
+  const profile = o.profile ?? 'mixed';
+  if (!isProfileName(profile)) throw new RangeError(`unknown profile ${profile}`);
+  for (const b of o.bugs ?? []) if (!isBugName(b)) throw new RangeError(`unknown injected bug ${b}`);
+  if (!Number.isSafeInteger(o.seed)) throw new RangeError(`seed must be a safe integer, got ${o.seed}`);
+  return {
+    seed: o.seed,
+    nodes,
+    ticks,
+    profile,
+    bugs: o.bugs ?? [],
+    trace: o.trace ?? false,
+    clients: o.clients ?? 4,
+    checkHistory: o.checkHistory ?? true,
+    checkerMaxSteps: o.checkerMaxSteps ?? 2_000_000,
+    leaseReads: o.leaseReads ?? 'seed',
+  };
+}
+
+/** The Raft and environment settings of one seed. */
+export interface ClusterConfig {
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  readonly maxEntriesPerMsg: number;
+  readonly maxInflightMsgs: number;
+  readonly leaseReads: boolean;
+  readonly maxClockDriftTicks: number;
+  /** Clock rates the nemesis may set: within what maxClockDriftTicks tolerates. */
+  readonly clockRateRange: readonly [number, number];
+  readonly diskLatencyUs: readonly [number, number];
+}
+
+export function drawClusterConfig(rng: Rng, o: ResolvedOptions): ClusterConfig {
+  const leaseReads = o.leaseReads === 'seed' ? rng.chance(0.5) : o.leaseReads === 'on';
+  return {
+    electionTicks: ELECTION_TICKS,
+    heartbeatTicks: 1,
+    // Small batches split replication across messages (Figure-8 style schedules need that).
+    maxEntriesPerMsg: rng.pick([1, 2, 4, 64]),
+    maxInflightMsgs: rng.pick([1, 4, 64]),
+    leaseReads,
+    // Lease safety needs (e - d) leader ticks <= (e - 1) follower ticks in real time
+    // (one tick lost to granularity): with e = 10, d = 3 rates may differ by 7/9.
+    maxClockDriftTicks: 3,
+    clockRateRange: [0.9, 1.1],
+    diskLatencyUs: [50, rng.pick([500, 2_000, 8_000])],
+  };
+}

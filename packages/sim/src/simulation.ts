@@ -1,0 +1,565 @@
+/**
+ * A whole cluster in one thread on virtual time, determined by one seed.
+ *
+ * Everything happens as events on one queue (virtual microseconds, ties
+ * broken by scheduling order): node ticks (each node's clock may run fast or
+ * slow), message deliveries, disk syncs, client requests and replies, and
+ * nemesis actions. Every concern draws randomness from its own stream of the
+ * seed, so adding a client does not change what the network does.
+ *
+ * Invariants are checked as the data they cover changes; the first breach
+ * stops the run. At the end (all faults healed, a quiet period elapsed) the
+ * cluster must have converged and the client history must be linearizable.
+ */
+import {
+  type NodeId,
+  NotLeaderError,
+  type RaftConfig,
+  type SplitBrainAlert,
+  SplitBrainMonitor,
+} from '@raftkit/core';
+import { withInjectedBugs } from '@raftkit/core/testing';
+import {
+  checkOperations,
+  formatCheckResult,
+  HistoryRecorder,
+  kvModel,
+  kvOperations,
+  type Verdict,
+} from './checker/index.js';
+import { type ClientReply, type ClientRequest, describeReply, describeRequest } from './client-protocol.js';
+import { EventQueue } from './event-queue.js';
+import { checkConvergence, InvariantSuite, type Violation } from './invariants/index.js';
+import { type ClusterEvent, type CrashPoint, type FaultTarget, Nemesis, PROFILES } from './nemesis/index.js';
+import { NetworkModel } from './network.js';
+import {
+  type ClusterConfig,
+  drawClusterConfig,
+  type ResolvedOptions,
+  resolveOptions,
+  type SimOptions,
+  TICK_US,
+} from './options.js';
+import { Rng } from './rng.js';
+import { type NodeInput, SimNode } from './sim-node.js';
+import type { SeedResult } from './summary.js';
+import { Trace } from './trace.js';
+import { Client } from './workload.js';
+
+type SimEvent =
+  | { readonly k: 'tick'; readonly node: SimNode; readonly incarnation: number }
+  | { readonly k: 'input'; readonly node: SimNode; readonly input: NodeInput }
+  | { readonly k: 'reply'; readonly client: Client; readonly reply: ClientReply }
+  | { readonly k: 'call'; readonly fn: () => void };
+
+/** Extra time the run may take, after its nominal end, for the cluster to converge. */
+const CONVERGENCE_GRACE_TICKS = 400;
+
+export class Simulation {
+  readonly options: ResolvedOptions;
+  readonly config: ClusterConfig;
+  readonly network: NetworkModel;
+  readonly invariants = new InvariantSuite();
+  readonly monitor: SplitBrainMonitor;
+  readonly recorder: HistoryRecorder;
+  readonly trace: Trace;
+  readonly nodes = new Map<NodeId, SimNode>();
+  readonly clients: Client[] = [];
+  readonly nemesis: Nemesis;
+  readonly tickUs = TICK_US;
+
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly diskRng: Rng;
+  private readonly tickRng: Rng;
+  private readonly nodeSeeds: Rng;
+  private readonly ids: NodeId[];
+  private time = 0;
+  private events = 0;
+  private readonly leaders = new Set<NodeId>();
+  private maxLeadersAtOnce = 0;
+  private readonly alerts: SplitBrainAlert[] = [];
+  private readonly endTime: number;
+  private readonly healAt: number;
+  private finished = false;
+
+  constructor(opts: SimOptions) {
+    const o = resolveOptions(opts);
+    this.options = o;
+    const root = (stream: string) => new Rng(o.seed, stream);
+    this.config = drawClusterConfig(root('config'), o);
+    this.diskRng = root('disk');
+    this.tickRng = root('tick-phase');
+    this.nodeSeeds = root('node-seeds');
+    this.trace = new Trace(o.trace);
+    this.ids = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
+    this.network = new NetworkModel(this.ids, root('network'));
+    this.monitor = new SplitBrainMonitor({ electionTimeout: this.config.electionTicks });
+    this.recorder = new HistoryRecorder({ now: () => this.time });
+    this.endTime = o.ticks * TICK_US;
+    const quietTicks = Math.max(150, Math.round(o.ticks * 0.2));
+    this.healAt = this.endTime - quietTicks * TICK_US;
+
+    const replyBeforePersist = o.bugs.includes('reply-before-persist');
+    for (const id of this.ids) {
+      const node = new SimNode(id, this.nodeEnv(replyBeforePersist), (storage) => this.raftConfig(id, storage));
+      this.nodes.set(id, node);
+    }
+    const clientEnv = this.clientEnv();
+    const workload = {
+      keys: 4,
+      leaseReadRatio: this.config.leaseReads ? 0.6 : 0,
+      thinkUs: 3 * TICK_US,
+      attemptTimeoutUs: 15 * TICK_US,
+      opDeadlineUs: 60 * TICK_US,
+      stopAt: this.endTime - 80 * TICK_US,
+    };
+    for (let i = 0; i < o.clients; i++) {
+      // The last client only reads: it stays with its node, as a cache or dashboard would.
+      const readOnly = o.clients > 1 && i === o.clients - 1;
+      this.clients.push(new Client(`c${i + 1}`, root(`client:${i + 1}`), clientEnv, { ...workload, readOnly }));
+    }
+    this.nemesis = new Nemesis(this.faultTarget(), PROFILES[o.profile], root('nemesis'), {
+      startAt: 30 * TICK_US,
+      healAt: this.healAt,
+      clockRateRange: this.config.clockRateRange,
+      electionTicks: this.config.electionTicks,
+    });
+  }
+
+  get now(): number {
+    return this.time;
+  }
+
+  /** Runs to the end (or the first violation) and returns the seed's result. */
+  run(): SeedResult {
+    const started = performance.now();
+    this.log(() => `start seed=${this.options.seed} nodes=${this.ids.join(',')} config=${JSON.stringify(this.config)}`);
+    for (const node of this.nodes.values()) this.startNode(node);
+    for (const c of this.clients) c.start(this.tickRng.int(5, 20) * TICK_US);
+    this.nemesis.start();
+    this.runUntil(this.endTime);
+    if (!this.invariants.failed) this.awaitConvergence();
+    let verdict: Verdict | 'skipped' = 'skipped';
+    let checkerSteps = 0;
+    let explanation: string | undefined;
+    const ops = this.recorder.ops();
+    if (!this.invariants.failed && this.options.checkHistory) {
+      const result = checkOperations(kvModel, kvOperations(ops), { maxSteps: this.options.checkerMaxSteps });
+      verdict = result.verdict;
+      checkerSteps = result.steps;
+      if (result.verdict !== 'linearizable') explanation = formatCheckResult({ ...result, elapsedMs: 0 }); // no wall time: replays print identically
+    }
+    this.finished = true;
+    return this.result(verdict, checkerSteps, explanation, ops.length, performance.now() - started);
+  }
+
+  private runUntil(until: number): void {
+    const q = this.queue;
+    while (!this.invariants.failed && q.peekTime() <= until) {
+      const next = q.pop();
+      if (next === undefined) break;
+      this.time = next.time;
+      this.events++;
+      try {
+        this.dispatch(next.event);
+      } catch (err) {
+        this.invariants.report({
+          invariant: 'exception',
+          time: this.time,
+          nodes: nodeOf(next.event),
+          message: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        });
+      }
+    }
+    if (!this.invariants.failed) this.time = Math.max(this.time, until);
+  }
+
+  private dispatch(e: SimEvent): void {
+    const trace = this.trace;
+    switch (e.k) {
+      case 'tick': {
+        const node = e.node;
+        if (node.incarnation !== e.incarnation || !node.up) return;
+        trace.fold(this.time, 1, node.incarnation);
+        node.nextTickAt = this.time + Math.max(1, Math.round(TICK_US / node.clockRate));
+        this.queue.push(node.nextTickAt, e);
+        node.tick();
+        // A leader's lease is reported tick by tick (see observe()).
+        if (this.config.leaseReads && node.role === 'leader' && node.up && !node.paused) this.observe(node, false);
+        return;
+      }
+      case 'input': {
+        const input = e.input;
+        if (input.kind === 'message') {
+          const m = input.msg;
+          trace.fold(this.time, 2, m.term * 16 + m.type.length);
+          this.log(() => `${m.to} <- ${m.from} ${describeMessage(m)}${e.node.up ? (e.node.paused ? ' [paused]' : '') : ' [down]'}`);
+        } else if (input.kind === 'client') {
+          trace.fold(this.time, 3, input.req.seq);
+          this.log(() => `${e.node.id} <- ${describeRequest(input.req)}${e.node.up ? '' : ' [down]'}`);
+        } else {
+          trace.fold(this.time, 4, input.incarnation);
+          this.log(() => `${e.node.id} synced`);
+        }
+        e.node.input(input);
+        return;
+      }
+      case 'reply':
+        trace.fold(this.time, 5, e.reply.seq);
+        e.client.onReply(e.reply);
+        return;
+      case 'call':
+        trace.fold(this.time, 6, 0);
+        e.fn();
+        return;
+    }
+  }
+
+  /** After the nominal end: give a lagging cluster a bounded grace period, then require convergence. */
+  private awaitConvergence(): void {
+    const deadline = this.endTime + CONVERGENCE_GRACE_TICKS * TICK_US;
+    while (!this.invariants.failed && !this.converged() && this.time < deadline) {
+      this.runUntil(this.time + TICK_US);
+    }
+    if (this.invariants.failed) return;
+    const report = this.invariants.report;
+    checkConvergence(
+      [...this.nodes.values()].map((n) => ({
+        id: n.id,
+        up: n.up,
+        commitIndex: n.commit,
+        appliedIndex: n.sm.appliedIndex,
+        stateHash: n.sm.hash(),
+      })),
+      this.time,
+      report,
+    );
+    if (this.invariants.failed) return;
+    this.invariants.acks.finalCheck(
+      [...this.nodes.values()].map((n) => ({ id: n.id, log: n.storage, appliedIndex: n.sm.appliedIndex })),
+      this.time,
+    );
+  }
+
+  private converged(): boolean {
+    let applied = -1;
+    let hash = '';
+    let leaders = 0;
+    for (const n of this.nodes.values()) {
+      if (!n.up || n.paused) return false;
+      if (n.role === 'leader') leaders++;
+      const a = n.sm.appliedIndex;
+      if (applied === -1) {
+        applied = a;
+        hash = n.sm.hash();
+      } else if (a !== applied || n.commit !== a || n.sm.hash() !== hash) {
+        return false;
+      }
+    }
+    return leaders === 1 && this.clients.every((c) => !c.busy);
+  }
+
+  // ---- wiring --------------------------------------------------------------
+
+  private raftConfig(id: NodeId, storage: SimNode['storage']): RaftConfig {
+    const c = this.config;
+    const config: RaftConfig = {
+      id,
+      storage,
+      peers: this.ids,
+      seed: this.nodeSeeds.nextU32(),
+      electionTicks: c.electionTicks,
+      heartbeatTicks: c.heartbeatTicks,
+      maxClockDriftTicks: c.maxClockDriftTicks,
+      maxEntriesPerMsg: c.maxEntriesPerMsg,
+      maxInflightMsgs: c.maxInflightMsgs,
+      applied: 0,
+    };
+    return this.options.bugs.length > 0 ? withInjectedBugs(config, this.options.bugs) : config;
+  }
+
+  private startNode(node: SimNode): void {
+    node.nextTickAt = this.time + this.tickRng.int(1, TICK_US);
+    node.start();
+    this.queue.push(node.nextTickAt, { k: 'tick', node, incarnation: node.incarnation });
+  }
+
+  private crashNode(node: SimNode): void {
+    if (!node.up) return;
+    this.log(() => `${node.id} CRASH${node.syncPending ? ' (unsynced writes lost)' : ''}`);
+    node.crash();
+    this.leaders.delete(node.id);
+    this.record(this.monitor.nodeStopped(node.id, this.time / TICK_US));
+  }
+
+  private restartNode(node: SimNode): void {
+    if (node.up) return;
+    this.log(() => `${node.id} RESTART`);
+    this.startNode(node);
+  }
+
+  private nodeEnv(replyBeforePersist: boolean) {
+    const sim = this;
+    return {
+      get now() {
+        return sim.time;
+      },
+      invariants: this.invariants,
+      replyBeforePersist,
+      scheduleSync(node: SimNode) {
+        const [lo, hi] = sim.config.diskLatencyUs;
+        const latency = lo + Math.floor(sim.diskRng.float() * sim.diskRng.float() * (hi - lo));
+        sim.queue.push(sim.time + latency, {
+          k: 'input',
+          node,
+          input: { kind: 'synced', incarnation: node.incarnation },
+        });
+      },
+      send(msg: import('@raftkit/core').Message) {
+        const to = sim.nodes.get(msg.to);
+        if (to === undefined) return;
+        const times = sim.network.route(msg.from, msg.to, sim.time);
+        if (times.length === 0) sim.log(() => `${msg.from} -> ${msg.to} ${msg.type} LOST`);
+        for (const t of times) sim.queue.push(t, { k: 'input', node: to, input: { kind: 'message', msg } });
+      },
+      reply(reply: ClientReply) {
+        const client = sim.clients.find((c) => c.id === reply.client);
+        if (client === undefined) return;
+        sim.log(() => `${reply.node} -> ${describeReply(reply)}`);
+        sim.queue.push(sim.time + sim.network.clientLatency(), { k: 'reply', client, reply });
+      },
+      clusterEvent(e: ClusterEvent) {
+        sim.nemesis.observe(e);
+      },
+      changed(node: SimNode, restarted: boolean) {
+        sim.observe(node, restarted);
+      },
+      crashFired(node: SimNode, point: CrashPoint, restartAfterUs: number) {
+        sim.log(() => `${node.id} armed crash fires (${point})`);
+        sim.crashNode(node);
+        sim.queue.push(sim.time + restartAfterUs, { k: 'call', fn: () => sim.restartNode(node) });
+      },
+      log(text: () => string) {
+        sim.log(text);
+      },
+    };
+  }
+
+  private clientEnv() {
+    const sim = this;
+    return {
+      get now() {
+        return sim.time;
+      },
+      recorder: this.recorder,
+      nodeIds: () => sim.ids,
+      send(to: NodeId, req: ClientRequest) {
+        const node = sim.nodes.get(to);
+        if (node === undefined) return;
+        sim.log(() => `${req.client} -> ${to} ${describeRequest(req)}`);
+        sim.queue.push(sim.time + sim.network.clientLatency(), { k: 'input', node, input: { kind: 'client', req } });
+      },
+      at(time: number, fn: () => void) {
+        sim.queue.push(Math.max(time, sim.time), { k: 'call', fn });
+      },
+      log(text: string) {
+        sim.log(() => text);
+      },
+    };
+  }
+
+  private faultTarget(): FaultTarget {
+    const sim = this;
+    const node = (id: NodeId) => {
+      const n = sim.nodes.get(id);
+      if (n === undefined) throw new RangeError(`unknown node ${id}`);
+      return n;
+    };
+    return {
+      get now() {
+        return sim.time;
+      },
+      tickUs: TICK_US,
+      network: this.network,
+      nodeIds: () => sim.ids,
+      isUp: (id) => node(id).up,
+      isPaused: (id) => node(id).paused,
+      leader: () => sim.currentLeader(),
+      crash: (id) => sim.crashNode(node(id)),
+      restart: (id) => sim.restartNode(node(id)),
+      pause: (id, queue) => node(id).pause(queue),
+      resume: (id) => {
+        sim.log(() => `${id} resumes`);
+        node(id).resume();
+      },
+      setClockRate: (id, rate) => {
+        node(id).clockRate = rate;
+      },
+      armCrash: (id, point, restartAfterUs) => {
+        node(id).armed = { point, restartAfterUs };
+      },
+      disarmAll: () => {
+        for (const n of sim.nodes.values()) n.armed = null;
+      },
+      transferLeadership: (from, to) => {
+        const n = node(from);
+        if (n.raft === null || n.paused || n.role !== 'leader') return;
+        try {
+          n.raft.transferLeadership(to);
+        } catch (err) {
+          // Leadership may have been lost since the last Ready: nothing to transfer.
+          if (!(err instanceof NotLeaderError)) throw err;
+        }
+        n.pump();
+      },
+      campaign: (id) => {
+        const n = node(id);
+        if (n.raft === null || n.paused) return;
+        n.raft.campaign();
+        n.pump();
+      },
+      at: (time, fn) => sim.queue.push(Math.max(time, sim.time), { k: 'call', fn }),
+      log: (text) => sim.log(() => text),
+    };
+  }
+
+  private currentLeader(): NodeId | null {
+    let best: SimNode | null = null;
+    for (const n of this.nodes.values()) {
+      if (n.up && n.role === 'leader' && (best === null || n.term > best.term)) best = n;
+    }
+    return best?.id ?? null;
+  }
+
+  private observe(node: SimNode, restarted: boolean): void {
+    if (node.role === 'leader' && node.up) this.leaders.add(node.id);
+    else this.leaders.delete(node.id);
+    if (this.leaders.size > this.maxLeadersAtOnce) this.maxLeadersAtOnce = this.leaders.size;
+    const at = this.time / TICK_US;
+    // The lease as the node can use it right now: valid (and not given up for a leadership
+    // transfer) until at least its next tick, when the leader checks it again. Reporting
+    // only that far keeps the monitor's lease intervals honest when a transfer ends a lease
+    // early (the monitor can only extend an interval, never cut it short).
+    let leaseUntil: number | null = null;
+    if (node.role === 'leader' && node.raft !== null && this.config.leaseReads) {
+      const st = node.raft.status();
+      if (st.leaseUntilTick !== null && st.tick < st.leaseUntilTick && st.transferee === null) {
+        leaseUntil = node.nextTickAt / TICK_US;
+      }
+    }
+    this.record(
+      this.monitor.observe({
+        node: node.id,
+        at,
+        role: node.role,
+        term: node.term,
+        leader: node.leader,
+        commitIndex: node.commit,
+        appliedIndex: node.sm.appliedIndex,
+        stateHash: node.sm.hash(),
+        leaseUntil,
+        restarted,
+        epoch: node.incarnation,
+      }),
+    );
+  }
+
+  private record(alerts: readonly SplitBrainAlert[]): void {
+    for (const a of alerts) {
+      this.alerts.push(a);
+      this.log(() => `monitor ${a.severity} ${a.kind}: ${a.message}`);
+      if (a.severity === 'safety') {
+        this.invariants.report({
+          invariant: 'splitBrainMonitor',
+          time: this.time,
+          nodes: a.nodes,
+          message: `${a.kind}: ${a.message}`,
+        });
+      }
+    }
+  }
+
+  private log(text: () => string): void {
+    this.trace.log(this.time, text);
+  }
+
+  private result(
+    verdict: Verdict | 'skipped',
+    checkerSteps: number,
+    explanation: string | undefined,
+    operations: number,
+    wallMs: number,
+  ): SeedResult {
+    const o = this.options;
+    let maxStale = 0;
+    for (const d of this.monitor.staleLeaderDurations().values()) maxStale = Math.max(maxStale, d);
+    const stats = { ok: 0, fail: 0, info: 0 };
+    for (const c of this.clients) {
+      stats.ok += c.stats.ok;
+      stats.fail += c.stats.fail;
+      stats.info += c.stats.info;
+    }
+    return {
+      seed: o.seed,
+      nodes: o.nodes,
+      ticks: o.ticks,
+      profile: o.profile,
+      bugs: o.bugs,
+      config: this.config,
+      violations: this.invariants.violations.slice(0, 5) as Violation[],
+      verdict,
+      checkerSteps,
+      nonLinearizableExplanation: explanation,
+      elections: this.invariants.elections.elections,
+      maxLeadersAtOnce: this.maxLeadersAtOnce,
+      maxStaleLeaderTicks: Math.round(maxStale * 100) / 100,
+      commits: this.invariants.commits.maxCommitted,
+      acknowledgedWrites: this.invariants.acks.count,
+      operations,
+      ops: stats,
+      faults: this.nemesis.injected(),
+      alerts: {
+        safety: this.alerts.filter((a) => a.severity === 'safety').length,
+        warning: this.alerts.filter((a) => a.severity === 'warning').length,
+      },
+      events: this.events,
+      endTime: this.time,
+      digest: this.trace.digest,
+      wallMs: Math.round(wallMs),
+      ...(o.trace ? { trace: this.trace.lines } : {}),
+    };
+  }
+}
+
+function nodeOf(e: SimEvent): NodeId[] {
+  return e.k === 'tick' || e.k === 'input' ? [e.node.id] : [];
+}
+
+function describeMessage(m: import('@raftkit/core').Message): string {
+  switch (m.type) {
+    case 'append':
+      return `append t${m.term} prev=(${m.prevIndex},${m.prevTerm}) n=${m.entries.length}${m.entries.length > 0 ? ` [${m.entries[0].index}..${m.entries[m.entries.length - 1].index}]` : ''} commit=${m.commit}`;
+    case 'appendResp':
+      return `appendResp t${m.term} ${m.reject ? `reject ${m.index} hint=(${m.hintIndex},${m.hintTerm})` : `ok ${m.index}`}`;
+    case 'vote':
+    case 'preVote':
+      return `${m.type} t${m.term} last=(${m.lastIndex},${m.lastTerm})${m.transfer ? ' transfer' : ''}`;
+    case 'voteResp':
+    case 'preVoteResp':
+      return `${m.type} t${m.term} ${m.reject ? 'reject' : 'grant'}`;
+    case 'heartbeat':
+      return `heartbeat t${m.term} commit=${m.commit} seq=${m.seq}`;
+    case 'heartbeatResp':
+      return `heartbeatResp t${m.term} seq=${m.seq}`;
+    case 'readIndex':
+      return `readIndex t${m.term} ctx=${m.ctx}`;
+    case 'readIndexResp':
+      return `readIndexResp t${m.term} ctx=${m.ctx} ${m.reject ? 'reject' : `index=${m.index}`}`;
+    case 'timeoutNow':
+      return `timeoutNow t${m.term}`;
+    case 'snapshot':
+      return `snapshot t${m.term} index=${m.meta.index} offset=${m.offset}/${m.totalBytes}${m.done ? ' done' : ''}`;
+    case 'snapshotResp':
+      return `snapshotResp t${m.term} index=${m.snapshotIndex} next=${m.nextOffset}${m.reject ? ' reject' : ''}`;
+  }
+}

@@ -90,6 +90,8 @@ function onSnapshot(snap) {
   state.startedAt = snap.startedAt;
   state.clockOffset = snap.now - Date.now();
   state.mode = snap.mode;
+  $('brand-sub').textContent =
+    `live cluster · ${snap.nodes.length} ${snap.mode === 'processes' ? 'OS processes over TCP' : 'worker threads'}`;
   state.nodeIds = snap.nodes.map((n) => n.id);
   state.nodes = new Map(snap.nodes.map((n) => [n.id, n]));
   state.transitions = [...snap.transitions];

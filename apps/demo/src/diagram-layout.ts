@@ -54,7 +54,7 @@ export interface DiagramLayout {
 export const LABEL_LINE_HEIGHT = 14;
 /** Advance of one character of the 11px monospace label font. */
 export const LABEL_CHAR_WIDTH = 6.7;
-const BOX_W = 156;
+const BOX_W = 170;
 const BOX_H = 66;
 
 export function layoutGraph(graph: StateGraph, width = 860, height = 460): DiagramLayout {

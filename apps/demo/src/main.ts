@@ -75,7 +75,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
       port: opts.port,
     });
     term.log(
-      `${c.bold('visualizer:')} ${c.cyan(server.url)}${server.port !== opts.port ? c.dim(` (port ${opts.port} was taken)`) : ''}`,
+      `${c.bold('visualizer:')} ${c.cyan(server.url)}${opts.port !== 0 && server.port !== opts.port ? c.dim(` (port ${opts.port} was taken)`) : ''}`,
     );
     term.log('');
 

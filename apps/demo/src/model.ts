@@ -78,8 +78,9 @@ export interface LifecycleView {
 }
 
 export interface FaultView {
-  /** Current partition groups (null: none). Isolation of one node is also a partition, listed in `isolated`. */
+  /** Current partition groups (null: none). */
   readonly partition: readonly (readonly string[])[] | null;
+  /** Nodes cut off from all others (on top of any partition). */
   readonly isolated: readonly string[];
   readonly down: readonly string[];
   readonly delayMs: number;

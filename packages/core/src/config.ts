@@ -35,4 +35,20 @@ export interface RaftConfig {
   readonly maxProposalBytes?: number;
   /** Last index the host's state machine has applied (restart). Default: the snapshot index. */
   readonly applied?: number;
+  /**
+   * Snapshot policy (`snapshotDue()` / `shouldSnapshot`): take a snapshot once this many
+   * entries were applied since the last one. 0 disables this trigger. Default 10_000.
+   */
+  readonly snapshotEntries?: number;
+  /** Snapshot policy: once this many entry payload bytes were applied since the last one. 0 disables. Default 64 MiB. */
+  readonly snapshotBytes?: number;
+  /** Bytes of snapshot data per InstallSnapshot chunk message. Default 1 MiB. */
+  readonly snapshotChunkBytes?: number;
+  /** Largest snapshot this node accepts from a leader; a larger one is rejected before anything is buffered. Default 1 GiB. */
+  readonly maxSnapshotBytes?: number;
+  /**
+   * `promote` accepts a learner only if it is replicating and at most this many
+   * entries behind the leader's commit index (else dropped 'learnerNotCaughtUp'). Default 0.
+   */
+  readonly promoteMaxLag?: number;
 }

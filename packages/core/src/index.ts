@@ -1,4 +1,16 @@
+export { crc32 } from './checksum.js';
 export * from './codec.js';
+export {
+  applyConfChange,
+  CONF_CHANGE_TAGS,
+  CONF_CHANGE_VERSION,
+  type ConfChangeRecord,
+  decodeConfChange,
+  encodeConfChange,
+  isConfChangeType,
+  MAX_CONF_CHANGE_BYTES,
+  validateConfChange,
+} from './conf-change.js';
 export type { RaftConfig } from './config.js';
 export * from './errors.js';
 export * from './kv-state-machine.js';
@@ -14,7 +26,8 @@ export {
   roleMachine,
   TRANSITION_REASONS,
 } from './role-machine.js';
+export { type SnapshotPolicy, type SnapshotProgress, shouldSnapshot } from './snapshot-policy.js';
 export * from './split-brain-monitor.js';
 export type { StateMachine } from './state-machine.js';
-export type { Storage } from './storage.js';
+export { isSnapshotStorage, type SnapshotStorage, type Storage } from './storage.js';
 export * from './types.js';

@@ -9,7 +9,7 @@
  * so sync() stays cheap however long the log is.
  */
 import { CompactedError, RaftError, UnavailableError } from './errors.js';
-import type { Storage } from './storage.js';
+import type { SnapshotStorage } from './storage.js';
 import type { ConfState, Entry, HardState, Snapshot } from './types.js';
 
 /** Undo records for log writes made since the last sync, replayed backwards by crashAndRecover. */
@@ -27,7 +27,7 @@ export interface MemoryStorageInit {
   readonly entries?: readonly Entry[];
 }
 
-export class MemoryStorage implements Storage {
+export class MemoryStorage implements SnapshotStorage {
   private hard: HardState = EMPTY_HARD_STATE;
   private conf: ConfState | null = null;
   private snap: Snapshot | null = null;
@@ -140,7 +140,11 @@ export class MemoryStorage implements Storage {
     this.conf = { voters: [...snapshot.meta.conf.voters], learners: [...snapshot.meta.conf.learners] };
   }
 
-  /** Record a snapshot of the state machine as of applied `index` (does not compact). */
+  /**
+   * Record a snapshot of the state machine as of applied `index` (does not
+   * compact). Unsynced until sync(), like every write: a crash before it
+   * leaves the previous snapshot.
+   */
   createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot {
     const current = this.snap?.meta.index ?? 0;
     if (index <= current) throw new RaftError('STORAGE', `snapshot at ${index} is not newer than ${current}`);
@@ -157,11 +161,23 @@ export class MemoryStorage implements Storage {
     return snap;
   }
 
-  /** Discard entries before `index`; `index` itself becomes the dummy (its term stays known). */
+  /**
+   * Discard entries up to `index`; `index` itself becomes the dummy (its term
+   * stays known). Once a snapshot exists, compaction may not pass it: the
+   * entries in between would exist nowhere. (A storage that never had a
+   * snapshot is not checked: tests build such logs by hand.) Unsynced until
+   * sync(): a crash before it gets the compacted entries back.
+   */
   compact(index: number): void {
     const offset = this.ents[0].index;
     if (index <= offset) return;
     if (index > this.lastIndex()) throw new UnavailableError(index);
+    if (this.snap !== null && index > this.snap.meta.index) {
+      throw new RaftError(
+        'STORAGE',
+        `cannot compact to ${index}: the latest snapshot is at ${this.snap.meta.index}`,
+      );
+    }
     this.undo.push({ kind: 'replace', ents: this.ents });
     const kept = this.ents.slice(index - offset);
     kept[0] = dummyEntry(index, kept[0].term);

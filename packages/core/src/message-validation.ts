@@ -4,6 +4,7 @@
  * tests) too, so a malformed message is refused with a typed error before it
  * can touch any state.
  */
+import { decodeConfChange } from './conf-change.js';
 import { InvalidMessageError } from './errors.js';
 import type { Message, NodeId } from './types.js';
 
@@ -15,6 +16,15 @@ function bad(m: Message, field: string): never {
     `${String(m.type)} message from ${String(m.from)}: invalid ${field}`,
     'invalidField',
   );
+}
+
+function isConfChange(data: Uint8Array): boolean {
+  try {
+    decodeConfChange(data);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function validateMessage(m: Message, self: NodeId): void {
@@ -52,6 +62,8 @@ export function validateMessage(m: Message, self: NodeId): void {
         }
         if (e.type !== 0 && e.type !== 1 && e.type !== 2) bad(m, `entries[${i}].type`);
         if (!(e.data instanceof Uint8Array)) bad(m, `entries[${i}].data`);
+        // A membership entry takes effect when appended: a malformed one must never reach the log.
+        if (e.type === 2 && !isConfChange(e.data)) bad(m, `entries[${i}] (malformed conf change)`);
         prevTerm = e.term;
       }
       return;

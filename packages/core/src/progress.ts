@@ -4,6 +4,7 @@
  * until we find where the logs agree), `replicate` (optimistic pipelining up
  * to an inflight window) or `snapshot` (the entries it needs were compacted).
  */
+import type { OutgoingSnapshot } from './snapshot-sender.js';
 import type { NodeId, PeerProgress, ProgressState } from './types.js';
 
 /** A bounded FIFO of the last index of each append message in flight (replicate state). */
@@ -52,9 +53,11 @@ export class Progress {
   state: ProgressState = 'probe';
   /** Probe state: a probe is in flight, wait for its answer (or the next heartbeat response). */
   probeSent = false;
-  /** Snapshot state: index of the snapshot sent, and when. */
+  /** Snapshot state: index of the snapshot being sent, and when the follower last answered about it. */
   pendingSnapshot = 0;
   snapshotSentTick = 0;
+  /** Snapshot state: the chunked transfer in progress. */
+  transfer: OutgoingSnapshot | null = null;
   readonly inflights: Inflights;
   /** Last tick this follower answered us (CheckQuorum, recentActive). */
   lastContactTick: number;
@@ -71,7 +74,8 @@ export class Progress {
     readonly id: NodeId,
     lastIndex: number,
     maxInflight: number,
-    readonly isLearner: boolean,
+    /** A learner: replicated to, never counted (promotion flips it). */
+    public isLearner: boolean,
     now: number,
   ) {
     this.next = lastIndex + 1;
@@ -88,6 +92,7 @@ export class Progress {
     this.state = 'probe';
     this.probeSent = false;
     this.pendingSnapshot = 0;
+    this.transfer = null;
     this.inflights.reset();
   }
 
@@ -96,12 +101,14 @@ export class Progress {
     this.next = this.match + 1;
     this.probeSent = false;
     this.pendingSnapshot = 0;
+    this.transfer = null;
     this.inflights.reset();
   }
 
-  becomeSnapshot(snapshotIndex: number, now: number): void {
+  becomeSnapshot(transfer: OutgoingSnapshot, now: number): void {
     this.state = 'snapshot';
-    this.pendingSnapshot = snapshotIndex;
+    this.transfer = transfer;
+    this.pendingSnapshot = transfer.index;
     this.snapshotSentTick = now;
     this.probeSent = false;
     this.inflights.reset();

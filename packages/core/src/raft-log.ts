@@ -22,6 +22,11 @@ export class RaftLog {
   applying: number;
   /** Highest index the host confirmed applied (advance()). */
   applied: number;
+  /**
+   * Called after every append with the entries written (they replaced
+   * whatever followed `entries[0].index - 1`): membership follows the log.
+   */
+  onAppend: ((entries: readonly Entry[]) => void) | null = null;
 
   constructor(readonly storage: Storage) {
     const first = storage.firstIndex();
@@ -164,6 +169,7 @@ export class RaftLog {
       this.unstable = this.unstable.slice(0, keep).concat(entries);
       this.inProgress = Math.min(this.inProgress, keep);
     }
+    this.onAppend?.(entries);
     return this.lastIndex();
   }
 

@@ -11,7 +11,7 @@
  * outcomes) lives in the plain modules imported below.
  */
 import { type Actor, createActor } from 'xstate';
-import { crc32 } from './checksum.js';
+import { applyConfChange, encodeConfChange, validateConfChange } from './conf-change.js';
 import type { RaftConfig } from './config.js';
 import {
   CompactedError,
@@ -22,6 +22,7 @@ import {
   UsageError,
 } from './errors.js';
 import { type InjectedBug, injectedBugsIn } from './injected-bugs.js';
+import { Membership } from './membership.js';
 import { validateMessage } from './message-validation.js';
 import { Progress } from './progress.js';
 import { ProposalTracker } from './proposals.js';
@@ -36,9 +37,13 @@ import {
 } from './resolved-config.js';
 import { SeededRng } from './rng.js';
 import { type RoleEvent, type RoleMachine, roleMachine, TRANSITION_REASONS } from './role-machine.js';
+import { type SnapshotProgress, shouldSnapshot } from './snapshot-policy.js';
+import { type ReceiveResult, SnapshotReceiver } from './snapshot-receiver.js';
+import { OutgoingSnapshot } from './snapshot-sender.js';
 import {
   type AppendMessage,
   type AppendResponseMessage,
+  type ConfChange,
   type ConfState,
   type DropReason,
   type Entry,
@@ -58,8 +63,8 @@ import {
   type Ready,
   type Role,
   type RoleTransition,
-  type Snapshot,
   type SnapshotMessage,
+  type SnapshotRejection,
   type SnapshotResponseMessage,
   type SoftState,
   type VoteMessage,
@@ -78,7 +83,17 @@ interface ReadyMarks {
   readonly lastEntry: { readonly index: number; readonly term: number } | null;
   readonly snapshotIndex: number | null;
   readonly appliedTo: number | null;
+  /** Payload bytes of the committed entries handed out (snapshot policy accounting). */
+  readonly appliedBytes: number;
 }
+
+/** Applied payload bytes up to an index: snapshot-policy bookkeeping, one mark per applied batch. */
+interface AppliedMark {
+  readonly index: number;
+  readonly bytes: number;
+}
+
+const MAX_APPLIED_MARKS = 1024;
 
 interface ForwardedRead {
   readonly ctx: number;
@@ -102,7 +117,8 @@ export class RaftNode {
   // Volatile state.
   private role: Role = 'follower';
   private lead: NodeId | null = null;
-  private conf: ConfState;
+  /** The configuration in force is the newest in the log (thesis §4.1): it follows every append. */
+  private readonly membership: Membership;
   private now = 0;
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
@@ -128,12 +144,21 @@ export class RaftNode {
   // Follower state: reads forwarded to the leader, keyed by the ctx we sent.
   private readonly forwardedReads = new Map<number, ForwardedRead>();
   private nextForwardId = 1;
+  /** A chunked snapshot being received from the leader of the current term. */
+  private readonly receiver: SnapshotReceiver;
+  private snapshotsInstalled = 0;
+  private snapshotsRejected = 0;
+
+  // Snapshot policy: payload bytes applied so far, with a mark per applied batch.
+  private appliedBytes = 0;
+  private appliedMarks: AppliedMark[] = [];
 
   // Output accumulated for the next Ready.
   private msgs: Message[] = [];
   private readStates: ReadState[] = [];
   private outcomes: ProposalOutcome[] = [];
   private transitions: RoleTransition[] = [];
+  private snapshotRejections: SnapshotRejection[] = [];
   private prevSoft: SoftState;
   private prevHard: HardState;
   private pendingReady: ReadyMarks | null = null;
@@ -147,7 +172,12 @@ export class RaftNode {
 
     const { hardState, confState } = cfg.storage.initialState();
     this.log = new RaftLog(cfg.storage);
-    this.conf = resolveMembership(cfg, confState ?? cfg.storage.snapshot()?.meta.conf ?? null);
+    // The log's base configuration is the snapshot's (the configuration at its index); the
+    // ConfChange entries after it, each carrying a whole configuration, say what is in force.
+    const base = resolveMembership(cfg, cfg.storage.snapshot()?.meta.conf ?? confState ?? null);
+    this.membership = Membership.fromStorage(base, cfg.storage);
+    this.log.onAppend = (entries) => this.onLogAppend(entries);
+    this.receiver = new SnapshotReceiver(cfg.maxSnapshotBytes);
     const first = this.log.firstIndex();
     const last = this.log.lastIndex();
     if (hardState.commit > last) {
@@ -168,6 +198,7 @@ export class RaftNode {
     // Injected bug 'double-vote': forget the vote that was persisted before the restart.
     this.vote = this.bugs.has('double-vote') ? null : hardState.vote;
     this.prevHard = hardState;
+    this.appliedMarks.push({ index: this.log.applied, bytes: 0 });
     this.restartStickyUntil = hardState.term > 0 ? cfg.electionTicks : 0;
 
     this.roleActor = createActor(roleMachine, { input: { preVote: cfg.preVote } });
@@ -198,6 +229,12 @@ export class RaftNode {
    */
   step(msg: Message): void {
     validateMessage(msg, this.id);
+    if ((msg.type === 'vote' || msg.type === 'preVote') && !this.conf.voters.includes(msg.from)) {
+      // Only a voter of our configuration can lead it. A removed node that keeps
+      // campaigning (it may never have learned of its removal) is ignored
+      // entirely: it gets no vote and cannot even bump our term.
+      return;
+    }
     if (msg.term > this.term) {
       if ((msg.type === 'vote' || msg.type === 'preVote') && !msg.transfer && this.leaderIsLive()) {
         // Leader stickiness: we heard from a live leader within the election timeout.
@@ -308,6 +345,96 @@ export class RaftNode {
     this.fire({ type: 'CAMPAIGN' });
   }
 
+  /**
+   * Propose a single-server membership change (Raft thesis ch. 4). Returns a
+   * proposal id whose outcome arrives like any proposal's: `committed`, or
+   * `dropped` with 'notLeader', 'transferring', 'confChangePending' (another
+   * change is not committed yet: one at a time), 'leaderNotReady' (this
+   * leader has not committed an entry of its term yet) or
+   * 'learnerNotCaughtUp' (promote only). The new configuration takes effect
+   * on every node as soon as the entry is appended to its log.
+   * Throws InvalidArgumentError (nothing recorded) for a malformed change or
+   * one that does not fit the leader's configuration (adding a member,
+   * promoting a non-learner, removing a non-member or the last voter).
+   */
+  proposeConfChange(change: ConfChange): number {
+    validateConfChange(change);
+    let reason: DropReason | null = null;
+    let next: ConfState | null = null;
+    if (this.role !== 'leader') reason = 'notLeader';
+    else if (this.leadTransferee !== null) reason = 'transferring';
+    else if (this.pendingConfIndex() !== 0) reason = 'confChangePending';
+    // Injected bug 'membership-no-current-term-commit' skips the safety rule below.
+    else if (!this.committedInTerm && !this.bugs.has('membership-no-current-term-commit')) {
+      // An older leader may have appended a change we do not know about; until an entry of
+      // our term commits, a change of ours could form a majority disjoint from its (thesis 4.1 fix).
+      reason = 'leaderNotReady';
+    } else {
+      next = applyConfChange(this.conf, change); // throws on a change that does not fit
+      if (change.type === 'promote' && !this.learnerCaughtUp(change.node)) reason = 'learnerNotCaughtUp';
+    }
+    const id = this.proposals.newId();
+    if (reason !== null || next === null) {
+      const hint = reason === 'transferring' ? this.leadTransferee : this.lead;
+      this.outcomes.push(ProposalTracker.dropped(id, reason ?? 'notLeader', hint));
+      return id;
+    }
+    const index = this.log.lastIndex() + 1;
+    const data = encodeConfChange({ change, conf: next });
+    this.log.append([{ index, term: this.term, type: EntryType.ConfChange, data }]); // membership follows
+    this.proposals.track(id, index, this.term);
+    this.maybeCommit();
+    return id;
+  }
+
+  /** `proposeConfChange({ type: 'addLearner', node })`: add a non-voting member that catches up. */
+  addLearner(node: NodeId): number {
+    return this.proposeConfChange({ type: 'addLearner', node });
+  }
+
+  /** `proposeConfChange({ type: 'promote', node })`: make a caught-up learner a voter. */
+  promote(node: NodeId): number {
+    return this.proposeConfChange({ type: 'promote', node });
+  }
+
+  /** `proposeConfChange({ type: 'remove', node })`: remove a voter or learner (the leader may remove itself). */
+  removeNode(node: NodeId): number {
+    return this.proposeConfChange({ type: 'remove', node });
+  }
+
+  /**
+   * The configuration in force at log index `index` (for a snapshot's
+   * metadata: `createSnapshot(i, node.confStateAt(i), data)`). Known from the
+   * host's latest snapshot up to the last index; InvalidArgumentError outside.
+   */
+  confStateAt(index: number): ConfState {
+    if (!Number.isSafeInteger(index) || index > this.log.lastIndex()) {
+      throw new InvalidArgumentError(`index ${index} is beyond the last index ${this.log.lastIndex()}`);
+    }
+    const conf = this.membership.confAt(index);
+    if (conf === null) throw new InvalidArgumentError(`the configuration at ${index} is no longer known`);
+    return conf;
+  }
+
+  /** What the snapshot policy looks at: applied index, latest stored snapshot, bytes applied since. */
+  snapshotProgress(): SnapshotProgress {
+    const snapshotIndex = this.cfg.storage.snapshot()?.meta.index ?? 0;
+    return {
+      appliedIndex: this.log.applied,
+      snapshotIndex,
+      bytesSinceSnapshot: this.bytesSince(snapshotIndex),
+    };
+  }
+
+  /**
+   * True when the host should take a snapshot at its applied index now
+   * (`shouldSnapshot(snapshotProgress(), config)`, with `snapshotEntries` /
+   * `snapshotBytes` from the config).
+   */
+  snapshotDue(): boolean {
+    return shouldSnapshot(this.snapshotProgress(), this.cfg);
+  }
+
   // ===========================================================================
   // Output
 
@@ -320,6 +447,7 @@ export class RaftNode {
       this.readStates.length > 0 ||
       this.outcomes.length > 0 ||
       this.transitions.length > 0 ||
+      this.snapshotRejections.length > 0 ||
       this.log.hasEntriesToPersist() ||
       this.log.hasSnapshotToPersist() ||
       this.log.hasEntriesToApply() ||
@@ -349,6 +477,7 @@ export class RaftNode {
       readStates: this.readStates,
       outcomes: this.outcomes,
       transitions: this.transitions,
+      snapshotRejections: this.snapshotRejections,
       mustSync:
         entries.length > 0 ||
         snapshot !== null ||
@@ -358,15 +487,19 @@ export class RaftNode {
     this.readStates = [];
     this.outcomes = [];
     this.transitions = [];
+    this.snapshotRejections = [];
     this.prevSoft = soft;
     this.prevHard = hard;
     const lastEntry = entries.length > 0 ? entries[entries.length - 1] : null;
     const lastApplied =
       committedEntries.length > 0 ? committedEntries[committedEntries.length - 1].index : null;
+    let appliedBytes = 0;
+    for (const e of committedEntries) appliedBytes += e.data.byteLength;
     this.pendingReady = {
       lastEntry: lastEntry ? { index: lastEntry.index, term: lastEntry.term } : null,
       snapshotIndex: snapshot ? snapshot.meta.index : null,
       appliedTo: lastApplied ?? (snapshot ? snapshot.meta.index : null),
+      appliedBytes,
     };
     return rd;
   }
@@ -377,7 +510,12 @@ export class RaftNode {
     if (!marks) throw new UsageError('advance() called without an outstanding ready()');
     if (marks.snapshotIndex !== null) this.log.stableSnapTo(marks.snapshotIndex);
     if (marks.lastEntry) this.log.stableTo(marks.lastEntry.index, marks.lastEntry.term);
-    if (marks.appliedTo !== null) this.log.appliedTo(marks.appliedTo);
+    if (marks.appliedTo !== null) {
+      this.log.appliedTo(marks.appliedTo);
+      this.noteApplied(marks.appliedTo, marks.appliedBytes, marks.snapshotIndex !== null);
+    }
+    // Configurations older than both the applied index and the host's snapshot are never asked for again.
+    this.membership.foldTo(Math.min(this.log.applied, this.cfg.storage.snapshot()?.meta.index ?? 0));
     this.pendingReady = null;
   }
 
@@ -411,7 +549,88 @@ export class RaftNode {
       conf: { voters: [...this.conf.voters], learners: [...this.conf.learners] },
       progress,
       transferee: this.leadTransferee,
+      pendingConfIndex: this.pendingConfIndex(),
+      snapshotsInstalled: this.snapshotsInstalled,
+      snapshotsRejected: this.snapshotsRejected,
     };
+  }
+
+  // ===========================================================================
+  // Membership and snapshot bookkeeping
+
+  private get conf(): ConfState {
+    return this.membership.conf;
+  }
+
+  /** Index of the newest membership change if it is not committed yet, else 0 (one change at a time). */
+  private pendingConfIndex(): number {
+    const i = this.membership.lastChangeIndex;
+    return i > this.log.committed ? i : 0;
+  }
+
+  private onLogAppend(entries: readonly Entry[]): void {
+    if (this.membership.onAppend(entries)) this.onConfChanged();
+  }
+
+  /** The configuration in force changed (an appended or truncated ConfChange entry, or a snapshot). */
+  private onConfChanged(): void {
+    // A lease confirmed by a quorum of the old voters says nothing about a quorum of the new ones.
+    this.leaseUntil = null;
+    if (this.role === 'leader') this.syncProgress();
+  }
+
+  /** Leader: track exactly the members of the configuration in force (new ones start probing). */
+  private syncProgress(): void {
+    const want = new Map<NodeId, boolean>();
+    for (const v of this.conf.voters) if (v !== this.id) want.set(v, false);
+    for (const l of this.conf.learners) if (l !== this.id) want.set(l, true);
+    for (const id of [...this.progress.keys()]) if (!want.has(id)) this.progress.delete(id);
+    const last = this.log.lastIndex();
+    for (const [id, isLearner] of want) {
+      const pr = this.progress.get(id);
+      if (pr) pr.isLearner = isLearner;
+      else this.progress.set(id, new Progress(id, last, this.cfg.maxInflightMsgs, isLearner, this.now));
+    }
+  }
+
+  /** A learner may be promoted once it replicates normally, answers, and is close enough to the commit index. */
+  private learnerCaughtUp(node: NodeId): boolean {
+    const pr = this.progress.get(node);
+    return (
+      pr !== undefined &&
+      pr.state === 'replicate' &&
+      this.now - pr.lastContactTick < this.cfg.electionTicks &&
+      pr.match + this.cfg.promoteMaxLag >= this.log.committed
+    );
+  }
+
+  /** The leader's own removal committed: hand over to a caught-up voter if there is one, then step down. */
+  private stepDownRemoved(): void {
+    const last = this.log.lastIndex();
+    const successor = this.conf.voters.find((v) => this.progress.get(v)?.match === last);
+    if (successor !== undefined) this.sendTimeoutNow(successor);
+    this.fire({ type: 'REMOVED' });
+  }
+
+  private noteApplied(index: number, bytes: number, fromSnapshot: boolean): void {
+    if (fromSnapshot) {
+      // Everything up to the installed snapshot is in it: count from there.
+      this.appliedMarks = [{ index, bytes: this.appliedBytes }];
+    }
+    this.appliedBytes += bytes;
+    this.appliedMarks.push({ index, bytes: this.appliedBytes });
+    if (this.appliedMarks.length > MAX_APPLIED_MARKS) {
+      this.appliedMarks = this.appliedMarks.slice(MAX_APPLIED_MARKS / 2);
+    }
+  }
+
+  /** Payload bytes applied after `snapshotIndex` (counted from this node's start if it is older). */
+  private bytesSince(snapshotIndex: number): number {
+    const marks = this.appliedMarks;
+    let k = 0;
+    while (k + 1 < marks.length && marks[k + 1].index <= snapshotIndex) k++;
+    if (k > 0) this.appliedMarks = marks.slice(k);
+    return this.appliedBytes - this.appliedMarks[0].bytes;
   }
 
   // ===========================================================================
@@ -488,14 +707,7 @@ export class RaftNode {
     this.role = 'leader';
     const last = this.log.lastIndex();
     this.progress = new Map();
-    for (const v of this.conf.voters) {
-      if (v !== this.id)
-        this.progress.set(v, new Progress(v, last, this.cfg.maxInflightMsgs, false, this.now));
-    }
-    for (const l of this.conf.learners) {
-      if (l !== this.id)
-        this.progress.set(l, new Progress(l, last, this.cfg.maxInflightMsgs, true, this.now));
-    }
+    this.syncProgress();
     this.reads.reset();
     // §5.4.2 / §8: commit an entry of our own term before counting anything else as committed.
     this.log.append([{ index: last + 1, term: this.term, type: EntryType.NoOp, data: EMPTY }]);
@@ -519,6 +731,8 @@ export class RaftNode {
       this.vote = null;
       // Answers to forwarded reads would carry the old term and be ignored: end them now.
       this.dropForwardedReads('termChanged');
+      // A snapshot transfer belongs to one leader's term: discard what arrived of it.
+      this.receiver.abort();
     }
     this.lead = null;
     this.electionElapsed = 0;
@@ -787,36 +1001,63 @@ export class RaftNode {
   }
 
   /**
-   * A whole snapshot in one message. TODO(issue 5): chunked transfer with
-   * resume (offset / nextOffset); a chunk that is not the whole snapshot is
-   * rejected for now.
+   * One chunk of a snapshot (see snapshot-receiver.ts). The answer names the
+   * offset we want next, says the snapshot is installed (`done`), or refuses
+   * it (`reject`: bad checksum, too large, invalid metadata; reported in
+   * Ready.snapshotRejections, nothing changed).
    */
   private handleSnapshot(m: SnapshotMessage): void {
-    const reply = (reject: boolean) =>
+    const reply = (r: { nextOffset: number; reject: boolean; done: boolean }) =>
       this.send<SnapshotResponseMessage>({
         type: 'snapshotResp',
         from: this.id,
         to: m.from,
         term: this.term,
         snapshotIndex: m.meta.index,
-        nextOffset: reject ? 0 : m.totalBytes,
-        reject,
-        done: !reject,
+        ...r,
       });
-    if (m.offset !== 0 || !m.done || m.chunk.byteLength !== m.totalBytes || crc32(m.chunk) !== m.checksum) {
-      reply(true);
+    const { index, term } = m.meta;
+    if (index <= this.log.committed || this.log.matchTerm(index, term)) {
+      // Our log already holds it (a committed prefix, or the same entry: the logs match up to
+      // it): nothing to install, at most fast-forward the commit.
+      this.receiver.abort();
+      if (index > this.log.committed) this.log.commitTo(index);
+      reply({ nextOffset: m.totalBytes, reject: false, done: true });
       return;
     }
-    const snap: Snapshot = { meta: m.meta, data: m.chunk };
-    if (snap.meta.index <= this.log.committed) {
-      // Nothing new for us; our committed prefix already covers it.
-    } else if (this.log.matchTerm(snap.meta.index, snap.meta.term)) {
-      this.log.commitTo(snap.meta.index); // our log already holds it: just fast-forward the commit
-    } else {
-      this.log.restore(snap);
-      this.conf = { voters: [...snap.meta.conf.voters], learners: [...snap.meta.conf.learners] };
+    const r = this.receiver.accept(m);
+    switch (r.kind) {
+      case 'progress':
+        reply({ nextOffset: r.nextOffset, reject: false, done: false });
+        return;
+      case 'rejected':
+        this.recordRejection(m, r);
+        reply({ nextOffset: 0, reject: true, done: false });
+        return;
+      case 'complete':
+        // Verified: only now does anything change. The host persists it, then restores its state machine.
+        this.log.restore(r.snapshot);
+        this.membership.reset(r.snapshot.meta.conf, index);
+        this.onConfChanged();
+        this.snapshotsInstalled++;
+        reply({ nextOffset: m.totalBytes, reject: false, done: true });
+        return;
     }
-    reply(false);
+  }
+
+  private recordRejection(m: SnapshotMessage, r: Extract<ReceiveResult, { kind: 'rejected' }>): void {
+    this.snapshotsRejected++;
+    this.snapshotRejections.push({
+      node: this.id,
+      from: m.from,
+      term: m.term,
+      index: m.meta.index,
+      snapshotTerm: m.meta.term,
+      reason: r.reason,
+      totalBytes: m.totalBytes,
+      expectedChecksum: m.checksum,
+      actualChecksum: r.actualChecksum,
+    });
   }
 
   private sendAppendResp(
@@ -869,6 +1110,13 @@ export class RaftNode {
       if (pr.inflights.full()) pr.inflights.freeFirstOne();
       pr.forceSend = true;
     }
+    const t = pr.transfer;
+    if (pr.state === 'snapshot' && t !== null && t.inFlight && m.seq > t.sentRound) {
+      // A heartbeat sent after our last chunk was answered, the chunk was not: it (or its
+      // answer) was lost. Send it again; the follower says where it stands.
+      t.inFlight = false;
+      this.send(t.nextChunk(this.id, m.from, this.term, this.reads.lastRound));
+    }
     if (m.seq > pr.ackedRound) {
       pr.ackedRound = m.seq;
       if (!pr.isLearner) this.confirmReads();
@@ -879,16 +1127,26 @@ export class RaftNode {
     const pr = this.progress.get(m.from);
     if (!pr) return;
     pr.lastContactTick = this.now;
-    if (pr.state !== 'snapshot') return;
+    const t = pr.transfer;
+    if (pr.state !== 'snapshot' || t === null || m.snapshotIndex !== t.index) return; // stale answer
+    pr.snapshotSentTick = this.now; // the transfer is alive: its silence timeout restarts
     if (m.reject) {
+      // Refused (the follower reported why). Probe again; the next heartbeat answer retries
+      // from scratch, so a snapshot that is bad at the source is not resent in a tight loop.
       pr.pendingSnapshot = 0;
       pr.becomeProbe();
-    } else if (m.done) {
+      pr.probeSent = true;
+      return;
+    }
+    if (m.done) {
+      // Installed: normal replication resumes right after the snapshot's index.
       pr.maybeUpdate(Math.min(m.snapshotIndex, this.log.lastIndex()));
       pr.becomeProbe();
+      pr.forceSend = true;
       this.maybeCommit();
+      return;
     }
-    pr.forceSend = true;
+    if (t.onProgress(m.nextOffset)) this.send(t.nextChunk(this.id, m.from, this.term, this.reads.lastRound));
   }
 
   /** Commit by counting replicas, but only entries of the current term (§5.4.2, Figure 8). */
@@ -906,6 +1164,8 @@ export class RaftNode {
       this.committedInTerm = true;
       for (const r of this.reads.takeDeferred()) this.leaderRead(r);
     }
+    // A leader that removed itself kept leading (without counting itself) until the change committed.
+    if (!this.conf.voters.includes(this.id) && mci >= this.membership.lastChangeIndex) this.stepDownRemoved();
     return true;
   }
 
@@ -960,24 +1220,18 @@ export class RaftNode {
     }
   }
 
-  /** The follower needs entries we compacted: send the latest snapshot (one message; chunking is issue 5). */
+  /**
+   * The follower needs entries we compacted: start sending the latest
+   * snapshot in chunks (`snapshotChunkBytes`), one in flight at a time; the
+   * follower's answers drive the rest (handleSnapshotResp).
+   */
   private sendSnapshot(to: NodeId, pr: Progress): void {
     if (this.now - pr.lastContactTick >= this.cfg.electionTicks) return; // not worth it for a silent peer
     const snap = this.log.snapshot();
     if (!snap) return; // storage compacted without a snapshot: nothing we can send (host bug)
-    pr.becomeSnapshot(snap.meta.index, this.now);
-    this.send<SnapshotMessage>({
-      type: 'snapshot',
-      from: this.id,
-      to,
-      term: this.term,
-      meta: snap.meta,
-      offset: 0,
-      totalBytes: snap.data.byteLength,
-      checksum: crc32(snap.data),
-      chunk: snap.data,
-      done: true,
-    });
+    const transfer = new OutgoingSnapshot(snap, this.cfg.snapshotChunkBytes);
+    pr.becomeSnapshot(transfer, this.now);
+    this.send(transfer.nextChunk(this.id, to, this.term, this.reads.lastRound));
   }
 
   private broadcastHeartbeat(): void {

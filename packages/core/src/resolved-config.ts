@@ -19,6 +19,11 @@ export const RAFT_DEFAULTS = Object.freeze({
   maxBytesPerMsg: 1024 * 1024,
   maxInflightMsgs: 64,
   maxProposalBytes: 8 * 1024 * 1024,
+  snapshotEntries: 10_000,
+  snapshotBytes: 64 * 1024 * 1024,
+  snapshotChunkBytes: 1024 * 1024,
+  maxSnapshotBytes: 1024 * 1024 * 1024,
+  promoteMaxLag: 0,
 });
 
 export interface ResolvedConfig {
@@ -36,6 +41,11 @@ export interface ResolvedConfig {
   readonly maxBytesPerMsg: number;
   readonly maxInflightMsgs: number;
   readonly maxProposalBytes: number;
+  readonly snapshotEntries: number;
+  readonly snapshotBytes: number;
+  readonly snapshotChunkBytes: number;
+  readonly maxSnapshotBytes: number;
+  readonly promoteMaxLag: number;
   readonly applied: number | undefined;
   readonly peers: readonly NodeId[] | undefined;
   readonly learners: readonly NodeId[];
@@ -144,6 +154,16 @@ export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): Re
     maxBytesPerMsg: int('maxBytesPerMsg', config.maxBytesPerMsg, RAFT_DEFAULTS.maxBytesPerMsg, 1),
     maxInflightMsgs: int('maxInflightMsgs', config.maxInflightMsgs, RAFT_DEFAULTS.maxInflightMsgs, 1),
     maxProposalBytes: int('maxProposalBytes', config.maxProposalBytes, RAFT_DEFAULTS.maxProposalBytes, 1),
+    snapshotEntries: int('snapshotEntries', config.snapshotEntries, RAFT_DEFAULTS.snapshotEntries, 0),
+    snapshotBytes: int('snapshotBytes', config.snapshotBytes, RAFT_DEFAULTS.snapshotBytes, 0),
+    snapshotChunkBytes: int(
+      'snapshotChunkBytes',
+      config.snapshotChunkBytes,
+      RAFT_DEFAULTS.snapshotChunkBytes,
+      1,
+    ),
+    maxSnapshotBytes: int('maxSnapshotBytes', config.maxSnapshotBytes, RAFT_DEFAULTS.maxSnapshotBytes, 0),
+    promoteMaxLag: int('promoteMaxLag', config.promoteMaxLag, RAFT_DEFAULTS.promoteMaxLag, 0),
     applied,
     peers,
     learners,
@@ -154,7 +174,10 @@ export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): Re
  * The membership to start with: what storage recorded, else the bootstrap
  * peers from config. At bootstrap this node must be a member.
  */
-export function resolveMembership(cfg: ResolvedConfig, stored: ConfState | null): ConfState {
+export function resolveMembership(
+  cfg: Pick<ResolvedConfig, 'id' | 'peers' | 'learners'>,
+  stored: ConfState | null,
+): ConfState {
   if (stored) {
     if (stored.voters.length === 0) throw new ConfigError('stored membership has no voters');
     return { voters: [...stored.voters], learners: [...stored.learners] };

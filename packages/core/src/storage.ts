@@ -21,3 +21,42 @@ export interface Storage {
   /** The latest snapshot, or null when none was ever taken. */
   snapshot(): Snapshot | null;
 }
+
+/**
+ * The snapshot and compaction operations a host needs, as an optional
+ * extension of `Storage` (MemoryStorage implements it; a durable storage can
+ * implement the same methods). The host calls them; the node only reads.
+ *
+ * Order and durability: `createSnapshot(i, conf, data)` then `compact(i)`,
+ * both taking effect for readers at once and becoming durable together at the
+ * storage's next sync (commit) point. A crash before it loses both and leaves
+ * the old snapshot and the full log; a crash after it keeps both. Either way
+ * nothing committed is lost, because compaction never passes the snapshot.
+ */
+export interface SnapshotStorage extends Storage {
+  /**
+   * Record a snapshot of the state machine as of applied index `index`
+   * (committed, at most lastIndex(), newer than the current snapshot).
+   * Storage looks up the entry's term; `conf` must be the membership in force
+   * at `index` (`RaftNode.confStateAt(index)`), not a later uncommitted one.
+   */
+  createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot;
+  /**
+   * Discard the log up to and including `index`, which must not pass the
+   * latest snapshot (else the entries between would be lost for good).
+   * `index` becomes the compaction point: its term stays known.
+   */
+  compact(index: number): void;
+  /** Replace the log with a snapshot received from the leader (`Ready.snapshot`). */
+  applySnapshot(snapshot: Snapshot): void;
+}
+
+/** True when `storage` implements the SnapshotStorage operations. */
+export function isSnapshotStorage(storage: Storage): storage is SnapshotStorage {
+  const s = storage as Partial<SnapshotStorage>;
+  return (
+    typeof s.createSnapshot === 'function' &&
+    typeof s.compact === 'function' &&
+    typeof s.applySnapshot === 'function'
+  );
+}

@@ -29,6 +29,17 @@ export interface ConfState {
   readonly learners: readonly NodeId[];
 }
 
+/**
+ * A single-server membership change (Raft thesis ch. 4): add a non-voting
+ * learner, promote a caught-up learner to voter, or remove a member.
+ */
+export type ConfChangeType = 'addLearner' | 'promote' | 'remove';
+
+export interface ConfChange {
+  readonly type: ConfChangeType;
+  readonly node: NodeId;
+}
+
 export interface SnapshotMeta {
   readonly index: number;
   readonly term: number;
@@ -208,6 +219,13 @@ export type DropReason =
   | 'tooLarge'
   /** A membership change is already pending; never appended. */
   | 'confChangePending'
+  /** Membership changes only: `promote` of a learner that has not caught up with the leader; never appended. */
+  | 'learnerNotCaughtUp'
+  /**
+   * Membership changes only: the leader has not yet committed an entry of its
+   * own term (the single-server change safety rule); retry shortly. Never appended.
+   */
+  | 'leaderNotReady'
   /** Reads only: a read forwarded to the leader got no answer within an election timeout. */
   | 'timeout';
 
@@ -236,6 +254,36 @@ export type ReadState =
       readonly leaderHint: NodeId | null;
     };
 
+/** Why a follower refused a snapshot sent by its leader. */
+export type SnapshotRejectReason =
+  /** The assembled data does not match the CRC-32 the leader announced: corrupted in transit or at the source. */
+  | 'checksumMismatch'
+  /** `totalBytes` exceeds this node's `maxSnapshotBytes`: never buffered. */
+  | 'tooLarge'
+  /** The metadata cannot describe a valid state (e.g. a configuration without voters). */
+  | 'invalidMeta';
+
+/**
+ * A snapshot this node refused (reported in `Ready.snapshotRejections`, counted
+ * in `status().snapshotsRejected`). The node's state is unchanged by it.
+ */
+export interface SnapshotRejection {
+  /** The node that refused it (this node). */
+  readonly node: NodeId;
+  /** The leader that sent it. */
+  readonly from: NodeId;
+  /** The leader's term. */
+  readonly term: number;
+  readonly index: number;
+  readonly snapshotTerm: number;
+  readonly reason: SnapshotRejectReason;
+  readonly totalBytes: number;
+  /** The checksum the leader announced. */
+  readonly expectedChecksum: number;
+  /** The checksum of what arrived (checksumMismatch only), else null. */
+  readonly actualChecksum: number | null;
+}
+
 /**
  * Everything a host must act upon, in this order:
  *  1. persist `hardState`, `entries` (truncating any conflicting suffix at
@@ -257,6 +305,8 @@ export interface Ready {
   readonly readStates: readonly ReadState[];
   readonly outcomes: readonly ProposalOutcome[];
   readonly transitions: readonly RoleTransition[];
+  /** Snapshots refused since the last Ready (bad checksum, too large, ...): report them; nothing changed. */
+  readonly snapshotRejections: readonly SnapshotRejection[];
   /** True when hardState/entries/snapshot must be fsynced before messages go out. */
   readonly mustSync: boolean;
 }
@@ -291,4 +341,10 @@ export interface NodeStatus {
   readonly conf: ConfState;
   readonly progress: readonly PeerProgress[];
   readonly transferee: NodeId | null;
+  /** Index of the newest membership change in the log if it is not committed yet, else 0. */
+  readonly pendingConfIndex: number;
+  /** Snapshots received from leaders and handed to the host (Ready.snapshot) since start. */
+  readonly snapshotsInstalled: number;
+  /** Snapshots refused (bad checksum, too large, invalid metadata) since start. */
+  readonly snapshotsRejected: number;
 }

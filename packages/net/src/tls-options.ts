@@ -34,7 +34,8 @@ export function loadTlsFiles(files: { cert?: string; key?: string; ca?: string }
   };
 }
 
-export function tlsServerOptions(tls: TlsOptions): NodeTlsOptions {
+/** `handshakeTimeoutMs` bounds the TLS handshake too (slow-loris below our own handshake). */
+export function tlsServerOptions(tls: TlsOptions, handshakeTimeoutMs: number): NodeTlsOptions {
   if (tls.cert === undefined || tls.key === undefined) {
     throw new NetConfigError('a TLS listener needs a certificate and a key');
   }
@@ -46,6 +47,7 @@ export function tlsServerOptions(tls: TlsOptions): NodeTlsOptions {
     requestCert: mutual,
     rejectUnauthorized: mutual,
     minVersion: 'TLSv1.2',
+    handshakeTimeout: handshakeTimeoutMs,
   };
 }
 

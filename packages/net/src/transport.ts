@@ -189,7 +189,7 @@ export class TcpTransport {
         },
       });
       const udpPort = await this.prober.start();
-      (this.ctx as { udpPort?: number }).udpPort = udpPort;
+      this.ctx.udpPort = udpPort;
       // Until a peer's handshake tells us otherwise, assume its UDP port equals its TCP port.
       for (const link of this.links.values())
         this.prober.setPeer(link.id, link.address.host, link.address.port);

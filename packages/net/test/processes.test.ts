@@ -32,7 +32,7 @@ describe('three node processes', () => {
     );
 
   beforeAll(async () => {
-    cluster = await ProcessCluster.start(3, ['--tick-ms', '50', '--election-ticks', '10']);
+    cluster = await ProcessCluster.start(3, ['--tick-ms', '50', '--election-ticks', '20']);
     client = await RaftClient.connect({ cluster: cluster.seeds, secret: SECRET, clusterId: 'test' });
   }, 60_000);
 
@@ -145,6 +145,9 @@ describe('three node processes', () => {
       },
       { what: `${first.id} rejoins and catches up`, timeoutMs: 30_000 },
     );
+    // Keep the clients going with all three nodes back before ending the history.
+    const atRejoin = await progress();
+    await waitFor(async () => (await progress()) > atRejoin + 30, { what: 'writes after the rejoin' });
     phase = 'done';
     const result = await workload;
     for (const c of clients) c.close();
@@ -177,6 +180,14 @@ describe('three node processes', () => {
     );
     if (check.verdict !== 'linearizable') console.log(formatCheckResult(check));
     expect(check.verdict).toBe('linearizable');
+    // The check can fail: the same history with one read falsified is rejected.
+    const readAt = result.ops.findIndex((o) => o.kind === 'get' && o.status === 'ok');
+    const forged = result.ops.map((o, i) =>
+      i === readAt ? { ...o, output: { value: 'never-written' } } : o,
+    );
+    expect(checkOperations(kvModel, kvOperations(forged), { budgetMs: 60_000 }).verdict).toBe(
+      'nonLinearizable',
+    );
     expect(result.ok).toBeGreaterThan(100);
     expect(result.ackedUnique.size).toBeGreaterThan(10);
   });
@@ -189,7 +200,7 @@ describe('three node processes', () => {
         ?.health;
     cluster.signal(follower, 'SIGSTOP');
     try {
-      // Stopped for far longer than an election timeout (0.5-1 s): until the leader sees it down on both channels.
+      // Stopped for far longer than an election timeout (1-2 s): until the leader sees it down on both channels.
       await waitFor(async () => (await healthOf()) === 'down', {
         what: `${leader.id} sees ${follower} down`,
         timeoutMs: 20_000,
@@ -219,13 +230,15 @@ describe('three node processes', () => {
   it('stops gracefully on SIGTERM (exit 0) and restarts from its data', async () => {
     const leader = await leaderOf();
     const follower = cluster.ids.find((id) => id !== leader.id)!;
+    const epoch = (await statuses()).find((s) => s.id === follower)!.report!.node!.epoch;
     expect(await cluster.stop(follower)).toBe(0);
     expect(cluster.logs.get(follower)!.join('')).toMatch(/received SIGTERM, stopping/);
     await client.put('after-sigterm', '1');
     await cluster.startNode(follower);
     await waitFor(async () => {
       const f = (await statuses()).find((s) => s.id === follower)?.report?.node;
-      return f && f.leader === leader.id && f.epoch === 2;
+      return f && f.leader === leader.id && f.epoch === epoch + 1;
     });
+    expect(await client.get('after-sigterm')).toBe('1');
   });
 });

@@ -74,6 +74,18 @@ describe.skipIf(!openssl)('TLS links', () => {
     await waitFor(() => n2.metrics.count('rejectedConnections', { reason: 'tlsError' }) >= 3);
   });
 
+  it('closes a connection that never starts its TLS handshake (TLS-level slow-loris)', async () => {
+    pki ??= makeTestPki();
+    const tls = { cert: pki.node.cert, key: pki.node.key, ca: pki.ca };
+    const { n2, port } = await pair(tls, tls);
+    const before = n2.metrics.count('rejectedConnections', { reason: 'tlsError' });
+    const raw = await rawSocket(port);
+    const started = Date.now();
+    await raw.closed; // the test transports use a 1 s handshake deadline
+    expect(Date.now() - started).toBeLessThan(5000);
+    await waitFor(() => n2.metrics.count('rejectedConnections', { reason: 'tlsError' }) === before + 1);
+  });
+
   it('a dialer rejects a server whose certificate is not from the CA', async () => {
     pki ??= makeTestPki();
     const ports = await freePorts(2);

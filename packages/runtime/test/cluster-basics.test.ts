@@ -8,6 +8,7 @@ import {
   type StatusEvent,
   type TransitionEvent,
 } from '../src/index.js';
+import { seededRandom } from '../src/rng.js';
 import { packFrames } from '../src/transport/frame-batch.js';
 import { waitFor } from '../src/wait-for.js';
 import { closeClusters, followersOf, startCluster, waitConverged } from './cluster-helpers.js';
@@ -92,11 +93,20 @@ describe('a 3-node LMDB cluster', () => {
       new Uint8Array(0),
       new Uint8Array([0xdc, 0xff, 0xff]),
     ];
+    // And 200 random byte strings (seeded).
+    const random = seededRandom(99);
+    for (let i = 0; i < 200; i++) {
+      garbage.push(
+        Uint8Array.from({ length: 1 + Math.floor(random() * 300) }, () => Math.floor(random() * 256)),
+      );
+    }
     for (const g of garbage) cluster.router.inject(victim, g);
     // A valid frame addressed to another node, and one lying about its sender.
     const heartbeat = { type: 'heartbeat', from: leader, to: other, term: 1, commit: 0, seq: 1 } as const;
     cluster.router.inject(victim, encodeMessage(heartbeat), leader);
     cluster.router.inject(victim, encodeMessage({ ...heartbeat, to: victim }), other);
+    // Well-formed and truthful about its sender, but a message from a node to itself: RaftNode refuses it.
+    cluster.router.inject(victim, encodeMessage({ ...heartbeat, from: victim, to: victim }), victim);
     // A batch whose length prefix runs past its end.
     const broken = new Uint8Array(packFrames([new Uint8Array([1, 2, 3])]));
     new DataView(broken.buffer).setUint32(0, 999, true);
@@ -114,7 +124,7 @@ describe('a 3-node LMDB cluster', () => {
       },
       { timeoutMs: 5000, what: 'the victim to count the bad frames' },
     );
-    expect(st.errors.decode).toBe(5);
+    expect(st.errors).toMatchObject({ decode: 205, invalid: 1, misrouted: 1, spoofed: 1, framing: 1 });
     expect(st.errors.last).toBeTruthy();
     const client = cluster.client();
     await client.put('after-garbage', 'ok');

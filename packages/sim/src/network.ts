@@ -5,8 +5,9 @@
  * reordering). All randomness comes from the Rng handed in, so a seed fixes
  * the fate of every message.
  *
- * Reachability is checked when a message is sent: a message already on the
- * wire when a partition starts still arrives (as packets in flight do).
+ * Reachability is checked when a message is sent and again when it arrives
+ * (the host does the second check): like a firewall rule, a partition also
+ * drops the messages that were on the wire when it started.
  */
 import type { NodeId } from '@raftkit/core';
 import type { Rng } from './rng.js';

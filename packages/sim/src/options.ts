@@ -3,7 +3,7 @@
  * configuration drawn from the seed (so that many seeds cover many
  * configurations, e.g. small message batches that split replication).
  */
-import { isProfileName, type NemesisProfileName } from './nemesis/index.js';
+import { type FaultKind, isProfileName, type NemesisProfileName } from './nemesis/index.js';
 import type { Rng } from './rng.js';
 
 export const BUG_NAMES = [
@@ -40,6 +40,8 @@ export interface SimOptions {
   readonly checkerMaxSteps?: number;
   /** Lease reads: 'seed' (decided per seed, the default), 'on' or 'off'. */
   readonly leaseReads?: 'seed' | 'on' | 'off';
+  /** Replaces the profile's fault weights (targeted experiments and tests). */
+  readonly faultWeights?: Readonly<Partial<Record<FaultKind, number>>>;
 }
 
 export const DEFAULT_TICKS = 1000;
@@ -58,6 +60,7 @@ export interface ResolvedOptions {
   readonly checkHistory: boolean;
   readonly checkerMaxSteps: number;
   readonly leaseReads: 'seed' | 'on' | 'off';
+  readonly faultWeights: Readonly<Partial<Record<FaultKind, number>>> | null;
 }
 
 export function resolveOptions(o: SimOptions): ResolvedOptions {
@@ -80,6 +83,7 @@ export function resolveOptions(o: SimOptions): ResolvedOptions {
     checkHistory: o.checkHistory ?? true,
     checkerMaxSteps: o.checkerMaxSteps ?? 2_000_000,
     leaseReads: o.leaseReads ?? 'seed',
+    faultWeights: o.faultWeights ?? null,
   };
 }
 

@@ -17,8 +17,8 @@ export interface PoolRunOptions {
   readonly onResult?: (r: SeedResult) => void;
 }
 
-/** The worker module: dist/worker.js next to this file once built. */
-export const WORKER_URL = new URL('./worker.js', import.meta.url);
+/** The worker module, always from dist/ (this resolves the same from src/ and from dist/). */
+export const WORKER_URL = new URL('../dist/worker.js', import.meta.url);
 
 export async function runSeedsOnPool(opts: PoolRunOptions): Promise<SeedResult[]> {
   const threads = Math.max(1, opts.threads ?? availableParallelism());

@@ -116,9 +116,13 @@ export class Simulation {
     for (let i = 0; i < o.clients; i++) {
       // The last client only reads: it stays with its node, as a cache or dashboard would.
       const readOnly = o.clients > 1 && i === o.clients - 1;
-      this.clients.push(new Client(`c${i + 1}`, root(`client:${i + 1}`), clientEnv, { ...workload, readOnly }));
+      const leaseReadRatio = readOnly && this.config.leaseReads ? 0.9 : workload.leaseReadRatio;
+      this.clients.push(
+        new Client(`c${i + 1}`, root(`client:${i + 1}`), clientEnv, { ...workload, readOnly, leaseReadRatio }),
+      );
     }
-    this.nemesis = new Nemesis(this.faultTarget(), PROFILES[o.profile], root('nemesis'), {
+    const profile = o.faultWeights === null ? PROFILES[o.profile] : { ...PROFILES[o.profile], weights: o.faultWeights };
+    this.nemesis = new Nemesis(this.faultTarget(), profile, root('nemesis'), {
       startAt: 30 * TICK_US,
       healAt: this.healAt,
       clockRateRange: this.config.clockRateRange,
@@ -193,6 +197,11 @@ export class Simulation {
         if (input.kind === 'message') {
           const m = input.msg;
           trace.fold(this.time, 2, m.term * 16 + m.type.length);
+          if (!this.network.canReach(m.from, m.to)) {
+            // Like a firewall rule, a partition also drops what was already on the wire.
+            this.log(() => `${m.to} <- ${m.from} ${m.type} CUT in flight`);
+            return;
+          }
           this.log(() => `${m.to} <- ${m.from} ${describeMessage(m)}${e.node.up ? (e.node.paused ? ' [paused]' : '') : ' [down]'}`);
         } else if (input.kind === 'client') {
           trace.fold(this.time, 3, input.req.seq);

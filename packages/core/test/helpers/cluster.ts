@@ -5,6 +5,8 @@
  * links can be cut (one way or both). Everything is deterministic.
  */
 import {
+  type ConfState,
+  crc32,
   type Entry,
   MemoryStorage,
   type Message,
@@ -16,7 +18,16 @@ import {
   type Ready,
   type Role,
   type RoleTransition,
+  type Snapshot,
+  type SnapshotRejection,
 } from '@raftkit/core';
+import {
+  applyToState,
+  decodeHostSnapshot,
+  encodeHostSnapshot,
+  type HostState,
+  INITIAL_STATE,
+} from './host-state.js';
 import { persistReady } from './persist.js';
 import type { NodeOptions } from './single.js';
 
@@ -31,10 +42,17 @@ export class ClusterNode {
   /** Ready stream, JSON-serialisable, when recording is on. */
   readyLog: string[] = [];
   down = false;
+  /** The host's state machine (a hash chain over applied entries), restored from snapshots. */
+  state: HostState;
+  /** Snapshots this host restored its state from (Ready.snapshot). */
+  restored: Snapshot[] = [];
+  snapshotRejections: SnapshotRejection[] = [];
 
   constructor(readonly config: RaftConfig) {
     this.storage = config.storage as MemoryStorage;
     this.node = new RaftNode(config);
+    const snap = this.storage.snapshot();
+    this.state = snap ? stateOfSnapshot(snap) : INITIAL_STATE;
   }
 
   get id(): NodeId {
@@ -112,6 +130,12 @@ export class Cluster {
       if (this.opts.recordReadies) cn.readyLog.push(readyToJson(rd));
       persistReady(cn.storage, rd);
       this.queue.push(...rd.messages);
+      if (rd.snapshot) {
+        cn.state = stateOfSnapshot(rd.snapshot);
+        cn.restored.push(rd.snapshot);
+      }
+      for (const e of rd.committedEntries) cn.state = applyToState(cn.state, e);
+      cn.snapshotRejections.push(...rd.snapshotRejections);
       cn.applied.push(...rd.committedEntries);
       cn.readStates.push(...rd.readStates);
       cn.outcomes.push(...rd.outcomes);
@@ -155,6 +179,53 @@ export class Cluster {
       this.deliverQueued();
     }
     throw new Error('cluster did not stabilize');
+  }
+
+  // ---- membership and snapshots (host side) -----------------------------------
+
+  /**
+   * Start a new node that is not a member yet: it bootstraps knowing the
+   * current voters and itself as a learner, and waits for the leader's
+   * addLearner to reach it.
+   */
+  addNode(id: NodeId, bootstrap: ConfState, extra: Partial<RaftConfig> = {}): ClusterNode {
+    if (this.nodes.has(id)) throw new Error(`node ${id} exists`);
+    const config: RaftConfig = {
+      electionTicks: 10,
+      heartbeatTicks: 1,
+      ...this.opts.config,
+      ...this.opts.perNode?.[id],
+      ...extra,
+      id,
+      peers: bootstrap.voters,
+      learners: bootstrap.learners.includes(id) ? bootstrap.learners : [...bootstrap.learners, id],
+      seed: this.opts.seed ?? 42,
+      storage: new MemoryStorage(),
+    };
+    const cn = new ClusterNode(this.opts.wrapConfig ? this.opts.wrapConfig(config) : config);
+    this.nodes.set(id, cn);
+    this.ids.push(id);
+    return cn;
+  }
+
+  /**
+   * The host of `id` snapshots its state machine at its applied index and
+   * compacts its log there (keeping `keep` entries before it), then syncs.
+   * Returns the snapshot, or null when nothing new was applied.
+   */
+  takeSnapshot(id: NodeId, opts: { padBytes?: number; keep?: number; sync?: boolean } = {}): Snapshot | null {
+    const cn = this.n(id);
+    const index = cn.state.index;
+    if (index <= (cn.storage.snapshot()?.meta.index ?? 0) || index < cn.storage.firstIndex()) return null;
+    const snap = cn.storage.createSnapshot(
+      index,
+      cn.node.confStateAt(index),
+      encodeHostSnapshot(cn.state, opts.padBytes ?? 0),
+    );
+    const compactTo = index - (opts.keep ?? 0);
+    if (compactTo >= cn.storage.firstIndex()) cn.storage.compact(compactTo);
+    if (opts.sync ?? true) cn.storage.sync();
+    return snap;
   }
 
   // ---- time ------------------------------------------------------------------
@@ -245,6 +316,17 @@ export class Cluster {
   propose(id: NodeId, data: Uint8Array): number {
     return this.raft(id).propose(data);
   }
+}
+
+/** The host state a snapshot holds; a snapshot not written by these hosts counts as opaque state. */
+function stateOfSnapshot(snap: Snapshot): HostState {
+  try {
+    const s = decodeHostSnapshot(snap.data);
+    if (s.index === snap.meta.index) return s;
+  } catch {
+    // not ours: fall through
+  }
+  return { index: snap.meta.index, hash: crc32(snap.data) };
 }
 
 /** A Ready as canonical JSON (bytes as hex) for byte-for-byte comparisons. */

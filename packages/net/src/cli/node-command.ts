@@ -54,6 +54,13 @@ export async function runNode(args: ParsedArgs, out: NodeJS.WritableStream): Pro
     };
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
+    // A node whose actor died stops by itself: exit non-zero so a supervisor restarts it.
+    void node.stopped.then((failure) => {
+      if (failure && !signalled) {
+        process.stderr.write(`error: node ${id} failed: ${failure.message}\n`);
+        resolve(1);
+      }
+    });
   });
 }
 

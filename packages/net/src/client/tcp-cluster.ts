@@ -58,7 +58,7 @@ export class TcpCluster implements ClientTarget {
           { op: 'members' },
           this.opts.connectTimeoutMs ?? 3000,
         )) as MembersInfo;
-        this.learn(info);
+        this.learn(info, channel);
         return info;
       } catch (error) {
         last = error;
@@ -109,7 +109,15 @@ export class TcpCluster implements ClientTarget {
     for (const c of this.channels.values()) c.close();
   }
 
-  private learn(info: MembersInfo): void {
+  private learn(info: MembersInfo, answeredBy: NodeChannel): void {
+    // The node that answered is reached at the address we used, whatever it listens on (e.g. 0.0.0.0).
+    for (const [key, ch] of this.channels) {
+      if (ch === answeredBy && key !== info.self) {
+        this.channels.delete(key);
+        ch.nodeId = info.self;
+        this.channels.set(info.self, ch);
+      }
+    }
     for (const m of info.members) {
       if (!this.channels.has(m.id)) {
         const existing = [...this.channels.entries()].find(

@@ -1,4 +1,3 @@
-import type { FrameKind } from '../framing/frame.js';
 import type { SendQueueLimits } from '../framing/send-queue.js';
 import type { ClusterSecret } from '../handshake/secret.js';
 import type { PeerHealthOptions } from '../liveness/peer-health.js';
@@ -13,7 +12,8 @@ export interface LinkContext {
   readonly clusterId: string;
   readonly secret: ClusterSecret;
   readonly tls?: TlsOptions;
-  readonly udpPort?: number;
+  /** Our UDP probe port, announced in the handshake (set once the prober is bound). */
+  udpPort?: number;
   readonly maxFrameBytes: number;
   readonly queue: SendQueueLimits;
   readonly handshakeTimeoutMs: number;
@@ -39,5 +39,3 @@ export interface LinkContext {
 }
 
 export const PING_PAYLOAD_BYTES = 8;
-
-export type SendKind = typeof FrameKind.Raft;

@@ -40,7 +40,9 @@ export class Listener {
 
   async start(): Promise<HostPort> {
     const server = this.ctx.tls
-      ? createTlsServer(tlsServerOptions(this.ctx.tls), (socket) => this.accept(socket))
+      ? createTlsServer(tlsServerOptions(this.ctx.tls, this.ctx.handshakeTimeoutMs), (socket) =>
+          this.accept(socket),
+        )
       : createTcpServer((socket) => this.accept(socket));
     if (this.ctx.tls) {
       server.on('tlsClientError', (error: Error, socket: Socket) => {

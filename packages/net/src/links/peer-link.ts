@@ -85,16 +85,16 @@ export class PeerLink {
     this.lastReceived = now;
     this.health.tcpUp(now);
     if (result.udpPort !== undefined) this.ctx.peerUdpPort(this.id, result.udpPort);
+    this.ctx.log('info', 'link up', { peer: this.id, remote: conn.remote, dialed: this.dials });
+    this.ctx.linkChanged(this.id, true);
+    this.pingTimer = setInterval(() => this.pingOrExpire(conn), this.ctx.pingIntervalMs);
+    this.pingTimer.unref();
+    // Frames that arrived right behind the handshake are delivered now; they may close the link.
     conn.attach({
       frame: (frame) => this.onFrame(conn, frame.kind, frame.payload),
       framingError: (error) => this.rejectFrame(conn, error.reason, error.message),
       closed: () => this.onClosed(conn),
     });
-    if (conn.closed) return;
-    this.pingTimer = setInterval(() => this.pingOrExpire(conn), this.ctx.pingIntervalMs);
-    this.pingTimer.unref();
-    this.ctx.log('info', 'link up', { peer: this.id, remote: conn.remote, dialed: this.dials });
-    this.ctx.linkChanged(this.id, true);
   }
 
   status(now: number): PeerStatus {
@@ -181,6 +181,7 @@ export class PeerLink {
   }
 
   private pingOrExpire(conn: FramedConnection): void {
+    if (conn !== this.conn) return; // its timer is cleared with it; a late tick does nothing
     const now = this.ctx.clock();
     if (now - this.lastReceived > this.ctx.idleTimeoutMs) {
       this.ctx.log('warn', 'link idle, closing', {

@@ -56,6 +56,12 @@ export class RaftkitNode {
   private metricsServer: Server | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  private failure: Error | null = null;
+  private resolveStopped!: (failure: Error | null) => void;
+  /** Resolves once the node has stopped: null after stop(), the error when its actor died. */
+  readonly stopped: Promise<Error | null> = new Promise((resolve) => {
+    this.resolveStopped = resolve;
+  });
 
   private constructor(
     private readonly opts: RaftkitNodeOptions,
@@ -193,6 +199,7 @@ export class RaftkitNode {
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
       this.logger.log('info', 'node stopped', { node: this.id });
+      this.resolveStopped(this.failure);
     })();
     return this.stopping;
   }

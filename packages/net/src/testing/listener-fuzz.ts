@@ -349,6 +349,7 @@ export async function fuzzListener(opts: FuzzOptions): Promise<FuzzReport> {
         wake?.();
       },
     });
+    let weEnded = false;
     for (let i = 0; i < frames && !isClosed; i++) {
       const kind =
         int(4) === 0
@@ -374,15 +375,19 @@ export async function fuzzListener(opts: FuzzOptions): Promise<FuzzReport> {
       });
     }
     s.answered += answers;
-    if (isClosed) {
+    if (!isClosed) {
+      weEnded = true;
+      // Half-close and keep reading: a REJECT for the last frame may still be on its way.
+      socket.end();
+      await new Promise<void>((r) => (conn.closed ? r() : socket.once('close', () => r())));
+    }
+    if (received.length > 0 || !weEnded) {
       s.closedByServer++;
       report.closedByServer++;
     } else {
       s.endedByUs++;
-      conn.end();
     }
     noteReject(received);
-    await new Promise<void>((r) => (conn.closed ? r() : socket.once('close', () => r())));
   };
 
   const oneConnection = async (): Promise<void> => {

@@ -126,7 +126,7 @@ export class ProcessCluster {
   }
 
   async close(): Promise<void> {
-    for (const [id, child] of this.procs) {
+    for (const id of [...this.procs.keys()]) {
       await this.kill9(id);
     }
     rmSync(this.dir, { recursive: true, force: true });

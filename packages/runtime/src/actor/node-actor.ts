@@ -1,16 +1,13 @@
 import {
   DecodeError,
-  type DropReason,
   decodeMessage,
   type Entry,
   encodeMessage,
   type Message,
   type NodeId,
-  type ProposalOutcome,
   RaftError,
   RaftNode,
   type ReadMode,
-  type ReadState,
   type Ready,
 } from '@raftkit/core';
 import type {
@@ -23,18 +20,13 @@ import type {
 } from '../control/api.js';
 import { READ_MODE_OF } from '../control/api.js';
 import { toWireError } from '../error-wire.js';
-import {
-  InvalidRequestError,
-  NodeStoppedError,
-  NotLeaderError,
-  ProposalDroppedError,
-  TimeoutError,
-} from '../errors.js';
+import { InvalidRequestError, NodeStoppedError, NotLeaderError, TimeoutError } from '../errors.js';
 import type { SideWorkClient } from '../side-work/client.js';
 import type { DurableStorage } from '../storage/durable-storage.js';
 import { packFrames, unpackFrames } from '../transport/frame-batch.js';
 import type { InboundBatches, OutboundBatches } from '../transport/port-protocol.js';
 import type { RuntimeStateMachine, StateMachineSpec } from './state-machine-spec.js';
+import { fail, ok, ProposalWaiters, ReadWaiters, type Resolve } from './waiters.js';
 
 export interface ActorOptions {
   readonly id: NodeId;
@@ -65,10 +57,6 @@ export interface ActorHost {
   readonly side: SideWorkClient | null;
 }
 
-type Resolve<T> = (r: Reply<T>) => void;
-
-/** Results of entries applied before their proposal's outcome arrived; kept briefly. */
-const RECENT_RESULTS = 4096;
 /** Ticks caught up at most after the event loop stalled (more changes nothing). */
 const MAX_CATCH_UP_TICKS = 1000;
 
@@ -92,13 +80,9 @@ export class NodeActor {
   private stopped = false;
   private stopping: Promise<void> | null = null;
 
-  private readonly proposalsById = new Map<number, Resolve<unknown>>();
-  private readonly proposalsByIndex = new Map<number, { term: number; resolve: Resolve<unknown> }>();
-  private readonly recentResults = new Map<number, { term: number; result: unknown }>();
+  private readonly proposals: ProposalWaiters;
+  private readonly reads: ReadWaiters;
   private nextReadCtx = 1;
-  private readonly readsByCtx = new Map<number, { key: string; resolve: Resolve<ReadResult> }>();
-  /** Confirmed reads waiting for the local state machine to reach their index. */
-  private readsAwaitingApply: { index: number; key: string; resolve: Resolve<ReadResult> }[] = [];
   private readonly transfers: { to: NodeId; deadlineTick: number; resolve: Resolve<void> }[] = [];
 
   private counters = {
@@ -112,10 +96,6 @@ export class NodeActor {
     batchesOut: 0,
     framesOut: 0,
     readies: 0,
-    committed: 0,
-    dropped: 0,
-    readsServed: 0,
-    readsDropped: 0,
   };
   private lastError: string | null = null;
   private hashChecks = { runs: 0, mismatches: 0, lastIndex: 0 };
@@ -131,6 +111,8 @@ export class NodeActor {
     private readonly host: ActorHost,
   ) {
     this.id = opts.id;
+    this.proposals = new ProposalWaiters(opts.id);
+    this.reads = new ReadWaiters(opts.id);
     const snap = storage.snapshot();
     if (snap) sm.restore(snap.data);
     this.node = new RaftNode({
@@ -223,7 +205,7 @@ export class NodeActor {
       return Promise.resolve(fail(err));
     }
     return new Promise((resolve) => {
-      this.proposalsById.set(id, resolve);
+      this.proposals.add(id, resolve);
       this.kick();
     });
   }
@@ -236,11 +218,14 @@ export class NodeActor {
     if (typeof key !== 'string')
       return Promise.resolve(fail(new InvalidRequestError('read expects a string key')));
     if (consistency === 'stale') {
-      return Promise.resolve(ok({ value: this.sm.get(key), index: this.sm.appliedIndex }));
+      return Promise.resolve(
+        ok({ value: this.sm.get(key), index: this.sm.appliedIndex, mode: 'stale' as const }),
+      );
+    }
+    if (!(consistency in READ_MODE_OF)) {
+      return Promise.resolve(fail(new InvalidRequestError(`unknown consistency ${String(consistency)}`)));
     }
     const mode = READ_MODE_OF[consistency];
-    if (!mode)
-      return Promise.resolve(fail(new InvalidRequestError(`unknown consistency ${String(consistency)}`)));
     // A stalled event loop must not make a leader believe its lease is younger than it is.
     this.catchUpTicks();
     const ctx = this.nextReadCtx++;
@@ -250,7 +235,7 @@ export class NodeActor {
       return Promise.resolve(fail(err));
     }
     return new Promise((resolve) => {
-      this.readsByCtx.set(ctx, { key, resolve });
+      this.reads.add(ctx, key, resolve);
       this.kick();
     });
   }
@@ -338,11 +323,11 @@ export class NodeActor {
         }
         this.sendMessages(rd.messages);
         if (rd.snapshot) this.sm.restore(rd.snapshot.data);
-        this.takeOutcomes(rd.outcomes);
+        for (const o of rd.outcomes) this.proposals.onOutcome(o);
         for (const e of rd.committedEntries) this.applyEntry(e);
-        this.takeReadStates(rd.readStates);
+        this.reads.onReadStates(rd.readStates);
         this.node.advance();
-        this.serveAppliedReads();
+        this.reads.serve(this.sm.appliedIndex, (key) => this.sm.get?.(key));
         this.checkTransfers();
         this.maybeObserve(false);
       }
@@ -394,75 +379,13 @@ export class NodeActor {
     this.host.sendFrames({ to, bufs }, bufs);
   }
 
-  private takeOutcomes(outcomes: readonly ProposalOutcome[]): void {
-    for (const o of outcomes) {
-      const resolve = this.proposalsById.get(o.id);
-      if (!resolve) continue;
-      this.proposalsById.delete(o.id);
-      if (o.status === 'dropped') {
-        this.counters.dropped++;
-        resolve(fail(dropError(this.id, o.reason, o.leaderHint)));
-        continue;
-      }
-      const early = this.recentResults.get(o.index);
-      if (early && early.term === o.term) {
-        this.counters.committed++;
-        resolve(ok(early.result));
-      } else {
-        this.proposalsByIndex.set(o.index, { term: o.term, resolve });
-      }
-    }
-  }
-
   private applyEntry(e: Entry): void {
     const result = this.sm.apply(e);
-    const waiter = this.proposalsByIndex.get(e.index);
-    if (waiter) {
-      this.proposalsByIndex.delete(e.index);
-      if (waiter.term === e.term) {
-        this.counters.committed++;
-        waiter.resolve(ok(result));
-      } else {
-        this.counters.dropped++;
-        waiter.resolve(fail(new ProposalDroppedError('truncated', false, null)));
-      }
-    } else if (this.proposalsById.size > 0) {
-      this.recentResults.set(e.index, { term: e.term, result });
-      if (this.recentResults.size > RECENT_RESULTS) {
-        this.recentResults.delete(this.recentResults.keys().next().value as number);
-      }
-    }
+    this.proposals.onApplied(e, result);
     const k = this.opts.checkpointEvery;
     if (k > 0 && e.index % k === 0) this.emitObservation(e.index);
     const h = this.opts.hashCheckEvery;
     if (h > 0 && e.index % h === 0 && !this.hashCheckRunning) void this.verifyStateHash();
-  }
-
-  private takeReadStates(states: readonly ReadState[]): void {
-    for (const rs of states) {
-      const w = this.readsByCtx.get(rs.ctx);
-      if (!w) continue;
-      this.readsByCtx.delete(rs.ctx);
-      if (rs.status === 'dropped') {
-        this.counters.readsDropped++;
-        w.resolve(fail(dropError(this.id, rs.reason, rs.leaderHint)));
-      } else {
-        this.readsAwaitingApply.push({ index: rs.index, key: w.key, resolve: w.resolve });
-      }
-    }
-  }
-
-  private serveAppliedReads(): void {
-    if (this.readsAwaitingApply.length === 0) return;
-    const applied = this.sm.appliedIndex;
-    const waiting: typeof this.readsAwaitingApply = [];
-    for (const r of this.readsAwaitingApply) {
-      if (r.index <= applied) {
-        this.counters.readsServed++;
-        r.resolve(ok({ value: this.sm.get?.(r.key), index: applied }));
-      } else waiting.push(r);
-    }
-    this.readsAwaitingApply = waiting;
   }
 
   private checkTransfers(): void {
@@ -554,15 +477,11 @@ export class NodeActor {
         readies: c.readies,
       },
       proposals: {
-        pending: this.proposalsById.size + this.proposalsByIndex.size,
-        committed: c.committed,
-        dropped: c.dropped,
+        pending: this.proposals.pending,
+        committed: this.proposals.committed,
+        dropped: this.proposals.dropped,
       },
-      reads: {
-        pending: this.readsByCtx.size + this.readsAwaitingApply.length,
-        served: c.readsServed,
-        dropped: c.readsDropped,
-      },
+      reads: { pending: this.reads.pending, served: this.reads.served, dropped: this.reads.dropped },
       hashChecks: { ...this.hashChecks },
     });
   }
@@ -629,39 +548,11 @@ export class NodeActor {
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.tickTimer = null;
     const stoppedReply = fail(new NodeStoppedError(this.id));
-    for (const r of this.proposalsById.values()) r(stoppedReply);
-    for (const p of this.proposalsByIndex.values()) p.resolve(stoppedReply);
-    for (const r of this.readsByCtx.values()) r.resolve(stoppedReply);
-    for (const r of this.readsAwaitingApply) r.resolve(stoppedReply);
+    this.proposals.failAll(stoppedReply);
+    this.reads.failAll(stoppedReply);
     for (const t of this.transfers) t.resolve(stoppedReply);
-    this.proposalsById.clear();
-    this.proposalsByIndex.clear();
-    this.readsByCtx.clear();
-    this.readsAwaitingApply = [];
     this.transfers.length = 0;
     this.stopping = this.storage.close();
     return this.stopping;
-  }
-}
-
-function ok<T>(value: T): Reply<T> {
-  return { ok: true, value };
-}
-
-function fail(err: unknown): Reply<never> {
-  return { ok: false, error: toWireError(err) };
-}
-
-/** Map a core drop reason to the runtime's typed error. */
-function dropError(self: NodeId, reason: DropReason, leaderHint: NodeId | null): Error {
-  switch (reason) {
-    case 'notLeader':
-      return new NotLeaderError(self, leaderHint);
-    case 'termChanged':
-      // Appended but not known committed: it may still commit under a new leader.
-      return new ProposalDroppedError(reason, true, leaderHint);
-    default:
-      // truncated / transferring / tooLarge / confChangePending: definitely not applied.
-      return new ProposalDroppedError(reason, false, leaderHint);
   }
 }

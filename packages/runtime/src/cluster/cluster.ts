@@ -40,6 +40,8 @@ export class Cluster implements ClientTarget {
   private readonly procs = new Map<NodeId, NodeProcess>();
   private readonly handles = new Map<NodeId, NodeHandle>();
   private readonly epochs = new Map<NodeId, number>();
+  /** Nodes whose worker is being spawned (two incarnations must never share a store). */
+  private readonly starting = new Set<NodeId>();
   private readonly pool: SideWorkPool;
   private readonly runtimeAlerts: SplitBrainAlert[] = [];
   private readonly clients = new Set<RaftClient>();
@@ -156,6 +158,7 @@ export class Cluster implements ClientTarget {
     this.node(id);
     if (this.isClosed) throw new ClusterClosedError();
     if (this.isRunning(id)) throw new InvalidRequestError(`node ${id} is running; kill or stop it first`);
+    if (this.starting.has(id)) throw new InvalidRequestError(`node ${id} is already starting`);
     if (this.opts.storage === 'memory') {
       throw new InvalidRequestError(
         `node ${id} uses memory storage: restarting it empty could make it vote twice in a term (use lmdb)`,
@@ -271,16 +274,21 @@ export class Cluster implements ClientTarget {
         ? { kind: 'lmdb', path: join(this.dataDir as string, id), mode, durability: this.opts.durability }
         : { kind: 'memory' };
     let proc: NodeProcess | null = null;
-    proc = await NodeProcess.spawn({
-      actor: this.actorOptions(id, epoch),
-      storage,
-      startTimeoutMs: this.opts.startTimeoutMs,
-      onEvent: (ev) => this.onActorEvent(id, ev),
-      // A worker that failed to start never became `proc`: its exit is not a node event.
-      onExit: (how, error) => {
-        if (proc) this.onExit(id, proc, how, error, epoch);
-      },
-    });
+    this.starting.add(id);
+    try {
+      proc = await NodeProcess.spawn({
+        actor: this.actorOptions(id, epoch),
+        storage,
+        startTimeoutMs: this.opts.startTimeoutMs,
+        onEvent: (ev) => this.onActorEvent(id, ev),
+        // A worker that failed to start never became `proc`: its exit is not a node event.
+        onExit: (how, error) => {
+          if (proc) this.onExit(id, proc, how, error, epoch);
+        },
+      });
+    } finally {
+      this.starting.delete(id);
+    }
     if (this.isClosed) {
       await proc.shutdown();
       throw new ClusterClosedError();

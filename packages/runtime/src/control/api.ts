@@ -5,8 +5,14 @@ import type { StorageStats } from '../storage/durable-storage.js';
 /** How fresh a read must be. */
 export type ReadConsistency = 'linearizable' | 'lease' | 'stale';
 
-export const READ_MODE_OF: Readonly<Record<Exclude<ReadConsistency, 'stale'>, ReadMode>> = {
-  linearizable: 'readIndex',
+/**
+ * The RaftNode read mode per consistency: 'linearizable' uses the cluster's
+ * configured `readMode` (undefined: ReadIndex by default, or a lease when the
+ * cluster was created with readMode 'lease'); 'lease' asks for a lease read
+ * (served by ReadIndex when the lease has lapsed).
+ */
+export const READ_MODE_OF: Readonly<Record<Exclude<ReadConsistency, 'stale'>, ReadMode | undefined>> = {
+  linearizable: undefined,
   lease: 'lease',
 };
 
@@ -69,6 +75,8 @@ export interface ReadResult {
   readonly value: unknown;
   /** Applied index the read was served at. */
   readonly index: number;
+  /** How it was confirmed: a quorum round (readIndex), the leader lease, or not at all (stale). */
+  readonly mode: ReadMode | 'stale';
 }
 
 export interface HashCheckResult {

@@ -320,7 +320,12 @@ export class LmdbStorage implements DurableStorage {
     const started = performance.now();
     let truncated = 0;
 
-    await this.env.transaction(() => {
+    // batch(), not transaction(): the callback runs now, on this thread, queuing
+    // the writes that LMDB's write thread then commits atomically. With
+    // transaction() the write thread would call back into this worker while
+    // holding LMDB's writer lock, and a worker killed at that moment would keep
+    // the lock forever (its restart could never write).
+    await this.env.batch(() => {
       if (snapshot) {
         const data = snapshot.data;
         this.meta.put('snapshot', {
@@ -394,7 +399,7 @@ export class LmdbStorage implements DurableStorage {
     this.closed = true;
     if (this.lazyHard) {
       const hs = this.lazyHard;
-      await this.env.transaction(() => {
+      await this.env.batch(() => {
         this.meta.put('hardState', hs);
       });
       await this.env.flushed;

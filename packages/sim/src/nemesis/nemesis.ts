@@ -61,6 +61,20 @@ export interface NemesisOptions {
   readonly electionTicks: number;
 }
 
+const NETWORK_FAULTS: ReadonlySet<FaultKind> = new Set<FaultKind>([
+  'partitionMajority',
+  'partitionRandom',
+  'isolateLeader',
+  'leaderMinority',
+  'oneWay',
+  'bridge',
+  'ring',
+  'lossyLinks',
+  'figure8',
+  'duel',
+  'rogueCampaign',
+]);
+
 export class Nemesis {
   private readonly counts = new Map<FaultKind, number>();
   /** Bumped by every network fault, so that an old fault's heal does not undo a newer one. */
@@ -131,6 +145,8 @@ export class Nemesis {
     const rng = this.rng;
     const ids = t.nodeIds();
     const leader = t.leader();
+    // A running scenario owns the network: a new partition now would only spoil its schedule.
+    if (this.scenarios.running !== null && NETWORK_FAULTS.has(kind)) return false;
     switch (kind) {
       case 'partitionMajority': {
         const shuffled = rng.shuffle(ids);
@@ -218,6 +234,8 @@ export class Nemesis {
         return this.scenarios.figure8(leader);
       case 'duel':
         return this.scenarios.duel(leader);
+      case 'rogueCampaign':
+        return this.scenarios.rogueCampaign(leader);
       case 'pause': {
         const id = this.pickDownable(leader);
         if (id === null) return false;

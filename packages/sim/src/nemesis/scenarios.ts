@@ -14,6 +14,9 @@
  * - leaderKiller: for a while every new leader dies a few milliseconds after
  *   winning, leaving partly replicated logs behind.
  * - restartVoters: the leader goes away and voters crash right after voting.
+ * - rogueCampaign: a follower's election timer fires spuriously (a GC pause, a
+ *   clock jump) while its messages to the leader are lost: stickiness must
+ *   keep the live leader, or its lease is no longer worth anything.
  *
  * Every step has a deadline; a scenario that cannot proceed heals what it
  * broke, so faults never outlive the nemesis' final heal.
@@ -25,6 +28,8 @@ import type { ClusterEvent } from './reactions.js';
 export class Scenarios {
   /** Until this time every newly elected leader is killed shortly after winning. */
   private leaderKillerUntil = 0;
+  /** The multi-step scenario in progress: it owns the network until it ends. */
+  running: 'figure8' | 'duel' | null = null;
 
   constructor(private readonly n: Nemesis) {}
 
@@ -101,10 +106,13 @@ export class Scenarios {
     if (leader === null) return false;
     const n = this.n;
     const { target: t, rng } = n;
+    if (this.running !== null) return false;
+    this.running = 'figure8';
     const { minority, majority } = n.splitAround(leader);
     const deadline = () => t.now + 4 * this.electionUs;
     const giveUp = (why: string) => () => {
       t.log(`nemesis figure8 stops: ${why}`);
+      this.running = null;
       n.healNetwork();
     };
     // 1. The old leader keeps taking writes in a minority: uncommitted entries of its term.
@@ -124,15 +132,13 @@ export class Scenarios {
             n.reactions.when(
               (e3) => e3.kind === 'leaderCommitted' && e3.node === third,
               () => {
-                t.log(`nemesis figure8: ${third} committed, it dies and ${second} returns`);
-                if (n.canTakeDown(third)) {
-                  n.crash('figure8', third, rng.int(1, 15) * t.tickUs);
-                  n.healNetwork();
-                } else {
-                  n.networkFault('figure8 (cut the third leader)', () =>
-                    t.network.partition([[third], t.nodeIds().filter((id) => id !== third)]),
-                  );
-                }
+                // Its messages still on the wire (the rest of its log) are lost with it.
+                t.log(`nemesis figure8: ${third} committed, it is cut off and ${second} returns`);
+                this.running = null;
+                n.networkFault('figure8 (cut the third leader)', () =>
+                  t.network.partition([[third], t.nodeIds().filter((id) => id !== third)]),
+                );
+                if (rng.chance(0.5) && n.canTakeDown(third)) n.crash('figure8', third, rng.int(1, 15) * t.tickUs);
               },
               deadline(),
               giveUp('the third leader committed nothing'),
@@ -152,13 +158,15 @@ export class Scenarios {
     const n = this.n;
     const { target: t, rng } = n;
     const ids = t.nodeIds();
-    if (leader === null || ids.length < 3) return false;
+    if (leader === null || ids.length < 3 || this.running !== null) return false;
+    this.running = 'duel';
     const [a, b, ...voters] = rng.shuffle(ids.filter((id) => id !== leader));
     if (n.canTakeDown(leader)) n.crash('duel', leader, n.duration());
     else n.networkFault('duel (isolate the leader)', () => t.network.isolate(leader));
     // Once the followers no longer honour the old leader, both rivals campaign at the same moment.
     const start = t.now + Math.round((n.opts.electionTicks + 0.5 + rng.float()) * t.tickUs);
     t.at(start, () => {
+      this.running = null;
       if (n.healed) return;
       for (const v of voters) t.armCrash(v, 'afterVoteSent', rng.int(500, 6_000));
       const slow = rng.int(2_000, 8_000);
@@ -175,6 +183,18 @@ export class Scenarios {
       t.campaign(a);
       t.campaign(b);
     });
+    return true;
+  }
+
+  rogueCampaign(leader: NodeId | null): boolean {
+    const n = this.n;
+    const { target: t, rng } = n;
+    if (leader === null) return false;
+    const followers = t.nodeIds().filter((id) => id !== leader && t.isUp(id) && !t.isPaused(id));
+    if (followers.length === 0) return false;
+    const rogue = rng.pick(followers);
+    n.networkFault(`rogueCampaign ${rogue} (cannot reach ${leader})`, () => t.network.cutOneWay(rogue, leader));
+    t.campaign(rogue);
     return true;
   }
 }

@@ -1,0 +1,31 @@
+/**
+ * When to take a snapshot: one pure rule shared by every host (runtime,
+ * simulator, tests), so they all compact at the same points for the same
+ * inputs. A host takes a snapshot of its state machine at its applied index
+ * once enough has been applied since the last one, by entry count or by
+ * payload bytes, whichever comes first.
+ */
+
+export interface SnapshotPolicy {
+  /** Snapshot once this many entries were applied since the last snapshot. 0 disables this trigger. */
+  readonly snapshotEntries: number;
+  /** Snapshot once this many payload bytes were applied since the last snapshot. 0 disables this trigger. */
+  readonly snapshotBytes: number;
+}
+
+export interface SnapshotProgress {
+  /** Last index applied to the state machine. */
+  readonly appliedIndex: number;
+  /** Index of the latest snapshot (0 when none was taken). */
+  readonly snapshotIndex: number;
+  /** Entry payload bytes applied after `snapshotIndex`. */
+  readonly bytesSinceSnapshot: number;
+}
+
+/** True when a snapshot at `appliedIndex` is due under `policy`. Pure and deterministic. */
+export function shouldSnapshot(progress: SnapshotProgress, policy: SnapshotPolicy): boolean {
+  const entries = progress.appliedIndex - progress.snapshotIndex;
+  if (entries <= 0) return false;
+  if (policy.snapshotEntries > 0 && entries >= policy.snapshotEntries) return true;
+  return policy.snapshotBytes > 0 && progress.bytesSinceSnapshot >= policy.snapshotBytes;
+}

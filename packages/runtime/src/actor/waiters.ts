@@ -1,0 +1,149 @@
+import type { DropReason, Entry, NodeId, ProposalOutcome, ReadMode, ReadState } from '@raftkit/core';
+import type { ReadResult, Reply } from '../control/api.js';
+import { toWireError } from '../error-wire.js';
+import { NotLeaderError, ProposalDroppedError } from '../errors.js';
+
+export type Resolve<T> = (r: Reply<T>) => void;
+
+export function ok<T>(value: T): Reply<T> {
+  return { ok: true, value };
+}
+
+export function fail(err: unknown): Reply<never> {
+  return { ok: false, error: toWireError(err) };
+}
+
+/** Map a core drop reason to the runtime's typed error. */
+export function dropError(self: NodeId, reason: DropReason, leaderHint: NodeId | null): Error {
+  switch (reason) {
+    case 'notLeader':
+      return new NotLeaderError(self, leaderHint);
+    case 'termChanged':
+      // Appended but not known committed: it may still commit under a new leader.
+      return new ProposalDroppedError(reason, true, leaderHint);
+    default:
+      // truncated / transferring / tooLarge / confChangePending / timeout: definitely not applied.
+      return new ProposalDroppedError(reason, false, leaderHint);
+  }
+}
+
+/** Results of entries applied before their proposal's outcome arrived; kept briefly. */
+const RECENT_RESULTS = 4096;
+
+/**
+ * Proposals waiting for their outcome, then for their entry to be applied
+ * locally. A proposal resolves with the state machine's result only when the
+ * entry it was committed as (index AND term) is applied here.
+ */
+export class ProposalWaiters {
+  private readonly byId = new Map<number, Resolve<unknown>>();
+  private readonly byIndex = new Map<number, { term: number; resolve: Resolve<unknown> }>();
+  private readonly recent = new Map<number, { term: number; result: unknown }>();
+  committed = 0;
+  dropped = 0;
+
+  constructor(private readonly self: NodeId) {}
+
+  get pending(): number {
+    return this.byId.size + this.byIndex.size;
+  }
+
+  add(id: number, resolve: Resolve<unknown>): void {
+    this.byId.set(id, resolve);
+  }
+
+  onOutcome(o: ProposalOutcome): void {
+    const resolve = this.byId.get(o.id);
+    if (!resolve) return;
+    this.byId.delete(o.id);
+    if (o.status === 'dropped') {
+      this.dropped++;
+      resolve(fail(dropError(this.self, o.reason, o.leaderHint)));
+      return;
+    }
+    const early = this.recent.get(o.index);
+    if (early && early.term === o.term) {
+      this.committed++;
+      resolve(ok(early.result));
+    } else {
+      this.byIndex.set(o.index, { term: o.term, resolve });
+    }
+  }
+
+  onApplied(e: Entry, result: unknown): void {
+    const waiter = this.byIndex.get(e.index);
+    if (waiter) {
+      this.byIndex.delete(e.index);
+      if (waiter.term === e.term) {
+        this.committed++;
+        waiter.resolve(ok(result));
+      } else {
+        this.dropped++;
+        waiter.resolve(fail(new ProposalDroppedError('truncated', false, null)));
+      }
+    } else if (this.byId.size > 0) {
+      this.recent.set(e.index, { term: e.term, result });
+      if (this.recent.size > RECENT_RESULTS) this.recent.delete(this.recent.keys().next().value as number);
+    }
+  }
+
+  failAll(reply: Reply<never>): void {
+    for (const r of this.byId.values()) r(reply);
+    for (const p of this.byIndex.values()) p.resolve(reply);
+    this.byId.clear();
+    this.byIndex.clear();
+    this.recent.clear();
+  }
+}
+
+/** Reads waiting for their read index to be confirmed, then for the local state machine to reach it. */
+export class ReadWaiters {
+  private readonly byCtx = new Map<number, { key: string; resolve: Resolve<ReadResult> }>();
+  private awaitingApply: { index: number; mode: ReadMode; key: string; resolve: Resolve<ReadResult> }[] = [];
+  served = 0;
+  dropped = 0;
+
+  constructor(private readonly self: NodeId) {}
+
+  get pending(): number {
+    return this.byCtx.size + this.awaitingApply.length;
+  }
+
+  add(ctx: number, key: string, resolve: Resolve<ReadResult>): void {
+    this.byCtx.set(ctx, { key, resolve });
+  }
+
+  onReadStates(states: readonly ReadState[]): void {
+    for (const rs of states) {
+      const w = this.byCtx.get(rs.ctx);
+      if (!w) continue;
+      this.byCtx.delete(rs.ctx);
+      if (rs.status === 'dropped') {
+        this.dropped++;
+        w.resolve(fail(dropError(this.self, rs.reason, rs.leaderHint)));
+      } else {
+        this.awaitingApply.push({ index: rs.index, mode: rs.mode, key: w.key, resolve: w.resolve });
+      }
+    }
+  }
+
+  /** Answer every confirmed read whose index is applied, reading with `get`. */
+  serve(applied: number, get: (key: string) => unknown): void {
+    if (this.awaitingApply.length === 0) return;
+    const waiting: typeof this.awaitingApply = [];
+    for (const r of this.awaitingApply) {
+      if (r.index <= applied) {
+        this.served++;
+        r.resolve(ok({ value: get(r.key), index: applied, mode: r.mode }));
+      } else waiting.push(r);
+    }
+    this.awaitingApply = waiting;
+  }
+
+  failAll(reply: Reply<never>): void {
+    for (const r of this.byCtx.values()) r.resolve(reply);
+    for (const r of this.awaitingApply) r.resolve(reply);
+    this.byCtx.clear();
+    this.awaitingApply = [];
+  }
+}

@@ -55,15 +55,18 @@ function downSegments(node, lifecycle, now) {
   return segs;
 }
 
-/** The first moment each term was seen in any transition, in order. */
+/**
+ * Where each term began: its first campaign (or, when that was not observed,
+ * its first leader). A term first seen in some other transition had begun
+ * before the timeline did, so it gets no boundary.
+ */
 function termBoundaries(transitions) {
   const out = [];
-  let max = 0;
+  const seen = new Set();
   for (const t of transitions) {
-    if (t.term > max) {
-      max = t.term;
-      out.push({ term: t.term, at: t.at });
-    }
+    if (seen.has(t.term)) continue;
+    seen.add(t.term);
+    if (t.to === 'candidate' || t.to === 'leader') out.push({ term: t.term, at: t.at });
   }
   return out;
 }

@@ -58,6 +58,8 @@ export class Progress {
   snapshotSentTick = 0;
   /** Snapshot state: the chunked transfer in progress. */
   transfer: OutgoingSnapshot | null = null;
+  /** After the follower refused a snapshot, no new transfer starts before this tick. */
+  snapshotRetryTick = 0;
   readonly inflights: Inflights;
   /** Last tick this follower answered us (CheckQuorum, recentActive). */
   lastContactTick: number;

@@ -552,6 +552,7 @@ export class RaftNode {
       pendingConfIndex: this.pendingConfIndex(),
       snapshotsInstalled: this.snapshotsInstalled,
       snapshotsRejected: this.snapshotsRejected,
+      incomingSnapshot: this.receiver.status(),
     };
   }
 
@@ -1131,11 +1132,12 @@ export class RaftNode {
     if (pr.state !== 'snapshot' || t === null || m.snapshotIndex !== t.index) return; // stale answer
     pr.snapshotSentTick = this.now; // the transfer is alive: its silence timeout restarts
     if (m.reject) {
-      // Refused (the follower reported why). Probe again; the next heartbeat answer retries
-      // from scratch, so a snapshot that is bad at the source is not resent in a tight loop.
+      // Refused (the follower reported why). Probe again, and start a new transfer only
+      // after an election timeout: a snapshot that is bad at the source is not resent in a loop.
       pr.pendingSnapshot = 0;
       pr.becomeProbe();
       pr.probeSent = true;
+      pr.snapshotRetryTick = this.now + this.cfg.electionTicks;
       return;
     }
     if (m.done) {
@@ -1227,6 +1229,7 @@ export class RaftNode {
    */
   private sendSnapshot(to: NodeId, pr: Progress): void {
     if (this.now - pr.lastContactTick >= this.cfg.electionTicks) return; // not worth it for a silent peer
+    if (this.now < pr.snapshotRetryTick) return; // it refused the last one: back off
     const snap = this.log.snapshot();
     if (!snap) return; // storage compacted without a snapshot: nothing we can send (host bug)
     const transfer = new OutgoingSnapshot(snap, this.cfg.snapshotChunkBytes);

@@ -11,7 +11,13 @@
  * A transfer belongs to one leader term; `abort()` drops it (term change).
  */
 import { crc32 } from './checksum.js';
-import type { NodeId, Snapshot, SnapshotMessage, SnapshotRejectReason } from './types.js';
+import type {
+  IncomingSnapshotStatus,
+  NodeId,
+  Snapshot,
+  SnapshotMessage,
+  SnapshotRejectReason,
+} from './types.js';
 
 export type ReceiveResult =
   /** More bytes are needed: ask the leader to send from `nextOffset`. */
@@ -41,9 +47,10 @@ export class SnapshotReceiver {
 
   constructor(private readonly maxBytes: number) {}
 
-  /** Bytes buffered for the transfer in progress (0 when none). */
-  get bufferedBytes(): number {
-    return this.cur?.received ?? 0;
+  /** The transfer in progress (bytes buffered so far), or null. */
+  status(): IncomingSnapshotStatus | null {
+    const t = this.cur;
+    return t && { from: t.from, index: t.index, receivedBytes: t.received, totalBytes: t.totalBytes };
   }
 
   /** Drop any partial transfer (term change, or the snapshot is no longer needed). */
@@ -52,18 +59,14 @@ export class SnapshotReceiver {
   }
 
   accept(m: SnapshotMessage): ReceiveResult {
-    if (m.totalBytes > this.maxBytes) {
-      this.cur = null;
-      return { kind: 'rejected', reason: 'tooLarge', actualChecksum: null };
-    }
-    if (m.meta.conf.voters.length === 0) {
-      this.cur = null;
+    // Refused before a byte is kept (a transfer in progress, if any, is another one: left alone).
+    if (m.totalBytes > this.maxBytes) return { kind: 'rejected', reason: 'tooLarge', actualChecksum: null };
+    if (m.meta.conf.voters.length === 0)
       return { kind: 'rejected', reason: 'invalidMeta', actualChecksum: null };
-    }
     let t = this.cur;
     if (t === null || !sameTransfer(t, m)) {
-      // A different snapshot (or none in progress): only its first chunk can start it.
-      this.cur = null;
+      // A different snapshot (or none in progress): only its first chunk can start it. A
+      // late chunk of an older transfer must not disturb the one in progress.
       if (m.offset !== 0) return { kind: 'progress', nextOffset: 0 };
       t = {
         from: m.from,

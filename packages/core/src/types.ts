@@ -347,4 +347,13 @@ export interface NodeStatus {
   readonly snapshotsInstalled: number;
   /** Snapshots refused (bad checksum, too large, invalid metadata) since start. */
   readonly snapshotsRejected: number;
+  /** A chunked snapshot being received from the leader, or null. */
+  readonly incomingSnapshot: IncomingSnapshotStatus | null;
+}
+
+export interface IncomingSnapshotStatus {
+  readonly from: NodeId;
+  readonly index: number;
+  readonly receivedBytes: number;
+  readonly totalBytes: number;
 }

@@ -235,10 +235,37 @@ describe('three node processes', () => {
     expect(cluster.logs.get(follower)!.join('')).toMatch(/received SIGTERM, stopping/);
     await client.put('after-sigterm', '1');
     await cluster.startNode(follower);
-    await waitFor(async () => {
-      const f = (await statuses()).find((s) => s.id === follower)?.report?.node;
-      return f && f.leader === leader.id && f.epoch === epoch + 1;
+    let seen = '';
+    await waitFor(
+      async () => {
+        const st = await statuses();
+        seen = JSON.stringify(st.map((s) => ({ id: s.id, ...pick(s.report!.node!) })));
+        const f = st.find((s) => s.id === follower)?.report?.node;
+        const l = st.find((s) => s.report?.node?.role === 'leader')?.report?.node;
+        return f && l && f.leader === l.id && f.epoch === epoch + 1 && f.appliedIndex >= l.commitIndex;
+      },
+      { what: `${follower} back (last seen ${seen})`, timeoutMs: 20_000 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; last seen: ${seen}`);
     });
     expect(await client.get('after-sigterm')).toBe('1');
   });
 });
+
+function pick(n: {
+  role: string;
+  term: number;
+  leader: string | null;
+  commitIndex: number;
+  appliedIndex: number;
+  epoch: number;
+}) {
+  return {
+    role: n.role,
+    term: n.term,
+    leader: n.leader,
+    commit: n.commitIndex,
+    applied: n.appliedIndex,
+    epoch: n.epoch,
+  };
+}

@@ -52,6 +52,9 @@ type SimEvent =
   | { readonly k: 'reply'; readonly client: Client; readonly reply: ClientReply }
   | { readonly k: 'call'; readonly fn: () => void };
 
+/** How far past the observation instant a lease in force is reported (1 microsecond). */
+const LEASE_EPSILON_TICKS = 1 / TICK_US;
+
 /** Extra time the run may take, after its nominal end, for the cluster to converge. */
 const CONVERGENCE_GRACE_TICKS = 400;
 
@@ -81,6 +84,8 @@ export class Simulation {
   private readonly endTime: number;
   private readonly healAt: number;
   private finished = false;
+  /** [start, end) intervals of virtual time in which clients only read. */
+  private readonly readOnlyPhases: readonly (readonly [number, number])[];
 
   constructor(opts: SimOptions) {
     const o = resolveOptions(opts);
@@ -104,6 +109,7 @@ export class Simulation {
       const node = new SimNode(id, this.nodeEnv(replyBeforePersist), (storage) => this.raftConfig(id, storage));
       this.nodes.set(id, node);
     }
+    this.readOnlyPhases = drawReadOnlyPhases(root('phases'), this.endTime - 80 * TICK_US);
     const clientEnv = this.clientEnv();
     const workload = {
       keys: 4,
@@ -211,6 +217,10 @@ export class Simulation {
           this.log(() => `${e.node.id} synced`);
         }
         e.node.input(input);
+        // A paused node processed nothing: its frozen view is not a lease in use.
+        if (this.config.leaseReads && e.node.role === 'leader' && e.node.up && !e.node.paused) {
+          this.observe(e.node, false);
+        }
         return;
       }
       case 'reply':
@@ -361,6 +371,7 @@ export class Simulation {
         return sim.time;
       },
       recorder: this.recorder,
+      writesPaused: () => sim.writesPaused(),
       nodeIds: () => sim.ids,
       send(to: NodeId, req: ClientRequest) {
         const node = sim.nodes.get(to);
@@ -421,6 +432,7 @@ export class Simulation {
         }
         n.pump();
       },
+      writesPaused: () => sim.writesPaused(),
       campaign: (id) => {
         const n = node(id);
         if (n.raft === null || n.paused) return;
@@ -430,6 +442,10 @@ export class Simulation {
       at: (time, fn) => sim.queue.push(Math.max(time, sim.time), { k: 'call', fn }),
       log: (text) => sim.log(() => text),
     };
+  }
+
+  private writesPaused(): boolean {
+    return this.readOnlyPhases.some(([from, to]) => this.time >= from && this.time < to);
   }
 
   private currentLeader(): NodeId | null {
@@ -445,15 +461,17 @@ export class Simulation {
     else this.leaders.delete(node.id);
     if (this.leaders.size > this.maxLeadersAtOnce) this.maxLeadersAtOnce = this.leaders.size;
     const at = this.time / TICK_US;
-    // The lease as the node can use it right now: valid (and not given up for a leadership
-    // transfer) until at least its next tick, when the leader checks it again. Reporting
-    // only that far keeps the monitor's lease intervals honest when a transfer ends a lease
-    // early (the monitor can only extend an interval, never cut it short).
+    // The lease as the node can use it at this instant (valid, and not given up for a
+    // leadership transfer), reported as ending a hair after now. Leaders are observed after
+    // every event they process, so the monitor's lease interval of a node runs from the
+    // first to the last moment it could serve a lease read. Reporting the lease's nominal
+    // end instead would overstate it whenever a transfer or a step-down ends it early (the
+    // monitor can only extend an interval, never cut it short).
     let leaseUntil: number | null = null;
     if (node.role === 'leader' && node.raft !== null && this.config.leaseReads) {
       const st = node.raft.status();
       if (st.leaseUntilTick !== null && st.tick < st.leaseUntilTick && st.transferee === null) {
-        leaseUntil = node.nextTickAt / TICK_US;
+        leaseUntil = at + LEASE_EPSILON_TICKS;
       }
     }
     this.record(
@@ -538,6 +556,23 @@ export class Simulation {
       ...(o.trace ? { trace: this.trace.lines } : {}),
     };
   }
+}
+
+/**
+ * Load is bursty: now and then the writers pause and everybody only reads for
+ * 30-100 ticks (an idle night, a read-mostly batch). Logs stand still then,
+ * so a node that lost its leader can be fully up to date when it campaigns:
+ * the case in which only leader stickiness protects a live leader's lease.
+ */
+function drawReadOnlyPhases(rng: Rng, until: number): [number, number][] {
+  const phases: [number, number][] = [];
+  let t = rng.int(100, 300) * TICK_US;
+  while (t < until) {
+    const end = Math.min(until, t + rng.int(30, 100) * TICK_US);
+    phases.push([t, end]);
+    t = end + rng.int(100, 300) * TICK_US;
+  }
+  return phases;
 }
 
 function nodeOf(e: SimEvent): NodeId[] {

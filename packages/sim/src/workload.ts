@@ -36,6 +36,8 @@ export interface WorkloadOptions {
 export interface ClientEnv {
   readonly now: number;
   readonly recorder: HistoryRecorder;
+  /** True during the workload's read-only phases: writers read too. */
+  writesPaused(): boolean;
   nodeIds(): readonly NodeId[];
   /** Sends a request to a node (with client-link latency); lost if the node is down. */
   send(to: NodeId, req: ClientRequest): void;
@@ -111,7 +113,11 @@ export class Client {
     const rng = this.rng;
     const key = `k${rng.int(0, this.opts.keys - 1)}`;
     const value = () => `${this.id}.${++this.valueCounter}`;
-    const r = this.opts.readOnly ? 0 : rng.float();
+    const r = rng.float();
+    if (this.opts.readOnly || this.env.writesPaused()) {
+      const mode: ReadMode = rng.chance(this.opts.leaseReadRatio) ? 'lease' : 'readIndex';
+      return { kind: 'read', key, mode };
+    }
     if (r < 0.35) {
       const mode: ReadMode = rng.chance(this.opts.leaseReadRatio) ? 'lease' : 'readIndex';
       return { kind: 'read', key, mode };

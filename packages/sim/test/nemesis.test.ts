@@ -72,6 +72,9 @@ class FakeCluster implements FaultTarget {
   disarmAll() {
     this.armed.clear();
   }
+  writesPaused() {
+    return false;
+  }
   campaign(id: NodeId) {
     this.log_.push(`campaign ${id}`);
   }

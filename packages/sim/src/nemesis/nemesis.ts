@@ -42,6 +42,8 @@ export interface FaultTarget {
   armCrash(id: NodeId, point: CrashPoint, restartAfterUs: number): void;
   disarmAll(): void;
   transferLeadership(from: NodeId, to: NodeId): void;
+  /** True while the workload only reads (logs stand still). */
+  writesPaused(): boolean;
   /** Makes `id` start an election now (as if its election timer fired). */
   campaign(id: NodeId): void;
   /** Calls `fn` at virtual time `time`. */
@@ -72,7 +74,7 @@ const NETWORK_FAULTS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   'lossyLinks',
   'figure8',
   'duel',
-  'rogueCampaign',
+  'cutLeaderLink',
 ]);
 
 export class Nemesis {
@@ -234,8 +236,8 @@ export class Nemesis {
         return this.scenarios.figure8(leader);
       case 'duel':
         return this.scenarios.duel(leader);
-      case 'rogueCampaign':
-        return this.scenarios.rogueCampaign(leader);
+      case 'cutLeaderLink':
+        return this.scenarios.whenWritesPause(() => this.scenarios.cutLeaderLink(t.leader()), 40 * this.opts.electionTicks * t.tickUs);
       case 'pause': {
         const id = this.pickDownable(leader);
         if (id === null) return false;

@@ -38,8 +38,8 @@ export type FaultKind =
   | 'figure8'
   /** Two candidates campaign in one term while voters crash right after voting (see scenarios.ts). */
   | 'duel'
-  /** A follower campaigns spuriously while it cannot reach the live leader (see scenarios.ts). */
-  | 'rogueCampaign'
+  /** Only the link between the leader and one follower fails, both ways (see scenarios.ts). */
+  | 'cutLeaderLink'
   /** Stop a node (no ticks, no input) for a while; its inbox queues or drops. */
   | 'pause'
   /** Run a node's clock faster or slower (within the configured drift bound). */
@@ -71,7 +71,7 @@ export const PROFILES: Readonly<Record<NemesisProfileName, NemesisProfile>> = {
       ring: 1.5,
       lossyLinks: 2,
       figure8: 1,
-      rogueCampaign: 1.5,
+      cutLeaderLink: 1.5,
       transferLeadership: 0.5,
     },
     meanIntervalTicks: 25,
@@ -98,7 +98,7 @@ export const PROFILES: Readonly<Record<NemesisProfileName, NemesisProfile>> = {
   },
   clock: {
     name: 'clock',
-    weights: { clockSkew: 4, isolateLeader: 2, leaderMinority: 2, pause: 2, partitionMajority: 1, rogueCampaign: 1 },
+    weights: { clockSkew: 4, isolateLeader: 2, leaderMinority: 2, pause: 2, partitionMajority: 1, cutLeaderLink: 1 },
     meanIntervalTicks: 20,
     durationTicks: [10, 80],
   },
@@ -122,7 +122,7 @@ export const PROFILES: Readonly<Record<NemesisProfileName, NemesisProfile>> = {
       restartVoters: 1,
       figure8: 1.5,
       duel: 1.5,
-      rogueCampaign: 1.5,
+      cutLeaderLink: 1.5,
       pause: 1.5,
       clockSkew: 2,
       transferLeadership: 0.5,

@@ -14,9 +14,9 @@
  * - leaderKiller: for a while every new leader dies a few milliseconds after
  *   winning, leaving partly replicated logs behind.
  * - restartVoters: the leader goes away and voters crash right after voting.
- * - rogueCampaign: a follower's election timer fires spuriously (a GC pause, a
- *   clock jump) while its messages to the leader are lost: stickiness must
- *   keep the live leader, or its lease is no longer worth anything.
+ * - cutLeaderLink: only the link between the leader and one follower fails;
+ *   that follower campaigns, and stickiness must keep the others with the
+ *   live leader (or its lease is worth nothing).
  *
  * Every step has a deadline; a scenario that cannot proceed heals what it
  * broke, so faults never outlive the nemesis' final heal.
@@ -186,15 +186,49 @@ export class Scenarios {
     return true;
   }
 
-  rogueCampaign(leader: NodeId | null): boolean {
+  cutLeaderLink(leader: NodeId | null): boolean {
     const n = this.n;
     const { target: t, rng } = n;
     if (leader === null) return false;
-    const followers = t.nodeIds().filter((id) => id !== leader && t.isUp(id) && !t.isPaused(id));
+    const followers = t.nodeIds().filter((id) => id !== leader && t.isUp(id));
     if (followers.length === 0) return false;
-    const rogue = rng.pick(followers);
-    n.networkFault(`rogueCampaign ${rogue} (cannot reach ${leader})`, () => t.network.cutOneWay(rogue, leader));
-    t.campaign(rogue);
+    const cut = rng.pick(followers);
+    // Everyone else still hears the leader: stickiness must keep them from electing `cut`,
+    // which times out and campaigns on its own.
+    const gen = n.currentNetworkGeneration + 1;
+    n.networkFault(`cutLeaderLink ${leader} x ${cut}`, () => {
+      t.network.cutOneWay(leader, cut);
+      t.network.cutOneWay(cut, leader);
+    });
+    // Should `cut` win anyway, the old leader goes deaf at that moment: nobody's answers reach
+    // it, so only its own lease arithmetic stops it from serving lease reads.
+    n.reactions.when(
+      (e) => e.kind === 'leaderElected' && e.node === cut,
+      () => {
+        if (n.currentNetworkGeneration !== gen || !t.isUp(leader)) return;
+        t.log(`nemesis cutLeaderLink: ${cut} won, ${leader} goes deaf`);
+        for (const id of t.nodeIds()) if (id !== leader) t.network.cutOneWay(id, leader);
+      },
+      t.now + 4 * this.electionUs,
+      () => {},
+    );
+    return true;
+  }
+
+  /**
+   * Runs `fault` during the workload's next read-only phase (checked every
+   * few ticks, for at most `patience`), when a cut-off follower's log is still
+   * complete and its campaign can win if nothing else stops it.
+   */
+  whenWritesPause(fault: () => boolean, patience: number): boolean {
+    const t = this.n.target;
+    const giveUpAt = t.now + patience;
+    const attempt = () => {
+      if (this.n.healed) return;
+      if (t.writesPaused() || t.now >= giveUpAt) fault();
+      else t.at(t.now + 5 * t.tickUs, attempt);
+    };
+    attempt();
     return true;
   }
 }

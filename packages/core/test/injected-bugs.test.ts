@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { heartbeat, ofType, vote } from './helpers/builders.js';
 import { Cluster } from './helpers/cluster.js';
 import { runFigure8 } from './helpers/figure8.js';
+import { runOverlappingChanges } from './helpers/overlapping-changes.js';
 import { persistReady } from './helpers/persist.js';
 import { makeNode } from './helpers/single.js';
 
@@ -153,5 +154,20 @@ describe("injected bug 'reply-before-persist' (host level)", () => {
     const again = new RaftNode({ ...cfg, storage: storage.crashAndRecover() });
     again.step(vote('3', '1', 1, 0, 0));
     expect(ofType(again.ready().messages, 'voteResp')[0].reject).toBe(false);
+  });
+});
+
+describe("injected bug 'membership-no-current-term-commit' (overlapping single-server changes)", () => {
+  it("a correct leader refuses a change before its term's first commit ('leaderNotReady'): histories agree", () => {
+    const run = runOverlappingChanges();
+    expect(run.removal).toMatchObject({ status: 'dropped', reason: 'leaderNotReady' });
+    expect([...run.appliedTermsAtSplit]).toEqual([1]); // 1's promotion of 5, everywhere it was applied
+    expect(run.cluster.raft('2').status().commitIndex).toBeLessThan(run.splitIndex); // nothing of term 2 committed
+  });
+
+  it('with the bug, two changes commit under disjoint majorities: nodes apply different entries at one index', () => {
+    const run = runOverlappingChanges((cfg) => withInjectedBugs(cfg, ['membership-no-current-term-commit']));
+    expect(run.removal).toMatchObject({ status: 'committed' });
+    expect([...run.appliedTermsAtSplit].sort()).toEqual([1, 2]); // state machine safety is broken
   });
 });

@@ -1,14 +1,18 @@
 /**
  * A small randomized schedule runner for safety checks: random ticks,
  * reordered / dropped / duplicated messages, partitions, crashes that lose
- * unsynced writes, restarts and proposals, all from one seed. After every
- * step it checks election safety, state machine safety and that committed
- * outcomes match what was applied.
+ * unsynced writes, restarts and proposals, all from one seed. Optionally
+ * also hosts taking snapshots and compacting (`compaction`), and the leader
+ * adding, promoting and removing members, among two spare nodes
+ * (`membership`). After every step it checks election safety, state machine
+ * safety (entries and host state hashes) and that committed outcomes match
+ * what was applied (helpers/safety.ts).
  */
-import type { RaftConfig } from '@raftkit/core';
-import { bytes, text } from './builders.js';
+import { type ConfChange, InvalidArgumentError, type RaftConfig } from '@raftkit/core';
+import { bytes } from './builders.js';
 import { Cluster } from './cluster.js';
-import { type Entry, type NodeId, SeededRngForTests } from './rng.js';
+import { type NodeId, SeededRngForTests } from './rng.js';
+import { SafetyChecker } from './safety.js';
 import type { NodeOptions } from './single.js';
 
 export interface FuzzResult {
@@ -17,6 +21,11 @@ export interface FuzzResult {
   readonly elections: number;
   readonly proposals: number;
   readonly committedOutcomes: number;
+  /** Snapshots hosts took (compaction) and installed from a leader. */
+  readonly snapshotsTaken: number;
+  readonly snapshotsInstalled: number;
+  /** Membership changes that committed. */
+  readonly confChangesCommitted: number;
 }
 
 export interface FuzzOptions {
@@ -24,7 +33,13 @@ export interface FuzzOptions {
   readonly steps?: number;
   readonly config?: NodeOptions;
   readonly wrapConfig?: (config: RaftConfig) => RaftConfig;
+  /** Hosts take snapshots at random and compact their logs. */
+  readonly compaction?: boolean;
+  /** The leader proposes random single-server changes; two spare nodes can join. */
+  readonly membership?: boolean;
 }
+
+const SPARES = 2;
 
 export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
   const ids = Array.from({ length: opts.nodes ?? 3 }, (_, i) => `n${i + 1}`);
@@ -34,50 +49,52 @@ export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
     config: { electionTicks: 8, heartbeatTicks: 2, ...opts.config },
     wrapConfig: opts.wrapConfig,
   });
-  const leadersByTerm = new Map<number, NodeId>();
-  const chosen = new Map<number, Entry>(); // index -> the entry every node must apply there
+  const safety = new SafetyChecker(`seed ${seed}`);
   let proposals = 0;
-  let committedOutcomes = 0;
-  let elections = 0;
-  const fail = (msg: string): never => {
-    throw new Error(`seed ${seed}: ${msg}`);
-  };
+  let snapshotsTaken = 0;
+  const confChanges = new Set<number>(); // proposal ids of membership changes
+  const spares = opts.membership ? Array.from({ length: SPARES }, (_, i) => `n${ids.length + i + 1}`) : [];
+  for (const id of spares) c.addNode(id, { voters: ids, learners: [] });
+  const all = [...ids, ...spares];
 
-  const check = () => {
-    for (const id of ids) {
-      const cn = c.n(id);
-      for (const t of cn.transitions.splice(0)) {
-        if (t.to !== 'leader') continue;
-        elections++;
-        const prev = leadersByTerm.get(t.term);
-        if (prev !== undefined && prev !== id) fail(`two leaders in term ${t.term}: ${prev} and ${id}`);
-        leadersByTerm.set(t.term, id);
-      }
-      for (const e of cn.applied.splice(0)) {
-        const known = chosen.get(e.index);
-        if (known && (known.term !== e.term || text(known.data) !== text(e.data))) {
-          fail(
-            `${id} applied (${e.index},${e.term}) but (${known.index},${known.term}) was applied elsewhere`,
-          );
-        }
-        chosen.set(e.index, e);
-      }
-      for (const o of cn.outcomes.splice(0)) {
-        if (o.status !== 'committed') continue;
-        committedOutcomes++;
-        const e = chosen.get(o.index);
-        // The committing leader applies it in the same Ready, so it must be known already.
-        if (!e || e.term !== o.term)
-          fail(`outcome ${o.id} committed at (${o.index},${o.term}) but applied ${e?.term}`);
-      }
-    }
+  const randomConfChange = (leaderId: NodeId): ConfChange | null => {
+    const { voters, learners } = c.raft(leaderId).status().conf;
+    const options: ConfChange[] = [
+      ...all
+        .filter((x) => !voters.includes(x) && !learners.includes(x))
+        .map((node) => ({ type: 'addLearner' as const, node })),
+      ...learners.map((node) => ({ type: 'promote' as const, node })),
+      ...learners.map((node) => ({ type: 'remove' as const, node })),
+      ...(voters.length > 2 ? voters.map((node) => ({ type: 'remove' as const, node })) : []),
+    ];
+    return options.length > 0 ? options[rng.int(options.length)] : null;
   };
 
   const steps = opts.steps ?? 800;
   for (let step = 0; step < steps; step++) {
+    if (opts.compaction || opts.membership) {
+      const x = rng.int(100);
+      if (opts.compaction && x < 4) {
+        const id = all[rng.int(all.length)];
+        if (!c.n(id).down && c.takeSnapshot(id, { keep: rng.int(3), sync: rng.int(4) !== 0 }))
+          snapshotsTaken++;
+      } else if (opts.membership && x >= 96) {
+        const leader = c.leader();
+        const change = leader && randomConfChange(leader.id);
+        if (leader && change) {
+          try {
+            confChanges.add(leader.node.proposeConfChange(change));
+          } catch (e) {
+            // The change was drawn from the leader's own configuration: it must fit.
+            if (e instanceof InvalidArgumentError) throw new Error(`seed ${seed}: ${e.message}`);
+            throw e;
+          }
+        }
+      }
+    }
     const r = rng.int(100);
     if (r < 25) {
-      const id = ids[rng.int(ids.length)];
+      const id = all[rng.int(all.length)];
       if (!c.n(id).down) c.raft(id).tick();
     } else if (r < 75) {
       // Deliver a few messages, mostly in order, sometimes reordered or duplicated.
@@ -92,15 +109,15 @@ export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
       if (c.queue.length > 0) c.queue.splice(rng.int(c.queue.length), 1); // lose one
     } else if (r < 90) {
       const leader = c.leader();
-      const id = leader && rng.int(4) !== 0 ? leader.id : ids[rng.int(ids.length)];
+      const id = leader && rng.int(4) !== 0 ? leader.id : all[rng.int(all.length)];
       if (!c.n(id).down) {
         c.propose(id, bytes(`s${seed}-${step}`));
         proposals++;
       }
     } else if (r < 92) {
-      const shuffled = [...ids].sort(() => 0).map((x) => ({ x, k: rng.int(1000) }));
+      const shuffled = [...all].sort(() => 0).map((x) => ({ x, k: rng.int(1000) }));
       shuffled.sort((a, b) => a.k - b.k);
-      const cutAt = 1 + rng.int(ids.length - 1);
+      const cutAt = 1 + rng.int(all.length - 1);
       c.heal();
       c.partition(
         shuffled.slice(0, cutAt).map((s) => s.x),
@@ -109,18 +126,33 @@ export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
     } else if (r < 96) {
       c.heal();
     } else {
-      const id = ids[rng.int(ids.length)];
+      const id = all[rng.int(all.length)];
       const cn = c.n(id);
       if (cn.down) {
         c.restart(id);
-      } else if (ids.filter((x) => c.n(x).down).length < Math.floor((ids.length - 1) / 2)) {
+      } else if (all.filter((x) => c.n(x).down).length < Math.floor((all.length - 1) / 2)) {
         c.crash(id);
       }
     }
     c.processAll();
-    check();
+    safety.check(c);
   }
-  let committedIndex = 0;
-  for (const i of chosen.keys()) committedIndex = Math.max(committedIndex, i);
-  return { leadersByTerm, committedIndex, elections, proposals, committedOutcomes };
+  let snapshotsInstalled = 0;
+  let confChangesCommitted = 0;
+  for (const id of all) {
+    snapshotsInstalled += c.n(id).restored.length;
+    confChangesCommitted += c
+      .n(id)
+      .outcomes.filter((o) => o.status === 'committed' && confChanges.has(o.id)).length;
+  }
+  return {
+    leadersByTerm: safety.leadersByTerm,
+    committedIndex: safety.committedIndex,
+    elections: safety.elections,
+    proposals,
+    committedOutcomes: safety.committedOutcomes,
+    snapshotsTaken,
+    snapshotsInstalled,
+    confChangesCommitted,
+  };
 }

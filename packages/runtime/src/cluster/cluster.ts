@@ -280,7 +280,7 @@ export class Cluster implements ClientTarget {
         actor: this.actorOptions(id, epoch),
         storage,
         startTimeoutMs: this.opts.startTimeoutMs,
-        onEvent: (ev) => this.onActorEvent(id, ev),
+        onEvent: (ev) => this.onActorEvent(ev),
         // A worker that failed to start never became `proc`: its exit is not a node event.
         onExit: (how, error) => {
           if (proc) this.onExit(id, proc, how, error, epoch);
@@ -319,7 +319,7 @@ export class Cluster implements ClientTarget {
     });
   }
 
-  private onActorEvent(id: NodeId, ev: ActorEvent): void {
+  private onActorEvent(ev: ActorEvent): void {
     switch (ev.type) {
       case 'transition': {
         const t = ev.transition;
@@ -334,10 +334,9 @@ export class Cluster implements ClientTarget {
       }
       case 'alert':
         this.runtimeAlerts.push(ev.alert);
+        if (this.runtimeAlerts.length > 10_000) this.runtimeAlerts.shift();
         this.events.emit('alert', ev.alert);
         return;
-      default:
-        void id;
     }
   }
 

@@ -174,8 +174,8 @@ export class RaftNode {
     this.log = new RaftLog(cfg.storage);
     // The log's base configuration is the snapshot's (the configuration at its index); the
     // ConfChange entries after it, each carrying a whole configuration, say what is in force.
-    const base = resolveMembership(cfg, cfg.storage.snapshot()?.meta.conf ?? confState ?? null);
-    this.membership = Membership.fromStorage(base, cfg.storage);
+    const baseConf = resolveMembership(cfg, cfg.storage.snapshot()?.meta.conf ?? confState ?? null);
+    this.membership = Membership.fromStorage(baseConf, cfg.storage);
     this.log.onAppend = (entries) => this.onLogAppend(entries);
     this.receiver = new SnapshotReceiver(cfg.maxSnapshotBytes);
     const first = this.log.firstIndex();
@@ -186,14 +186,17 @@ export class RaftNode {
         `stored commit index ${hardState.commit} is beyond the last index ${last}`,
       );
     }
-    this.log.committed = Math.max(hardState.commit, first - 1);
-    if (cfg.applied !== undefined) {
-      if (cfg.applied < first - 1 || cfg.applied > this.log.committed) {
-        throw new ConfigError(`applied (${cfg.applied}) must lie in [${first - 1}, ${this.log.committed}]`);
-      }
-      this.log.applied = cfg.applied;
-      this.log.applying = cfg.applied;
+    // A snapshot holds applied, hence committed, state. Logs may keep entries before it (compacted
+    // short of the snapshot): a host that restored the snapshot must not get those entries again.
+    const snapIndex = cfg.storage.snapshot()?.meta.index ?? 0;
+    const base = snapIndex <= last ? Math.max(first - 1, snapIndex) : first - 1;
+    this.log.committed = Math.max(hardState.commit, base);
+    const applied = cfg.applied ?? base;
+    if (applied < first - 1 || applied > this.log.committed) {
+      throw new ConfigError(`applied (${applied}) must lie in [${first - 1}, ${this.log.committed}]`);
     }
+    this.log.applied = applied;
+    this.log.applying = applied;
     this.term = hardState.term;
     // Injected bug 'double-vote': forget the vote that was persisted before the restart.
     this.vote = this.bugs.has('double-vote') ? null : hardState.vote;

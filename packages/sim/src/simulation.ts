@@ -52,6 +52,9 @@ type SimEvent =
   | { readonly k: 'reply'; readonly client: Client; readonly reply: ClientReply }
   | { readonly k: 'call'; readonly fn: () => void };
 
+/** Share of disk syncs that stall for 5-30 ms. */
+const DISK_STALL_PROBABILITY = 0.03;
+
 /** How far past the observation instant a lease in force is reported (1 microsecond). */
 const LEASE_EPSILON_TICKS = 1 / TICK_US;
 
@@ -327,7 +330,10 @@ export class Simulation {
       replyBeforePersist,
       scheduleSync(node: SimNode) {
         const [lo, hi] = sim.config.diskLatencyUs;
-        const latency = lo + Math.floor(sim.diskRng.float() * sim.diskRng.float() * (hi - lo));
+        const rng = sim.diskRng;
+        // Mostly fast, skewed towards lo; now and then an fsync stalls (a busy disk, a journal commit).
+        let latency = lo + Math.floor(rng.float() * rng.float() * (hi - lo));
+        if (rng.chance(DISK_STALL_PROBABILITY)) latency += rng.int(5_000, 30_000);
         sim.queue.push(sim.time + latency, {
           k: 'input',
           node,

@@ -70,6 +70,13 @@ export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
     return options.length > 0 ? options[rng.int(options.length)] : null;
   };
 
+  const freshLeader = (): boolean => {
+    const leader = c.leader();
+    if (!leader) return false;
+    const st = leader.node.status();
+    return st.commitIndex < st.lastIndex && st.pendingConfIndex === 0;
+  };
+
   const steps = opts.steps ?? 800;
   for (let step = 0; step < steps; step++) {
     if (opts.compaction || opts.membership) {
@@ -78,7 +85,9 @@ export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
         const id = all[rng.int(all.length)];
         if (!c.n(id).down && c.takeSnapshot(id, { keep: rng.int(3), sync: rng.int(4) !== 0 }))
           snapshotsTaken++;
-      } else if (opts.membership && x >= 96) {
+      } else if (opts.membership && (x >= 96 || (x >= 50 && freshLeader()))) {
+        // Changes at random, and often right after an election: the window the
+        // current-term-commit rule guards (a new leader whose no-op is not committed).
         const leader = c.leader();
         const change = leader && randomConfChange(leader.id);
         if (leader && change) {

@@ -73,7 +73,7 @@ export class Scenarios {
     return true;
   }
 
-  /** All nodes crash at once, now or 0-2 ms after the next write acknowledged to a client. */
+  /** All nodes crash at once, now or within 1 ms after the next write acknowledged to a client. */
   powerFailure(): boolean {
     const { target: t, rng } = this.n;
     const crashAll = () => {
@@ -94,7 +94,7 @@ export class Scenarios {
       t.log('nemesis crashAll armed: after the next acknowledged write');
       this.n.reactions.when(
         (e) => e.kind === 'writeAcked',
-        () => t.at(t.now + rng.int(0, 2_000), crashAll),
+        () => t.at(t.now + rng.int(0, 1_000), crashAll),
         t.now + 2 * this.electionUs,
         crashAll,
       );

@@ -1,7 +1,8 @@
 /**
- * @raftkit/demo: the role statechart diagram (Mermaid / SVG, derived from
- * `roleMachine`), the visualizer's server and hub, and the demo's building
- * blocks. `pnpm demo` runs main.ts; `node dist/diagram.js` is the diagram CLI.
+ * @raftkit/demo: the visualizer's server and hub, and the demo's building
+ * blocks; the role statechart diagram (Mermaid / SVG, derived from
+ * `roleMachine`) is re-exported from @raftkit/net. `pnpm demo` runs main.ts;
+ * `pnpm raftkit diagram` is the diagram command.
  */
 
 export {
@@ -14,30 +15,29 @@ export {
 } from './control.js';
 export {
   type DiagramFormat,
+  type DiagramLayout,
   type DiagramTheme,
+  describeGuard,
   edgeLabel,
+  GraphDerivationError,
+  type GraphEdge,
+  type GraphState,
   graphToMermaid,
   graphToSvg,
+  layoutGraph,
+  machineToGraph,
   parseDiagramArgs,
   ROLE_COLOURS,
   renderDiagram,
   roleMachineGraph,
   roleMachineToMermaid,
   roleMachineToSvg,
+  type StateGraph,
 } from './diagram.js';
-export { type DiagramLayout, layoutGraph } from './diagram-layout.js';
 export { DemoHub, type HubEvent, type HubOptions } from './hub.js';
 export type * from './model.js';
 export { buildReport, type DemoReport, formatReport } from './report.js';
 export { type Check, runScenario, type ScenarioContext, type ScenarioResult } from './scenario.js';
 export { type DemoServer, type DemoServerOptions, startDemoServer } from './server.js';
-export {
-  describeGuard,
-  GraphDerivationError,
-  type GraphEdge,
-  type GraphState,
-  machineToGraph,
-  type StateGraph,
-} from './statechart-graph.js';
 export { ThreadCluster, type ThreadClusterOptions } from './thread-cluster.js';
 export { classifyFailure, Workload, type WorkloadOptions } from './workload.js';

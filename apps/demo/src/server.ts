@@ -13,9 +13,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ControlError, type ControlService } from './control.js';
+import type { StateGraph } from './diagram.js';
 import type { DemoHub, HubEvent } from './hub.js';
 import type { NodeView } from './model.js';
-import type { StateGraph } from './statechart-graph.js';
 
 export interface DemoServerOptions {
   readonly hub: DemoHub;

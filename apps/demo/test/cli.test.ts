@@ -1,6 +1,7 @@
 /**
- * The built commands, as users run them: `node dist/main.js` (pnpm demo) and
- * `node dist/diagram.js`. Needs the build (`pnpm test` builds first).
+ * The built command, as users run it: `node dist/main.js` (pnpm demo). Needs
+ * the build (`pnpm test` builds first). The diagram command is `raftkit
+ * diagram`, tested in @raftkit/net.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,31 +11,10 @@ import { waitFor } from './helpers/wait-for.js';
 
 const dist = (f: string) => fileURLToPath(new URL(`../dist/${f}`, import.meta.url));
 const MAIN = dist('main.js');
-const DIAGRAM = dist('diagram.js');
 if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (pnpm exec tsc -b apps/demo)`);
 
 const run = (file: string, args: string[]) =>
   spawnSync(process.execPath, [file, ...args], { encoding: 'utf8', timeout: 30_000 });
-
-describe('diagram command', () => {
-  it('writes Mermaid and SVG derived from roleMachine', () => {
-    const m = run(DIAGRAM, ['--format', 'mermaid']);
-    expect(m.status).toBe(0);
-    expect(m.stdout.startsWith('stateDiagram-v2\n  [*] --> follower\n')).toBe(true);
-    expect(m.stdout).toContain('candidate --> leader : VOTE_WON');
-    const s = run(DIAGRAM, ['--format', 'svg']);
-    expect(s.status).toBe(0);
-    expect(s.stdout).toMatch(/^<svg [^>]*viewBox=/);
-    expect(s.stdout).toContain('data-state="preCandidate"');
-  });
-
-  it('refuses an unknown format with a usage message and exit 2', () => {
-    const r = run(DIAGRAM, ['--format', 'png']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain("unknown --format 'png'");
-    expect(r.stderr).toContain('usage:');
-  });
-});
 
 describe('demo command', () => {
   const children: ChildProcess[] = [];

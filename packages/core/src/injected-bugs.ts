@@ -16,7 +16,7 @@ export const INJECTED_BUGS = [
   'reply-before-persist',
   /** The leader lease never expires and CheckQuorum never deposes the leader. */
   'lease-without-checkquorum',
-  /** Reserved for membership changes (a change accepted before a current-term commit). */
+  /** A leader accepts a membership change before it committed an entry of its own term (overlapping changes). */
   'membership-no-current-term-commit',
 ] as const;
 

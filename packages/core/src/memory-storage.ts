@@ -96,7 +96,11 @@ export class MemoryStorage implements SnapshotStorage {
     this.hard = { term: hs.term, vote: hs.vote, commit: hs.commit };
   }
 
-  /** Record the membership (the bootstrap configuration or a later change). */
+  /**
+   * Record the bootstrap membership. Later changes need no call: they live in
+   * the log (ConfChange entries) and in snapshots' metadata, and the node
+   * rebuilds the configuration in force from those on restart.
+   */
   setConfState(conf: ConfState | null): void {
     this.conf = conf ? { voters: [...conf.voters], learners: [...conf.learners] } : null;
   }

@@ -18,6 +18,13 @@ function bad(m: Message, field: string): never {
   );
 }
 
+/** Two lists of non-empty node ids, no id twice across both. */
+function isMembers(voters: unknown, learners: unknown): boolean {
+  if (!Array.isArray(voters) || !Array.isArray(learners)) return false;
+  const all: unknown[] = [...voters, ...learners];
+  return all.every((id) => typeof id === 'string' && id.length > 0) && new Set(all).size === all.length;
+}
+
 function isConfChange(data: Uint8Array): boolean {
   try {
     decodeConfChange(data);
@@ -96,8 +103,7 @@ export function validateMessage(m: Message, self: NodeId): void {
     case 'snapshot': {
       const meta = m.meta;
       if (!meta || !isNat(meta.index) || !isNat(meta.term) || meta.term > m.term) bad(m, 'meta');
-      if (!meta.conf || !Array.isArray(meta.conf.voters) || !Array.isArray(meta.conf.learners))
-        bad(m, 'meta.conf');
+      if (!meta.conf || !isMembers(meta.conf.voters, meta.conf.learners)) bad(m, 'meta.conf');
       if (!isNat(m.offset) || !isNat(m.totalBytes) || !isNat(m.checksum) || !isBool(m.done)) bad(m, 'fields');
       if (!(m.chunk instanceof Uint8Array) || m.offset + m.chunk.byteLength > m.totalBytes) bad(m, 'chunk');
       return;

@@ -33,7 +33,7 @@ export type RoleEvent =
   | { readonly type: 'LOST_QUORUM' }
   /** The transfer target started its campaign at a higher term. */
   | { readonly type: 'TRANSFERRED'; readonly term: number }
-  /** This node left the configuration (reserved for membership changes). */
+  /** A leader whose own removal from the configuration committed steps down. */
   | { readonly type: 'REMOVED' };
 
 export type RoleEventType = RoleEvent['type'];

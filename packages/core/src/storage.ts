@@ -26,6 +26,9 @@ export interface Storage {
  * The snapshot and compaction operations a host needs, as an optional
  * extension of `Storage` (MemoryStorage implements it; a durable storage can
  * implement the same methods). The host calls them; the node only reads.
+ * (Installing a snapshot received from the leader, `Ready.snapshot`, is part
+ * of persisting a Ready: `MemoryStorage.applySnapshot` or the storage's own
+ * batch write.)
  *
  * Order and durability: `createSnapshot(i, conf, data)` then `compact(i)`,
  * both taking effect for readers at once and becoming durable together at the
@@ -47,16 +50,10 @@ export interface SnapshotStorage extends Storage {
    * `index` becomes the compaction point: its term stays known.
    */
   compact(index: number): void;
-  /** Replace the log with a snapshot received from the leader (`Ready.snapshot`). */
-  applySnapshot(snapshot: Snapshot): void;
 }
 
 /** True when `storage` implements the SnapshotStorage operations. */
 export function isSnapshotStorage(storage: Storage): storage is SnapshotStorage {
   const s = storage as Partial<SnapshotStorage>;
-  return (
-    typeof s.createSnapshot === 'function' &&
-    typeof s.compact === 'function' &&
-    typeof s.applySnapshot === 'function'
-  );
+  return typeof s.createSnapshot === 'function' && typeof s.compact === 'function';
 }

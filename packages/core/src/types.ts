@@ -286,11 +286,13 @@ export interface SnapshotRejection {
 
 /**
  * Everything a host must act upon, in this order:
- *  1. persist `hardState`, `entries` (truncating any conflicting suffix at
- *     `entries[0].index`) and `snapshot`, durably (synced);
+ *  1. persist `snapshot` (replacing the log up to its index), `entries`
+ *     (truncating any conflicting suffix at `entries[0].index`) and
+ *     `hardState`, durably (synced);
  *  2. send `messages`;
- *  3. apply `snapshot` then `committedEntries` to the state machine, serve
- *     `readStates` whose index is applied, report `outcomes`;
+ *  3. restore the state machine from `snapshot.data` (if any), then apply
+ *     `committedEntries`, serve `readStates` whose index is applied, report
+ *     `outcomes` and `snapshotRejections`;
  *  4. call `advance()`.
  */
 export interface Ready {

@@ -16,7 +16,7 @@ import { makeNode } from './helpers/single.js';
 const base = () => ({ id: '1', peers: ['1', '2', '3'], seed: 1, storage: new MemoryStorage() });
 
 describe('injected bugs: plumbing', () => {
-  it('lists every bug, including the reserved membership one', () => {
+  it('lists every bug, including the membership one', () => {
     expect([...ALL_INJECTED_BUGS].sort()).toEqual(
       [
         'commit-old-term',

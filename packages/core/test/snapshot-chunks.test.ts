@@ -4,7 +4,13 @@
  * the offset wanted next, the checksum is verified over the whole snapshot
  * before anything changes, and a term change drops a partial transfer.
  */
-import { crc32, type NodeId, type SnapshotMessage, type SnapshotMeta } from '@raftkit/core';
+import {
+  crc32,
+  InvalidMessageError,
+  type NodeId,
+  type SnapshotMessage,
+  type SnapshotMeta,
+} from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
 import { entriesWithTerms, heartbeat, ofType } from './helpers/builders.js';
 import { type Harnessed, makeNode } from './helpers/single.js';
@@ -174,6 +180,21 @@ describe('receiving a snapshot in chunks', () => {
     );
     expect(a.rd.snapshotRejections[0]?.reason).toBe('invalidMeta');
     expect(h.status.conf).toEqual(conf);
+  });
+
+  it('a chunk whose metadata names a member twice (or a non-id) is an invalid message; nothing changes', () => {
+    const h = makeNode('3', ['1', '2', '3']);
+    const data = snapshotData(10);
+    for (const bad of [
+      { voters: ['1', '2', '2'], learners: [] },
+      { voters: ['1'], learners: ['1'] },
+      { voters: ['1', 7 as unknown as string], learners: [] },
+    ]) {
+      expect(() => h.node.step(chunkOf(data, 0, 100, { meta: { index: 10, term: 2, conf: bad } }))).toThrow(
+        InvalidMessageError,
+      );
+    }
+    expect(h.status).toMatchObject({ term: 0, lastIndex: 0, incomingSnapshot: null });
   });
 
   it('a term change drops the partial transfer; stale chunks of the old term are ignored', () => {

@@ -1,6 +1,7 @@
 /**
  * A follower whose next entries were compacted away on the leader gets the
- * leader's snapshot (one message for now; chunked transfer is issue 5).
+ * leader's snapshot (a small one: a single chunk; chunked transfer is in
+ * snapshot-transfer.test.ts and snapshot-chunks.test.ts).
  */
 import { MemoryStorage, RaftNode } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';

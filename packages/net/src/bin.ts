@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 import { parseCommandLine, USAGE, UsageError } from './cli/args.js';
 import { describeError, runClientCommand } from './cli/client-commands.js';
+import { runDiagram } from './cli/diagram-command.js';
 import { runNode } from './cli/node-command.js';
 
 /** `raftkit` command line: exit 0 ok, 1 "no" (get absent / cas not swapped), 2 error. */
 async function main(argv: string[]): Promise<number> {
+  // `diagram` has flags of its own; `diagram --help` falls through to the usage below.
+  if (argv[0] === 'diagram' && !argv.some((a) => a === '--help' || a === '-h')) {
+    return runDiagram(argv.slice(1), process.stdout);
+  }
   const args = parseCommandLine(argv);
   if (args.flags.help || args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);

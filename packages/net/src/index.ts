@@ -1,9 +1,32 @@
 export * from './address.js';
+export { UsageError } from './cli/args.js';
+export { type DiagramArgs, parseDiagramArgs, runDiagram } from './cli/diagram-command.js';
 export { NodeChannel, type NodeChannelOptions } from './client/node-channel.js';
 export * from './client/protocol.js';
 export { RaftClient, type RaftClientOptions } from './client/raft-client.js';
 export { TcpCluster, type TcpClusterOptions } from './client/tcp-cluster.js';
 export * from './client-connection.js';
+export { type DiagramLayout, type EdgeRoute, layoutGraph, type StateBox } from './diagram/layout.js';
+export {
+  type DiagramFormat,
+  type DiagramTheme,
+  graphToMermaid,
+  graphToSvg,
+  ROLE_COLOURS,
+  renderDiagram,
+  roleMachineGraph,
+  roleMachineToMermaid,
+  roleMachineToSvg,
+} from './diagram/render.js';
+export {
+  describeGuard,
+  edgeLabel,
+  GraphDerivationError,
+  type GraphEdge,
+  type GraphState,
+  machineToGraph,
+  type StateGraph,
+} from './diagram/statechart-graph.js';
 export * from './errors.js';
 export * from './framing/frame.js';
 export { FrameDecoder } from './framing/frame-decoder.js';
@@ -30,7 +53,6 @@ export {
 } from './node/node-server.js';
 export { raftBatchValidator } from './node/raft-batch-check.js';
 export { RaftkitNode, type RaftkitNodeOptions } from './node/raftkit-node.js';
-export { WorkerActor, type WorkerActorOptions } from './node/worker-actor.js';
 export type { PeerStatus } from './peer-status.js';
 export * from './tls-options.js';
 export * from './transport.js';

@@ -84,6 +84,39 @@ describe('nodes over TCP (in-process, actors on workers)', () => {
     expect(status.node.role).toBe('leader');
   });
 
+  it("hosts its one node in the runtime's cluster, with the events of every tick and the side-work pool", async () => {
+    cluster = await InProcessCluster.start(3);
+    const leader = await cluster.leader();
+    const node = cluster.nodes.get('n2')!;
+    // createCluster({ nodes, local: [id] }): every id is a voter, only this one runs here.
+    expect(node.cluster.ids).toEqual(['n1', 'n2', 'n3']);
+    expect(node.cluster.localIds).toEqual(['n2']);
+    expect(node.router).toBe(node.cluster.router);
+
+    // Subscribed between create() and start(): each node's events start at term 0, and the
+    // winner's whole way to leadership is there.
+    const term = (await cluster.nodes.get(leader)!.actor.status()).term;
+    for (const id of cluster.ids) expect(cluster.transitions.find((t) => t.node === id)?.term).toBe(0);
+    expect(cluster.transitions.some((t) => t.to === 'preCandidate' && t.term === 0)).toBe(true);
+    expect(cluster.transitions).toContainEqual(
+      expect.objectContaining({ node: leader, to: 'leader', term, reason: 'voteWon' }),
+    );
+    expect(new Set(cluster.observations.map((o) => o.node))).toEqual(new Set(cluster.ids));
+
+    // Later subscribers get status and observations too.
+    const status = await new Promise<unknown>((resolve) =>
+      node.events.once('status', (s) => resolve(s.nodes.n2)),
+    );
+    expect(status).toMatchObject({ id: 'n2', term });
+
+    // The state-hash check runs on the node's side-work pool.
+    const c = await client(cluster.seeds);
+    await c.put('k', 'v');
+    const check = await cluster.nodes.get(leader)!.actor.verifyStateHash();
+    expect(check).toMatchObject({ ok: true });
+    expect(check.full).toBe(check.incremental);
+  });
+
   it('a stopped follower restarts from its data dir and catches up; writes continue meanwhile', async () => {
     cluster = await InProcessCluster.start(3);
     const leader = await cluster.leader();

@@ -16,7 +16,7 @@ export {
   type StatusEvent,
   type TransitionEvent,
 } from './cluster/events.js';
-export type { ClusterOptions } from './cluster/options.js';
+export type { ClusterOptions, LocalNodeOptions } from './cluster/options.js';
 export type {
   ActorEvent,
   HashCheckResult,

@@ -54,15 +54,18 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   let help = false;
 
   const int = (flag: string, v: string | undefined, min: number): number => {
-    if (v === undefined || !/^-?\d+$/.test(v)) throw new CliError(`${flag} needs an integer, got ${v ?? 'nothing'}`);
+    if (v === undefined || !/^-?\d+$/.test(v))
+      throw new CliError(`${flag} needs an integer, got ${v ?? 'nothing'}`);
     const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new CliError(`${flag} must be an integer >= ${min}, got ${v}`);
+    if (!Number.isSafeInteger(n) || n < min)
+      throw new CliError(`${flag} must be an integer >= ${min}, got ${v}`);
     return n;
   };
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case '--seeds':

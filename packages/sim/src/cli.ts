@@ -55,7 +55,9 @@ async function main(argv: readonly string[]): Promise<number> {
       addResult(agg, r);
       if (seedFailed(r)) {
         const why = formatSeed(r).split('\n');
-        process.stderr.write(`${tty ? '\n' : ''}${why[0]}\n${why.filter((l) => l.includes('VIOLATION') || l.includes('replay')).join('\n')}\n`);
+        process.stderr.write(
+          `${tty ? '\n' : ''}${why[0]}\n${why.filter((l) => l.includes('VIOLATION') || l.includes('replay')).join('\n')}\n`,
+        );
       }
       progress(false);
     },

@@ -25,7 +25,14 @@ export {
   PROFILES,
 } from './nemesis/index.js';
 export { DEFAULT_LINK, type LinkProfile, NetworkModel, type Topology } from './network.js';
-export { BUG_NAMES, type BugName, type ClusterConfig, DEFAULT_TICKS, type SimOptions, TICK_US } from './options.js';
+export {
+  BUG_NAMES,
+  type BugName,
+  type ClusterConfig,
+  DEFAULT_TICKS,
+  type SimOptions,
+  TICK_US,
+} from './options.js';
 export { runSeedsOnPool, WORKER_URL } from './pool.js';
 export { Rng } from './rng.js';
 export { runSeed } from './run-seed.js';

@@ -40,7 +40,12 @@ export const DEFAULT_LINK: LinkProfile = {
 export type Topology =
   | { readonly kind: 'full' }
   | { readonly kind: 'partition'; readonly groups: readonly (readonly NodeId[])[] }
-  | { readonly kind: 'bridge'; readonly left: readonly NodeId[]; readonly right: readonly NodeId[]; readonly bridge: NodeId }
+  | {
+      readonly kind: 'bridge';
+      readonly left: readonly NodeId[];
+      readonly right: readonly NodeId[];
+      readonly bridge: NodeId;
+    }
   | { readonly kind: 'ring'; readonly order: readonly NodeId[] }
   | { readonly kind: 'isolate'; readonly node: NodeId };
 
@@ -155,7 +160,8 @@ export class NetworkModel {
   describe(): string {
     const parts: string[] = [describeTopology(this.topology)];
     if (this.oneWay.size > 0) parts.push(`oneWay[${[...this.oneWay].sort().join(',')}]`);
-    if (this.linkOverrides.size > 0) parts.push(`degraded[${[...this.linkOverrides.keys()].sort().join(',')}]`);
+    if (this.linkOverrides.size > 0)
+      parts.push(`degraded[${[...this.linkOverrides.keys()].sort().join(',')}]`);
     return parts.join(' ');
   }
 
@@ -198,7 +204,8 @@ function allowedPairs(t: Topology, nodes: readonly NodeId[]): ((a: NodeId, b: No
     case 'bridge': {
       const left = new Set(t.left);
       const right = new Set(t.right);
-      const side = (n: NodeId) => (n === t.bridge ? 'bridge' : left.has(n) ? 'left' : right.has(n) ? 'right' : 'none');
+      const side = (n: NodeId) =>
+        n === t.bridge ? 'bridge' : left.has(n) ? 'left' : right.has(n) ? 'right' : 'none';
       return (a, b) => {
         const sa = side(a);
         const sb = side(b);

@@ -67,7 +67,8 @@ export function resolveOptions(o: SimOptions): ResolvedOptions {
   const nodes = o.nodes ?? 5;
   if (![3, 5, 7].includes(nodes)) throw new RangeError(`nodes must be 3, 5 or 7, got ${nodes}`);
   const ticks = o.ticks ?? DEFAULT_TICKS;
-  if (!Number.isInteger(ticks) || ticks < 200) throw new RangeError(`ticks must be an integer >= 200, got ${ticks}`);
+  if (!Number.isInteger(ticks) || ticks < 200)
+    throw new RangeError(`ticks must be an integer >= 200, got ${ticks}`);
   const profile = o.profile ?? 'mixed';
   if (!isProfileName(profile)) throw new RangeError(`unknown profile ${profile}`);
   for (const b of o.bugs ?? []) if (!isBugName(b)) throw new RangeError(`unknown injected bug ${b}`);

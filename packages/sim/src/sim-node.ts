@@ -280,13 +280,18 @@ export class SimNode {
       env.log(() => `${this.id} ${t.from} -> ${t.to} term ${t.term} (${t.reason})`);
     }
     if (rd.snapshot !== null) this.storage.applySnapshot(rd.snapshot);
-    if (rd.entries.length > 0) this.appendEntries(rd.entries, roleBefore === 'leader' && this.role === 'leader' && termBefore === this.term);
+    if (rd.entries.length > 0)
+      this.appendEntries(
+        rd.entries,
+        roleBefore === 'leader' && this.role === 'leader' && termBefore === this.term,
+      );
     if (rd.hardState !== null) {
       this.storage.setHardState(rd.hardState);
       if (rd.hardState.commit !== this.commit) {
         inv.commits.onCommit(this.id, rd.hardState.commit, this.term, this.storage, env.now);
         this.commit = rd.hardState.commit;
-        if (this.role === 'leader') env.clusterEvent({ kind: 'leaderCommitted', node: this.id, commit: this.commit });
+        if (this.role === 'leader')
+          env.clusterEvent({ kind: 'leaderCommitted', node: this.id, commit: this.commit });
       }
     }
     const becameLeader = this.role === 'leader' && (roleBefore !== 'leader' || termBefore !== this.term);
@@ -309,7 +314,8 @@ export class SimNode {
     const first = entries[0].index;
     const lastBefore = storage.lastIndex();
     const prevIndex = first - 1;
-    const prevTerm = prevIndex >= storage.firstIndex() - 1 && prevIndex <= lastBefore ? storage.term(prevIndex) : -1;
+    const prevTerm =
+      prevIndex >= storage.firstIndex() - 1 && prevIndex <= lastBefore ? storage.term(prevIndex) : -1;
     if (first <= lastBefore) inv.commits.onTruncate(this.id, prevIndex, env.now);
     inv.logs.onAppend(this.id, entries, prevTerm, lastBefore, stillLeader ? this.term : null, env.now);
     storage.append(entries);
@@ -320,7 +326,10 @@ export class SimNode {
     if (raft === null) return;
     if (!this.sentEarly) this.sendAll(rd.messages);
     this.sentEarly = false;
-    if (this.armed?.point === 'afterVoteSent' && rd.messages.some((m) => m.type === 'voteResp' && !m.reject)) {
+    if (
+      this.armed?.point === 'afterVoteSent' &&
+      rd.messages.some((m) => m.type === 'voteResp' && !m.reject)
+    ) {
       const { restartAfterUs } = this.armed;
       this.env.crashFired(this, 'afterVoteSent', restartAfterUs);
       return;
@@ -348,7 +357,13 @@ export class SimNode {
       if (w === undefined) continue;
       this.pendingWrites.delete(o.id);
       if (o.status === 'dropped') {
-        if (o.reason === 'termChanged') this.env.reply({ ...replyHead(w.req, this.id), status: 'indeterminate', reason: o.reason, leaderHint: o.leaderHint });
+        if (o.reason === 'termChanged')
+          this.env.reply({
+            ...replyHead(w.req, this.id),
+            status: 'indeterminate',
+            reason: o.reason,
+            leaderHint: o.leaderHint,
+          });
         else this.replyRejected(w.req, o.reason, o.leaderHint);
         continue;
       }
@@ -390,8 +405,18 @@ export class SimNode {
       this.replyRejected(w.req, r === null ? 'badRequest' : r.error, null);
       return;
     }
-    env.invariants.acks.onAck(this.id, index, term, `${w.req.client}#${w.req.seq} ${w.req.cmd.op} ${w.req.cmd.key}`, env.now);
-    env.reply({ ...replyHead(w.req, this.id), status: 'ok', ...(r.op === 'cas' ? { swapped: r.swapped } : {}) });
+    env.invariants.acks.onAck(
+      this.id,
+      index,
+      term,
+      `${w.req.client}#${w.req.seq} ${w.req.cmd.op} ${w.req.cmd.key}`,
+      env.now,
+    );
+    env.reply({
+      ...replyHead(w.req, this.id),
+      status: 'ok',
+      ...(r.op === 'cas' ? { swapped: r.swapped } : {}),
+    });
     env.clusterEvent({ kind: 'writeAcked', node: this.id });
   }
 

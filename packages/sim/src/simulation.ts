@@ -109,7 +109,9 @@ export class Simulation {
 
     const replyBeforePersist = o.bugs.includes('reply-before-persist');
     for (const id of this.ids) {
-      const node = new SimNode(id, this.nodeEnv(replyBeforePersist), (storage) => this.raftConfig(id, storage));
+      const node = new SimNode(id, this.nodeEnv(replyBeforePersist), (storage) =>
+        this.raftConfig(id, storage),
+      );
       this.nodes.set(id, node);
     }
     this.readOnlyPhases = drawReadOnlyPhases(root('phases'), this.endTime - 80 * TICK_US);
@@ -127,10 +129,15 @@ export class Simulation {
       const readOnly = o.clients > 1 && i === o.clients - 1;
       const leaseReadRatio = readOnly && this.config.leaseReads ? 0.9 : workload.leaseReadRatio;
       this.clients.push(
-        new Client(`c${i + 1}`, root(`client:${i + 1}`), clientEnv, { ...workload, readOnly, leaseReadRatio }),
+        new Client(`c${i + 1}`, root(`client:${i + 1}`), clientEnv, {
+          ...workload,
+          readOnly,
+          leaseReadRatio,
+        }),
       );
     }
-    const profile = o.faultWeights === null ? PROFILES[o.profile] : { ...PROFILES[o.profile], weights: o.faultWeights };
+    const profile =
+      o.faultWeights === null ? PROFILES[o.profile] : { ...PROFILES[o.profile], weights: o.faultWeights };
     this.nemesis = new Nemesis(this.faultTarget(), profile, root('nemesis'), {
       startAt: 30 * TICK_US,
       healAt: this.healAt,
@@ -146,7 +153,10 @@ export class Simulation {
   /** Runs to the end (or the first violation) and returns the seed's result. */
   run(): SeedResult {
     const started = performance.now();
-    this.log(() => `start seed=${this.options.seed} nodes=${this.ids.join(',')} config=${JSON.stringify(this.config)}`);
+    this.log(
+      () =>
+        `start seed=${this.options.seed} nodes=${this.ids.join(',')} config=${JSON.stringify(this.config)}`,
+    );
     for (const node of this.nodes.values()) this.startNode(node);
     for (const c of this.clients) c.start(this.tickRng.int(5, 20) * TICK_US);
     this.nemesis.start();
@@ -198,7 +208,8 @@ export class Simulation {
         this.queue.push(node.nextTickAt, e);
         node.tick();
         // A leader's lease is reported tick by tick (see observe()).
-        if (this.config.leaseReads && node.role === 'leader' && node.up && !node.paused) this.observe(node, false);
+        if (this.config.leaseReads && node.role === 'leader' && node.up && !node.paused)
+          this.observe(node, false);
         return;
       }
       case 'input': {
@@ -211,7 +222,10 @@ export class Simulation {
             this.log(() => `${m.to} <- ${m.from} ${m.type} CUT in flight`);
             return;
           }
-          this.log(() => `${m.to} <- ${m.from} ${describeMessage(m)}${e.node.up ? (e.node.paused ? ' [paused]' : '') : ' [down]'}`);
+          this.log(
+            () =>
+              `${m.to} <- ${m.from} ${describeMessage(m)}${e.node.up ? (e.node.paused ? ' [paused]' : '') : ' [down]'}`,
+          );
         } else if (input.kind === 'client') {
           trace.fold(this.time, 3, input.req.seq);
           this.log(() => `${e.node.id} <- ${describeRequest(input.req)}${e.node.up ? '' : ' [down]'}`);
@@ -383,7 +397,11 @@ export class Simulation {
         const node = sim.nodes.get(to);
         if (node === undefined) return;
         sim.log(() => `${req.client} -> ${to} ${describeRequest(req)}`);
-        sim.queue.push(sim.time + sim.network.clientLatency(), { k: 'input', node, input: { kind: 'client', req } });
+        sim.queue.push(sim.time + sim.network.clientLatency(), {
+          k: 'input',
+          node,
+          input: { kind: 'client', req },
+        });
       },
       at(time: number, fn: () => void) {
         sim.queue.push(Math.max(time, sim.time), { k: 'call', fn });

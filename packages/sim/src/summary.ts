@@ -100,7 +100,13 @@ export function emptyAggregate(): Aggregate {
 
 /** The command that replays one seed with its trace. */
 export function replayCommand(r: Pick<SeedResult, 'seed' | 'nodes' | 'ticks' | 'profile' | 'bugs'>): string {
-  const parts = ['pnpm sim', `--seed ${r.seed}`, `--nodes ${r.nodes}`, `--ticks ${r.ticks}`, `--profile ${r.profile}`];
+  const parts = [
+    'pnpm sim',
+    `--seed ${r.seed}`,
+    `--nodes ${r.nodes}`,
+    `--ticks ${r.ticks}`,
+    `--profile ${r.profile}`,
+  ];
   for (const b of r.bugs) parts.push(`--inject-bug ${b}`);
   parts.push('--trace');
   return parts.join(' ');
@@ -140,7 +146,8 @@ export function addResult(a: Aggregate, r: SeedResult): void {
   for (const [k, n] of Object.entries(r.faults)) a.faults[k] = (a.faults[k] ?? 0) + n;
   a.alerts.safety += r.alerts.safety;
   a.alerts.warning += r.alerts.warning;
-  if (seedFailed(r)) a.failingSeeds.push({ seed: r.seed, reason: failureReason(r), replay: replayCommand(r) });
+  if (seedFailed(r))
+    a.failingSeeds.push({ seed: r.seed, reason: failureReason(r), replay: replayCommand(r) });
 }
 
 /** A short human summary of many seeds. */
@@ -182,7 +189,8 @@ export function formatSeed(r: SeedResult): string {
     `  alerts:       ${r.alerts.safety} safety, ${r.alerts.warning} warning`,
     `  events:       ${r.events}, digest ${r.digest}, ${r.wallMs} ms`,
   ];
-  for (const v of r.violations) lines.push(`  VIOLATION ${v.invariant} at ${v.time}us nodes [${v.nodes.join(',')}]: ${v.message}`);
+  for (const v of r.violations)
+    lines.push(`  VIOLATION ${v.invariant} at ${v.time}us nodes [${v.nodes.join(',')}]: ${v.message}`);
   if (r.nonLinearizableExplanation) lines.push(r.nonLinearizableExplanation);
   if (seedFailed(r)) lines.push(`  replay: ${replayCommand(r)}`);
   return lines.join('\n');

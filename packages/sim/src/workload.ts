@@ -141,7 +141,14 @@ export class Client {
     const req: ClientRequest =
       run.op.kind === 'write'
         ? { kind: 'write', client: this.id, seq: run.seq, attempt: run.attempt, cmd: run.op.cmd }
-        : { kind: 'read', client: this.id, seq: run.seq, attempt: run.attempt, key: run.op.key, mode: run.op.mode };
+        : {
+            kind: 'read',
+            client: this.id,
+            seq: run.seq,
+            attempt: run.attempt,
+            key: run.op.key,
+            mode: run.op.mode,
+          };
     env.send(this.target, req);
     env.at(env.now + this.opts.attemptTimeoutUs, () => {
       if (token === this.timerToken) this.onTimeout();
@@ -168,7 +175,10 @@ export class Client {
       case 'indeterminate': {
         if (reply.status === 'indeterminate') run.mayHaveApplied = true;
         if (reply.attempt !== run.attempt) return; // a later attempt is already under way
-        this.target = reply.leaderHint !== null && reply.leaderHint !== reply.node ? reply.leaderHint : this.otherNode(reply.node);
+        this.target =
+          reply.leaderHint !== null && reply.leaderHint !== reply.node
+            ? reply.leaderHint
+            : this.otherNode(reply.node);
         // Without a hint there may be no leader yet: back off longer before the next try.
         const backoff = reply.leaderHint === null ? this.rng.int(1_000, 10_000) : this.rng.int(100, 1_000);
         this.retryOrGiveUp(backoff);

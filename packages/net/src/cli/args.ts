@@ -13,6 +13,8 @@ export const USAGE = `usage:
   raftkit cas KEY EXPECTED NEW    (exit 0 swapped, 1 not; --expect-absent: cas KEY NEW)
   raftkit delete KEY
   raftkit status                  (every node's role, term, leader, indices, peer health and RTTs)
+  raftkit diagram [--format mermaid|svg] [--theme dark|light] [--out FILE]
+                                  (the role statechart, derived from roleMachine)
   client options: [--timeout-ms N] [--consistency linearizable|lease|stale] [--tls-cert F --tls-key F --tls-ca F]
   errors go to stderr with exit code 2`;
 

@@ -1,7 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
 import type { ReadMode } from '@raftkit/core';
-import { Router } from '@raftkit/runtime';
+import {
+  type Cluster,
+  type ClusterEvents,
+  createCluster,
+  InvalidRequestError,
+  type NodeHandle,
+  type Router,
+} from '@raftkit/runtime';
 import { formatHostPort, type HostPort } from '../address.js';
 import { NetConfigError } from '../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../framing/frame.js';
@@ -10,10 +18,9 @@ import { type NetLogger, silentLogger } from '../log.js';
 import { NetMetrics } from '../metrics.js';
 import type { TlsOptions } from '../tls-options.js';
 import { TcpTransport, type TcpTransportOptions } from '../transport.js';
-import { prepareDataDir } from './data-dir.js';
+import { type PreparedDataDir, prepareDataDir } from './data-dir.js';
 import { NodeServer, type NodeStatusReport } from './node-server.js';
 import { raftBatchValidator } from './raft-batch-check.js';
-import { WorkerActor } from './worker-actor.js';
 
 export interface RaftkitNodeOptions {
   readonly id: string;
@@ -40,21 +47,40 @@ export interface RaftkitNodeOptions {
   readonly preVote?: boolean;
   readonly checkQuorum?: boolean;
   readonly readMode?: ReadMode;
+  /** Period of the node's `status` event and of the metrics' node gauges. Default 500 ms. */
+  readonly statusIntervalMs?: number;
   readonly logger?: NetLogger;
   /** Advanced transport settings (timeouts, queue limits, ...). */
   readonly transport?: Partial<TcpTransportOptions>;
 }
 
 /**
- * One Raft node in this OS process: its actor on a worker thread, the
- * runtime's Router with the TCP transport as the link to every other node,
+ * One Raft node in this OS process: the runtime's cluster hosting only this
+ * node id (`createCluster({ nodes, local: [id] })`: its actor on a worker
+ * thread, the side-work pool, the main-thread events and split-brain
+ * monitor), with the TCP transport as the router's link to every other node,
  * a client server on the same listen port, and optional Prometheus metrics.
+ *
+ * `RaftkitNode.start(options)` does it all; `RaftkitNode.create(options)`
+ * stops short of starting the actor, so that listeners on `node.events` see
+ * everything from its first tick (the first election included); then
+ * `await node.start()`.
  */
 export class RaftkitNode {
   readonly id: string;
   readonly metrics: NetMetrics;
+  /**
+   * This node's events: `transition` (each role change), `status` (every
+   * `statusIntervalMs`), `alert` (split-brain monitor over this node, and the
+   * actor's own hash checks), `observation` (what the node reports for a
+   * monitor: feed the observations of every node to one SplitBrainMonitor to
+   * watch a whole multi-process cluster) and `node` (actor lifecycle).
+   */
+  readonly events: ClusterEvents;
+  /** Control handle of this node's actor: status, read, propose, transferLeadership, campaign, verifyStateHash. */
+  readonly actor: NodeHandle;
   private metricsServer: Server | null = null;
-  private statusTimer: NodeJS.Timeout | null = null;
+  private state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
   private stopping: Promise<void> | null = null;
   private failure: Error | null = null;
   private resolveStopped!: (failure: Error | null) => void;
@@ -66,17 +92,33 @@ export class RaftkitNode {
   private constructor(
     private readonly opts: RaftkitNodeOptions,
     readonly transport: TcpTransport,
-    readonly router: Router,
-    readonly actor: WorkerActor,
+    /** The runtime cluster in this process: every node id as a voter, only this one local. */
+    readonly cluster: Cluster,
     readonly server: NodeServer,
+    private readonly data: PreparedDataDir | null,
     metrics: NetMetrics,
     private readonly logger: NetLogger,
   ) {
     this.id = opts.id;
     this.metrics = metrics;
+    this.events = cluster.events;
+    this.actor = cluster.node(opts.id);
+    this.watchEvents();
   }
 
+  /** Create and start a node: the actor runs when this resolves. */
   static async start(opts: RaftkitNodeOptions): Promise<RaftkitNode> {
+    const node = await RaftkitNode.create(opts);
+    await node.start();
+    return node;
+  }
+
+  /**
+   * Everything but the actor: the data dir is checked, the transport
+   * listens (clients get NodeStopped answers until start()), the router's
+   * links are in place. Subscribe to `events`, then call `start()`.
+   */
+  static async create(opts: RaftkitNodeOptions): Promise<RaftkitNode> {
     if (opts.peers.has(opts.id))
       throw new NetConfigError(`--peers must not list the node itself (${opts.id})`);
     const clusterId = opts.clusterId ?? 'raftkit';
@@ -85,7 +127,7 @@ export class RaftkitNode {
     const secret = opts.secret instanceof ClusterSecret ? opts.secret : ClusterSecret.from(opts.secret);
     const maxFrameBytes = opts.transport?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     const data = opts.dataDir === 'memory' ? null : prepareDataDir(opts.dataDir, opts.id, clusterId);
-
+    const peers = [...opts.peers.keys()];
     const transport = new TcpTransport({
       ...opts.transport,
       nodeId: opts.id,
@@ -100,84 +142,90 @@ export class RaftkitNode {
       maxFrameBytes,
       validateRaftFrame: raftBatchValidator(opts.id, maxFrameBytes),
     });
-    const router = new Router({ seed: randomInt(2 ** 31) });
-    await transport.start();
-    let actor: WorkerActor;
-    const events: { node: RaftkitNode | null } = { node: null };
-    try {
-      actor = await WorkerActor.start({
-        actor: {
-          id: opts.id,
-          peers: [opts.id, ...opts.peers.keys()].sort(),
-          seed: randomInt(2 ** 31),
-          tickMs: opts.tickMs ?? 50,
-          electionTicks: opts.electionTicks ?? 10,
-          heartbeatTicks: opts.heartbeatTicks ?? 1,
-          preVote: opts.preVote ?? true,
-          checkQuorum: opts.checkQuorum ?? true,
-          readMode: opts.readMode ?? 'readIndex',
-          machine: 'kv',
-          epoch: data?.epoch ?? 0,
-          hashCheckEvery: 0,
-          checkpointEvery: 100,
-          observeEveryMs: Math.max(10, (opts.tickMs ?? 50) * 2),
-        },
-        storage: data ? { kind: 'lmdb', path: data.storePath, mode: data.mode } : { kind: 'memory' },
-        onEvent: (ev) => {
-          if (ev.type === 'transition') {
-            const t = ev.transition;
-            if (t.to === 'candidate') metrics.electionStarted();
-            logger.log('info', 'role transition', {
-              node: t.node,
-              from: t.from,
-              to: t.to,
-              term: t.term,
-              reason: t.reason,
-            });
-          } else if (ev.type === 'alert') {
-            logger.log('error', 'split-brain alert', { node: opts.id, alert: ev.alert });
+    const cluster = await createCluster({
+      nodes: [opts.id, ...peers].sort(),
+      local: [opts.id],
+      ...(data
+        ? {
+            storage: 'lmdb' as const,
+            dataDir: opts.dataDir,
+            nodeOptions: {
+              [opts.id]: {
+                storePath: resolve(data.storePath),
+                mustExist: data.mode === 'mustExist',
+                epoch: data.epoch,
+              },
+            },
           }
-        },
-        onExit: (error) => {
-          if (error)
-            logger.log('error', 'actor stopped with an error', { node: opts.id, error: error.message });
-          void events.node?.stop();
-        },
-      });
-    } catch (error) {
-      await transport.close();
-      throw error;
-    }
-    data?.commit();
-    router.attach(opts.id, actor.raftPort);
-    router.addLink([...opts.peers.keys()], {
+        : { storage: 'memory' as const }),
+      tickMs: opts.tickMs ?? 50,
+      electionTicks: opts.electionTicks ?? 10,
+      heartbeatTicks: opts.heartbeatTicks ?? 1,
+      preVote: opts.preVote ?? true,
+      checkQuorum: opts.checkQuorum ?? true,
+      readMode: opts.readMode ?? 'readIndex',
+      seed: randomInt(2 ** 31),
+      statusIntervalMs: opts.statusIntervalMs ?? 500,
+      start: false,
+    }).catch((error: unknown) => {
+      // The runtime's option checks (e.g. node ids) are configuration errors here.
+      throw error instanceof InvalidRequestError ? new NetConfigError(error.message) : error;
+    });
+
+    const router = cluster.router;
+    router.addLink(peers, {
       // The batch is a fresh buffer the router hands over; it goes to the socket as one frame.
       deliver: (_from, to, batch) => transport.send(to, new Uint8Array(batch)),
     });
+    // Through the router, so its fault table applies to what arrives from other processes too.
     transport.onRaftFrame((from, frame) => router.send(from, opts.id, frame.buffer as ArrayBuffer));
-    const server = new NodeServer({ transport, backend: actor });
-    const node = new RaftkitNode(opts, transport, router, actor, server, metrics, logger);
-    events.node = node;
-    await node.startMetrics();
-    node.startStatusPolling();
-    logger.log('info', 'node started', {
-      node: opts.id,
-      listen: formatHostPort(transport.address),
-      udpPort: transport.udpPort,
-      metrics: node.metricsAddress ? formatHostPort(node.metricsAddress) : null,
-      storage: data ? data.storePath : 'memory',
-      epoch: data?.epoch ?? 0,
-    });
-    return node;
+    const server = new NodeServer({ transport, backend: cluster.node(opts.id) });
+    try {
+      await transport.start();
+    } catch (error) {
+      await transport.close();
+      await cluster.close();
+      throw error;
+    }
+    return new RaftkitNode(opts, transport, cluster, server, data, metrics, logger);
   }
 
   get address(): HostPort {
     return this.transport.address;
   }
 
+  /** The runtime's router of this process: its fault table cuts this node's links (tests, the demo). */
+  get router(): Router {
+    return this.cluster.router;
+  }
+
   get metricsAddress(): HostPort | null {
     const a = this.metricsServer?.address();
     return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+  }
+
+  /** Start the actor (once): it opens its store and starts ticking; then metrics are served. */
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new NetConfigError(`node ${this.id} was already started`);
+    this.state = 'starting';
+    try {
+      await this.cluster.start();
+      this.data?.commit();
+      await this.startMetrics();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    if (this.stopping) return;
+    this.state = 'running';
+    this.logger.log('info', 'node started', {
+      node: this.id,
+      listen: formatHostPort(this.transport.address),
+      udpPort: this.transport.udpPort,
+      metrics: this.metricsAddress ? formatHostPort(this.metricsAddress) : null,
+      storage: this.data ? this.data.storePath : 'memory',
+      epoch: this.data?.epoch ?? 0,
+    });
   }
 
   status(): Promise<NodeStatusReport> {
@@ -189,19 +237,52 @@ export class RaftkitNode {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       this.logger.log('info', 'node stopping', { node: this.id });
-      if (this.statusTimer) clearInterval(this.statusTimer);
-      await this.actor.shutdown();
-      await this.router.close();
+      await this.cluster.close();
       await this.transport.close();
       const server = this.metricsServer;
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
+      this.state = 'stopped';
       this.logger.log('info', 'node stopped', { node: this.id });
       this.resolveStopped(this.failure);
     })();
     return this.stopping;
+  }
+
+  /** Metrics and logs from the node's events; a dead actor stops the node. */
+  private watchEvents(): void {
+    const { events, metrics, logger } = this;
+    events.on('transition', (t) => {
+      if (t.to === 'candidate') metrics.electionStarted();
+      logger.log('info', 'role transition', {
+        node: t.node,
+        from: t.from,
+        to: t.to,
+        term: t.term,
+        reason: t.reason,
+      });
+    });
+    events.on('alert', (alert) => logger.log('error', 'split-brain alert', { node: this.id, alert }));
+    events.on('status', (s) => {
+      const st = s.nodes[this.id];
+      if (!st) return;
+      metrics.updateNode({
+        role: st.role,
+        term: st.term,
+        commitIndex: st.commitIndex,
+        appliedIndex: st.appliedIndex,
+        proposalsCommitted: st.proposals.committed,
+        proposalsDropped: st.proposals.dropped,
+      });
+    });
+    events.on('node', (n) => {
+      if (n.event !== 'crashed' && n.event !== 'killed') return;
+      this.failure = new Error(`actor ${n.event}${n.error ? `: ${n.error}` : ''}`);
+      logger.log('error', 'actor stopped with an error', { node: this.id, error: this.failure.message });
+      void this.stop();
+    });
   }
 
   private async startMetrics(): Promise<void> {
@@ -233,26 +314,5 @@ export class RaftkitNode {
       server.once('error', reject);
       server.listen(this.opts.metricsPort, this.opts.metricsHost ?? this.opts.listen.host, () => resolve());
     });
-  }
-
-  private startStatusPolling(): void {
-    const poll = () => {
-      if (!this.actor.running) return;
-      this.actor.status().then(
-        (st) =>
-          this.metrics.updateNode({
-            role: st.role,
-            term: st.term,
-            commitIndex: st.commitIndex,
-            appliedIndex: st.appliedIndex,
-            proposalsCommitted: st.proposals.committed,
-            proposalsDropped: st.proposals.dropped,
-          }),
-        () => {},
-      );
-    };
-    poll();
-    this.statusTimer = setInterval(poll, 500);
-    this.statusTimer.unref();
   }
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ObservationData, TransitionEvent } from '@raftkit/runtime';
 import { type HostPort, RaftkitNode, type RaftkitNodeOptions } from '../../src/index.js';
 import { freePorts, SECRET } from './cluster.js';
 import { waitFor } from './wait.js';
@@ -8,6 +9,9 @@ import { waitFor } from './wait.js';
 /** Three (or n) RaftkitNodes in this process (actors on worker threads), on loopback, LMDB in a temp dir. */
 export class InProcessCluster {
   readonly nodes = new Map<string, RaftkitNode>();
+  /** Every node's events since its first tick (subscribed between RaftkitNode.create and start). */
+  readonly transitions: TransitionEvent[] = [];
+  readonly observations: ObservationData[] = [];
   private constructor(
     readonly ids: string[],
     readonly addresses: Map<string, HostPort>,
@@ -50,8 +54,11 @@ export class InProcessCluster {
   }
 
   async startNode(id: string): Promise<RaftkitNode> {
-    const node = await RaftkitNode.start(this.options(id));
+    const node = await RaftkitNode.create(this.options(id));
+    node.events.on('transition', (t) => this.transitions.push(t));
+    node.events.on('observation', (o) => this.observations.push(o));
     this.nodes.set(id, node);
+    await node.start();
     return node;
   }
 

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { type NodeId, type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
 import type { ActorOptions } from '../actor/node-actor.js';
 import type { StorageSpec } from '../actor/worker-init.js';
@@ -27,9 +27,17 @@ export interface WaitForLeaderOptions {
  * A cluster of worker-thread actors on this process: one worker per node,
  * the main-thread router carrying their frames, a shared side-work pool, and
  * the split-brain monitor over all nodes' observations.
+ *
+ * A process may host only some of the cluster's nodes (`local`): the others
+ * are reached through links added with `router.addLink`, and everything that
+ * needs a node's worker (`node(id)`, kill, restart, statuses, the monitor)
+ * covers the local nodes only.
  */
 export class Cluster implements ClientTarget {
+  /** Every voter of the cluster, local or not. */
   readonly ids: readonly NodeId[];
+  /** The nodes this process hosts (all of `ids` unless created with `local`). */
+  readonly localIds: readonly NodeId[];
   readonly router: Router;
   readonly events = new ClusterEvents();
   readonly monitor: SplitBrainMonitor;
@@ -47,21 +55,26 @@ export class Cluster implements ClientTarget {
   private readonly clients = new Set<RaftClient>();
   private statusTimer: NodeJS.Timeout | null = null;
   private knownLeader: NodeId | null = null;
+  private startRun: Promise<void> | null = null;
   private isClosed = false;
   private closing: Promise<void> | null = null;
 
   private constructor(opts: ResolvedOptions, dataDir: string | null, ownsDataDir: boolean) {
     this.opts = opts;
     this.ids = opts.ids;
+    this.localIds = opts.local;
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
     this.router = new Router({ seed: opts.seed });
     this.pool = new SideWorkPool({ maxThreads: opts.sideWorkThreads });
     this.monitor = new SplitBrainMonitor({ electionTimeout: opts.electionTicks * opts.tickMs });
-    for (const id of opts.ids) this.handles.set(id, new NodeHandle(id, this));
+    for (const id of opts.local) this.handles.set(id, new NodeHandle(id, this));
   }
 
-  /** Start every node and wait until all actors run (not until a leader exists: see waitForLeader). */
+  /**
+   * Create the cluster and (unless `start: false`) start every local node and
+   * wait until all actors run (not until a leader exists: see waitForLeader).
+   */
   static async create(options: ClusterOptions = {}): Promise<Cluster> {
     const opts = resolveOptions(options);
     let dataDir: string | null = null;
@@ -76,25 +89,51 @@ export class Cluster implements ClientTarget {
       }
     }
     const cluster = new Cluster(opts, dataDir, owns);
-    try {
-      await Promise.all(opts.ids.map((id) => cluster.spawn(id, 'createIfMissing')));
-    } catch (err) {
-      await cluster.close();
-      throw err;
-    }
-    cluster.startStatusTimer();
+    if (options.start !== false) await cluster.start();
     return cluster;
+  }
+
+  /**
+   * Start every local node and wait until all their actors run. Only for a
+   * cluster created with `start: false` (createCluster starts it otherwise):
+   * listeners on `events` and links on `router` added before this see and
+   * carry everything from the first tick. If a node fails to start, the
+   * whole cluster is closed and the error thrown.
+   */
+  start(): Promise<void> {
+    if (this.isClosed) return Promise.reject(new ClusterClosedError());
+    if (this.startRun) return Promise.reject(new InvalidRequestError('the cluster was already started'));
+    this.startRun = (async () => {
+      try {
+        await Promise.all(this.localIds.map((id) => this.spawn(id, this.firstStartMode(id))));
+      } catch (err) {
+        await this.close();
+        throw err;
+      }
+      this.startStatusTimer();
+    })();
+    return this.startRun;
   }
 
   get closed(): boolean {
     return this.isClosed;
   }
 
-  /** The control handle of a node (stable across restarts). */
+  /** Whether this process hosts `id` (it has a worker here). */
+  isLocal(id: NodeId): boolean {
+    return this.handles.has(id);
+  }
+
+  /** The control handle of a local node (stable across restarts). */
   node(id: NodeId): NodeHandle {
     const h = this.handles.get(id);
-    if (!h) throw new InvalidRequestError(`unknown node ${id}`);
-    return h;
+    if (h) return h;
+    if (this.ids.includes(id)) {
+      throw new InvalidRequestError(
+        `node ${id} is not hosted by this process (local: ${this.localIds.join(',')})`,
+      );
+    }
+    throw new InvalidRequestError(`unknown node ${id}`);
   }
 
   /** ClientTarget: who the cluster last saw become leader. */
@@ -102,30 +141,46 @@ export class Cluster implements ClientTarget {
     return this.knownLeader;
   }
 
-  /** A client that follows leader hints and retries with sessions (exactly-once writes). */
+  /**
+   * A client that follows leader hints and retries with sessions (exactly-once
+   * writes). When this process hosts only some nodes, a client can only be
+   * pinned to a local one (`via`): it could not follow a redirect to a remote
+   * leader (use a transport's client, e.g. @raftkit/net's RaftClient).
+   */
   client(opts: ClientOptions = {}): RaftClient {
     if (this.isClosed) throw new ClusterClosedError();
     if (opts.via !== undefined) this.node(opts.via);
+    else if (this.localIds.length < this.ids.length) {
+      throw new InvalidRequestError(
+        `this process hosts only ${this.localIds.join(',')} of ${this.ids.join(',')}: ` +
+          'pin the client to a local node with `via`',
+      );
+    }
     const c = new RaftClient(this, { retryBaseMs: this.opts.tickMs, ...opts });
     this.clients.add(c);
     return c;
   }
 
+  /** Whether the node runs in this process now (a remote node never does). */
   isRunning(id: NodeId): boolean {
     return this.procs.get(id)?.running ?? false;
   }
 
   // ------------------------------------------------------------ faults (router)
 
-  /** Split the network into groups that cannot reach each other (a node in no group is isolated). */
+  /**
+   * Split the network into groups that cannot reach each other (a node in no
+   * group is isolated). Remote nodes may be named: this router then drops
+   * what this process's nodes send them and receive from them.
+   */
   partition(groups: readonly (readonly NodeId[])[]): void {
-    for (const g of groups) for (const id of g) this.node(id);
+    for (const g of groups) for (const id of g) this.requireKnown(id);
     this.router.faults.partition(groups);
   }
 
   /** Cut one node off from all others. */
   isolate(id: NodeId): void {
-    this.node(id);
+    this.requireKnown(id);
     this.router.faults.isolate(id);
   }
 
@@ -167,19 +222,24 @@ export class Cluster implements ClientTarget {
     await this.spawn(id, 'mustExist');
   }
 
-  /** Resolves to the leader id once a quorum of nodes agree on one leader in its term. */
+  /**
+   * Resolves to the leader id once a quorum of nodes agree on one leader in
+   * its term. When this process hosts only some nodes it can see only theirs:
+   * it resolves once every running local node follows the same leader in the
+   * same term (and a local leader leads it).
+   */
   async waitForLeader(opts: WaitForLeaderOptions = {}): Promise<NodeId> {
     const quorum = Math.floor(this.ids.length / 2) + 1;
     const exclude = new Set(opts.exclude ?? []);
+    const partial = this.localIds.length < this.ids.length;
     return waitFor(
       async () => {
         if (this.isClosed) throw new ClusterClosedError();
-        const statuses = await this.statuses();
-        for (const st of Object.values(statuses)) {
+        const statuses = Object.values(await this.statuses());
+        if (partial) return agreedLeader(statuses, exclude);
+        for (const st of statuses) {
           if (st?.role !== 'leader' || exclude.has(st.id)) continue;
-          const followers = Object.values(statuses).filter(
-            (s) => s && s.leader === st.id && s.term === st.term,
-          );
+          const followers = statuses.filter((s) => s && s.leader === st.id && s.term === st.term);
           if (followers.length >= quorum) return st.id;
         }
         return null;
@@ -192,11 +252,11 @@ export class Cluster implements ClientTarget {
     );
   }
 
-  /** Status of every node; null for nodes that are not running (or do not answer). */
+  /** Status of every local node; null for nodes that are not running (or do not answer). */
   async statuses(): Promise<Record<NodeId, RuntimeNodeStatus | null>> {
     const out: Record<NodeId, RuntimeNodeStatus | null> = {};
     await Promise.all(
-      this.ids.map(async (id) => {
+      this.localIds.map(async (id) => {
         out[id] = this.isRunning(id)
           ? await this.node(id)
               .status()
@@ -245,6 +305,21 @@ export class Cluster implements ClientTarget {
     return this.procs.get(id) ?? null;
   }
 
+  private requireKnown(id: NodeId): void {
+    if (!this.ids.includes(id)) throw new InvalidRequestError(`unknown node ${id}`);
+  }
+
+  private firstStartMode(id: NodeId): 'createIfMissing' | 'mustExist' {
+    return this.opts.nodeOptions[id]?.mustExist ? 'mustExist' : 'createIfMissing';
+  }
+
+  private storePath(id: NodeId): string {
+    const dir = this.dataDir as string;
+    const p = this.opts.nodeOptions[id]?.storePath;
+    if (p === undefined) return join(dir, id);
+    return isAbsolute(p) ? p : resolve(dir, p);
+  }
+
   private actorOptions(id: NodeId, epoch: number): ActorOptions {
     const o = this.opts;
     return {
@@ -267,11 +342,13 @@ export class Cluster implements ClientTarget {
   }
 
   private async spawn(id: NodeId, mode: 'createIfMissing' | 'mustExist'): Promise<void> {
-    const epoch = this.epochs.has(id) ? (this.epochs.get(id) as number) + 1 : 0;
+    const epoch = this.epochs.has(id)
+      ? (this.epochs.get(id) as number) + 1
+      : (this.opts.nodeOptions[id]?.epoch ?? 0);
     this.epochs.set(id, epoch);
     const storage: StorageSpec =
       this.opts.storage === 'lmdb'
-        ? { kind: 'lmdb', path: join(this.dataDir as string, id), mode, durability: this.opts.durability }
+        ? { kind: 'lmdb', path: this.storePath(id), mode, durability: this.opts.durability }
         : { kind: 'memory' };
     let proc: NodeProcess | null = null;
     this.starting.add(id);
@@ -329,6 +406,7 @@ export class Cluster implements ClientTarget {
         return;
       }
       case 'observation': {
+        this.events.emit('observation', ev.observation);
         for (const alert of this.monitor.observe(ev.observation)) this.events.emit('alert', alert);
         return;
       }
@@ -351,7 +429,26 @@ export class Cluster implements ClientTarget {
   }
 }
 
-/** Start a cluster of worker-thread actors. */
+/** The leader every running local node follows in one term, or null (a partial cluster's view). */
+function agreedLeader(
+  statuses: readonly (RuntimeNodeStatus | null)[],
+  exclude: ReadonlySet<NodeId>,
+): NodeId | null {
+  const running = statuses.filter((s): s is RuntimeNodeStatus => s !== null);
+  const [first] = running;
+  if (!first?.leader || exclude.has(first.leader)) return null;
+  const agreed = running.every(
+    (s) =>
+      s.leader === first.leader && s.term === first.term && (s.id === first.leader) === (s.role === 'leader'),
+  );
+  return agreed ? first.leader : null;
+}
+
+/**
+ * Start a cluster of worker-thread actors (all of `nodes`, or the `local`
+ * ones). With `start: false` it returns before any node runs: subscribe to
+ * `cluster.events`, add links, then `await cluster.start()`.
+ */
 export function createCluster(options: ClusterOptions = {}): Promise<Cluster> {
   return Cluster.create(options);
 }

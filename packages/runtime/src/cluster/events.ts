@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { NodeId, RoleTransition, SplitBrainAlert } from '@raftkit/core';
-import type { RuntimeNodeStatus } from '../control/api.js';
+import type { ObservationData, RuntimeNodeStatus } from '../control/api.js';
 
 /** A role transition from a node's statechart, with the wall time it was reported. */
 export interface TransitionEvent extends RoleTransition {
@@ -29,11 +29,20 @@ export interface ClusterEventMap {
   status: [StatusEvent];
   alert: [SplitBrainAlert];
   node: [NodeLifecycleEvent];
+  /**
+   * What a local node pushed for the split-brain monitor (role, term, leader,
+   * indices, state hash, lease), as it pushed it: on every role, term or
+   * leader change, every few ticks while indices move, and at checkpoints.
+   * A host that watches nodes of several processes feeds these to one
+   * monitor of its own.
+   */
+  observation: [ObservationData];
 }
 
 /**
- * `cluster.events`: role transitions, periodic status, split-brain alerts
- * and node lifecycle, as small plain objects (what tools and the visualizer
- * consume).
+ * `cluster.events`: role transitions, periodic status, split-brain alerts,
+ * node lifecycle and observations, as small plain objects (what tools and
+ * the visualizer consume). To see the first election too, create the cluster
+ * with `start: false`, subscribe, then `await cluster.start()`.
  */
 export class ClusterEvents extends EventEmitter<ClusterEventMap> {}

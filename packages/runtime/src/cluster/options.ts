@@ -3,9 +3,37 @@ import type { StateMachineSpec } from '../actor/state-machine-spec.js';
 import { InvalidRequestError } from '../errors.js';
 import type { LmdbDurability } from '../storage/lmdb-storage.js';
 
+/** How one node hosted by this process starts (see `ClusterOptions.nodeOptions`). */
+export interface LocalNodeOptions {
+  /** The node's LMDB directory; a relative path is taken from `dataDir`. Default `<dataDir>/<id>`. */
+  readonly storePath?: string;
+  /**
+   * The store must already exist on the first start too (a process restarting a
+   * node it ran before: starting it empty could make it vote twice in a term).
+   * Default false (created if missing).
+   */
+  readonly mustExist?: boolean;
+  /** Incarnation number of the first start (earlier starts of this store elsewhere). Default 0. */
+  readonly epoch?: number;
+}
+
 export interface ClusterOptions {
-  /** Number of nodes (ids n1..nN) or the list of ids. Default 3. */
+  /** Number of nodes (ids n1..nN) or the list of ids: every voter of the cluster. Default 3. */
   readonly nodes?: number | readonly NodeId[];
+  /**
+   * The ids this process hosts: only these get a worker actor. The others are
+   * remote, reached through links plugged into `cluster.router.addLink(...)`
+   * (e.g. @raftkit/net's TCP transport). Default: all of `nodes`.
+   */
+  readonly local?: readonly NodeId[];
+  /** Per local node: where its store lives, whether it must exist, its first epoch. */
+  readonly nodeOptions?: Readonly<Record<NodeId, LocalNodeOptions>>;
+  /**
+   * false: create the cluster without starting any node, so the caller can
+   * subscribe to `cluster.events` and add router links before the first tick;
+   * then `await cluster.start()`. Default true.
+   */
+  readonly start?: boolean;
   /** Durable LMDB storage (default) or in-memory storage (lost when a node is killed). */
   readonly storage?: 'lmdb' | 'memory';
   /** Where node stores live (`<dataDir>/<id>`). Default: a fresh temp dir, removed by close(). */
@@ -44,6 +72,9 @@ export interface ClusterOptions {
 
 export interface ResolvedOptions {
   readonly ids: readonly NodeId[];
+  /** Ids with a worker in this process (a subset of ids, in ids' order). */
+  readonly local: readonly NodeId[];
+  readonly nodeOptions: Readonly<Record<NodeId, LocalNodeOptions>>;
   readonly storage: 'lmdb' | 'memory';
   readonly durability: LmdbDurability;
   readonly tickMs: number;
@@ -75,8 +106,25 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
       );
     }
   }
+  const local = resolveLocal(ids, o.local);
+  const nodeOptions = { ...(o.nodeOptions ?? {}) };
+  for (const [id, n] of Object.entries(nodeOptions)) {
+    if (!local.includes(id)) {
+      throw new InvalidRequestError(
+        `nodeOptions names ${id}, which is not a local node (${local.join(',')})`,
+      );
+    }
+    if (n.epoch !== undefined && !(Number.isInteger(n.epoch) && n.epoch >= 0)) {
+      throw new InvalidRequestError(`nodeOptions.${id}.epoch must be an integer >= 0, got ${n.epoch}`);
+    }
+    if ((o.storage ?? 'lmdb') === 'memory' && (n.storePath !== undefined || n.mustExist)) {
+      throw new InvalidRequestError(`nodeOptions.${id}: storePath and mustExist need lmdb storage`);
+    }
+  }
   const r: ResolvedOptions = {
     ids,
+    local,
+    nodeOptions,
     storage: o.storage ?? 'lmdb',
     durability: o.durability ?? 'syncCommit',
     tickMs: o.tickMs ?? 20,
@@ -102,4 +150,17 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     throw new InvalidRequestError("readMode 'lease' requires checkQuorum");
   }
   return r;
+}
+
+function resolveLocal(ids: readonly NodeId[], local: readonly NodeId[] | undefined): NodeId[] {
+  if (local === undefined) return [...ids];
+  if (local.length === 0) throw new InvalidRequestError('local must name at least one node');
+  if (new Set(local).size !== local.length)
+    throw new InvalidRequestError(`duplicate ids in local: ${local.join(',')}`);
+  for (const id of local) {
+    if (!ids.includes(id)) {
+      throw new InvalidRequestError(`local node ${id} is not one of the cluster's nodes (${ids.join(',')})`);
+    }
+  }
+  return ids.filter((id) => local.includes(id));
 }

@@ -71,7 +71,13 @@ export class CommitSafety {
     }
   }
 
-  private recordCommitted(node: NodeId, index: number, entryTerm: number, nodeTerm: number, time: number): void {
+  private recordCommitted(
+    node: NodeId,
+    index: number,
+    entryTerm: number,
+    nodeTerm: number,
+    time: number,
+  ): void {
     if (index < this.committedTerm.length) {
       const known = this.committedTerm[index];
       if (known !== entryTerm) {

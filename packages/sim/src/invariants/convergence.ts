@@ -13,10 +13,19 @@ export interface ConvergenceView {
   readonly stateHash: string;
 }
 
-export function checkConvergence(nodes: readonly ConvergenceView[], time: number, report: ViolationSink): void {
+export function checkConvergence(
+  nodes: readonly ConvergenceView[],
+  time: number,
+  report: ViolationSink,
+): void {
   const down = nodes.filter((n) => !n.up).map((n) => n.id);
   if (down.length > 0) {
-    report({ invariant: 'convergence', time, nodes: down, message: `nodes still down at the end: ${down.join(', ')}` });
+    report({
+      invariant: 'convergence',
+      time,
+      nodes: down,
+      message: `nodes still down at the end: ${down.join(', ')}`,
+    });
     return;
   }
   const ref = nodes[0];

@@ -1,3 +1,9 @@
 export { type CrashPoint, type FaultTarget, Nemesis, type NemesisOptions } from './nemesis.js';
 export { type ClusterEvent, Reactions } from './reactions.js';
-export { type FaultKind, isProfileName, type NemesisProfile, type NemesisProfileName, PROFILES } from './profiles.js';
+export {
+  type FaultKind,
+  isProfileName,
+  type NemesisProfile,
+  type NemesisProfileName,
+  PROFILES,
+} from './profiles.js';

@@ -190,7 +190,9 @@ export class Nemesis {
         const bridgeNode = shuffled[0];
         const rest = rng.shuffle(shuffled.slice(1).concat(leader === null ? [] : [leader]));
         const half = Math.floor(rest.length / 2);
-        return this.networkFault(kind, () => t.network.bridge(rest.slice(0, half), rest.slice(half), bridgeNode));
+        return this.networkFault(kind, () =>
+          t.network.bridge(rest.slice(0, half), rest.slice(half), bridgeNode),
+        );
       }
       case 'ring':
         if (ids.length < 4) return false;
@@ -237,7 +239,10 @@ export class Nemesis {
       case 'duel':
         return this.scenarios.duel(leader);
       case 'cutLeaderLink':
-        return this.scenarios.whenWritesPause(() => this.scenarios.cutLeaderLink(t.leader()), 40 * this.opts.electionTicks * t.tickUs);
+        return this.scenarios.whenWritesPause(
+          () => this.scenarios.cutLeaderLink(t.leader()),
+          40 * this.opts.electionTicks * t.tickUs,
+        );
       case 'pause': {
         const id = this.pickDownable(leader);
         if (id === null) return false;

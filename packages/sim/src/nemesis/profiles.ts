@@ -98,7 +98,14 @@ export const PROFILES: Readonly<Record<NemesisProfileName, NemesisProfile>> = {
   },
   clock: {
     name: 'clock',
-    weights: { clockSkew: 4, isolateLeader: 2, leaderMinority: 2, pause: 2, partitionMajority: 1, cutLeaderLink: 1 },
+    weights: {
+      clockSkew: 4,
+      isolateLeader: 2,
+      leaderMinority: 2,
+      pause: 2,
+      partitionMajority: 1,
+      cutLeaderLink: 1,
+    },
     meanIntervalTicks: 20,
     durationTicks: [10, 80],
   },

@@ -35,7 +35,12 @@ export class Reactions {
   }
 
   /** Runs `act` on the first event matching `match` before `deadline`, else `onTimeout` at the deadline. */
-  when(match: (e: ClusterEvent) => boolean, act: (e: ClusterEvent) => void, deadline: number, onTimeout: () => void): void {
+  when(
+    match: (e: ClusterEvent) => boolean,
+    act: (e: ClusterEvent) => void,
+    deadline: number,
+    onTimeout: () => void,
+  ): void {
     const w: Waiter = { match, act, deadline, onTimeout, done: false };
     this.waiters.push(w);
     this.schedule(deadline, () => {

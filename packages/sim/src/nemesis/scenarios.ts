@@ -7,8 +7,9 @@
  *   entries, a newer leader whose entries stay on its disk alone, the old
  *   entries replicated again under a third leader that dies right after
  *   committing, and the isolated leader returning).
- * - duel: two candidates in one term, voters that crash right after voting
- *   and come back before the slower rival asks.
+ * - duel: a candidate wins, its voters reboot right after voting and the
+ *   winner is cut off; a rival still in the old term then asks the same
+ *   voters for the same term (five nodes or more).
  * - powerFailure: every node loses power at once, often right after a write
  *   was acknowledged (what was acknowledged must have been synced).
  * - leaderKiller: for a while every new leader dies a few milliseconds after
@@ -138,7 +139,8 @@ export class Scenarios {
                 n.networkFault('figure8 (cut the third leader)', () =>
                   t.network.partition([[third], t.nodeIds().filter((id) => id !== third)]),
                 );
-                if (rng.chance(0.5) && n.canTakeDown(third)) n.crash('figure8', third, rng.int(1, 15) * t.tickUs);
+                if (rng.chance(0.5) && n.canTakeDown(third))
+                  n.crash('figure8', third, rng.int(1, 15) * t.tickUs);
               },
               deadline(),
               giveUp('the third leader committed nothing'),
@@ -158,30 +160,49 @@ export class Scenarios {
     const n = this.n;
     const { target: t, rng } = n;
     const ids = t.nodeIds();
-    if (leader === null || ids.length < 3 || this.running !== null) return false;
-    this.running = 'duel';
+    if (leader === null || ids.length < 5 || this.running !== null) return false;
     const [a, b, ...voters] = rng.shuffle(ids.filter((id) => id !== leader));
-    if (n.canTakeDown(leader)) n.crash('duel', leader, n.duration());
-    else n.networkFault('duel (isolate the leader)', () => t.network.isolate(leader));
-    // Once the followers no longer honour the old leader, both rivals campaign at the same moment.
-    const start = t.now + Math.round((n.opts.electionTicks + 0.5 + rng.float()) * t.tickUs);
-    t.at(start, () => {
+    this.running = 'duel';
+    const end = (why: string) => {
+      t.log(`nemesis duel ends: ${why}`);
       this.running = null;
+      n.healNetwork();
+    };
+    // The leader goes away; `b` will not hear `a`, so it stays in the old term.
+    if (n.canTakeDown(leader)) n.crash('duel', leader, n.duration());
+    n.networkFault(
+      `duel ${a} vs ${b}`,
+      () => {
+        t.network.cutOneWay(a, b);
+        if (t.isUp(leader)) for (const id of ids) if (id !== leader) t.network.cutOneWay(leader, id);
+      },
+      null,
+    );
+    // Once the followers stop honouring the old leader, `a` campaigns; its voters reboot right
+    // after voting. A voter that forgot its vote will vote again in the same term.
+    t.at(t.now + Math.round((n.opts.electionTicks + 0.5 + rng.float()) * t.tickUs), () => {
       if (n.healed) return;
-      for (const v of voters) t.armCrash(v, 'afterVoteSent', rng.int(500, 6_000));
-      const slow = rng.int(2_000, 8_000);
-      n.networkFault(
-        `duel ${a} vs ${b} (slow by ${slow}us)`,
-        () => {
-          t.network.cutOneWay(a, b);
-          for (const x of ids) {
-            if (x !== b) t.network.degradeLink(b, x, { baseLatencyUs: slow, jitterUs: 500, loss: 0, duplicate: 0, reorder: 0 });
-          }
-        },
-        3 * this.electionUs,
-      );
+      for (const v of voters) t.armCrash(v, 'afterVoteSent', rng.int(50, 2_000));
       t.campaign(a);
-      t.campaign(b);
+      n.reactions.when(
+        (e) => e.kind === 'leaderElected' && e.node === a,
+        () => {
+          // `a` won and is cut off before its voters hear from it; once their reboot is an
+          // election timeout behind them, `b` asks them for the same term.
+          n.networkFault(
+            `duel (${a} won, cut it off)`,
+            () => t.network.partition([[a], ids.filter((id) => id !== a)]),
+            null,
+          );
+          t.at(t.now + Math.round((n.opts.electionTicks + 1 + 2 * rng.float()) * t.tickUs), () => {
+            if (n.healed) return;
+            t.campaign(b);
+            t.at(t.now + 2 * this.electionUs, () => end('done'));
+          });
+        },
+        t.now + 3 * this.electionUs,
+        () => end(`${a} did not win`),
+      );
     });
     return true;
   }

@@ -1,7 +1,7 @@
 /**
  * Derives a drawable graph (states and edges) from an XState v5 machine
- * definition. The visualizer and the `diagram` command draw the role
- * statechart from this, so the picture can never drift from the code.
+ * definition. The `raftkit diagram` command and the demo's visualizer draw
+ * the role statechart from this, so the picture can never drift from the code.
  *
  * Only the machine's top-level states become graph nodes. Transitions are
  * collected from every state node (and the root, whose transitions apply in

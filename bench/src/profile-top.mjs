@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Summarises V8 .cpuprofile files (from `node --cpu-prof`): self time per function,
+// with file:line, heaviest first. Used to name bottlenecks in the report.
+//
+//   node bench/src/profile-top.mjs DIR_OR_FILE... [--top 25]
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+/** Self time (ms) per function of one profile, plus the total sampled time. */
+export function summariseProfile(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const dt = profile.timeDeltas ?? [];
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byId.get(profile.samples[i]);
+    const cf = node.callFrame;
+    const url = cf.url ? cf.url.replace(/^file:\/\//, '').replace(/.*\/(packages|node_modules|bench)\//, '$1/') : '';
+    const key = `${cf.functionName || '(anonymous)'} ${url}${url ? `:${cf.lineNumber + 1}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const rows = [...self.entries()]
+    .map(([fn, ms]) => ({ fn, ms, share: total ? ms / total : 0 }))
+    .sort((a, b) => b.ms - a.ms);
+  return { totalMs: total, rows };
+}
+
+function files(paths) {
+  const out = [];
+  for (const p of paths) {
+    if (statSync(p).isDirectory()) {
+      for (const f of readdirSync(p)) if (f.endsWith('.cpuprofile')) out.push(join(p, f));
+    } else out.push(p);
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const topIdx = args.indexOf('--top');
+  const top = topIdx >= 0 ? Number(args.splice(topIdx, 2)[1]) : 25;
+  for (const f of files(args)) {
+    const { totalMs, rows } = summariseProfile(JSON.parse(readFileSync(f, 'utf8')));
+    console.log(`\n== ${basename(f)}: ${totalMs.toFixed(0)} ms sampled`);
+    for (const r of rows.slice(0, top)) {
+      console.log(`${(r.share * 100).toFixed(1).padStart(5)}% ${r.ms.toFixed(0).padStart(7)} ms  ${r.fn}`);
+    }
+  }
+}

@@ -7,10 +7,12 @@ const USAGE = `usage: pnpm bench [--quick] [--json FILE] [--only ${ROW_IDS.join(
   --json FILE  also write the results to FILE (always: bench/results/latest.json)
   --only LIST  run only these rows (comma separated); the others are listed as not run
   --no-report  do not rewrite REPORT.md and the SVG charts (JSON and table only)
-  --out DIR    results directory (default bench/results)`;
+  --out DIR    results directory (default bench/results)
+  --rerender   run nothing: rewrite REPORT.md and the charts from DIR/latest.json
+               (after editing bench/ANALYSIS.md or the report code)`;
 
 export function parseArgs(argv) {
-  const opts = { quick: false, json: null, only: new Set(ROW_IDS), report: true, out: null };
+  const opts = { quick: false, json: null, only: new Set(ROW_IDS), report: true, out: null, rerender: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -22,6 +24,7 @@ export function parseArgs(argv) {
     else if (a === '--json') opts.json = value();
     else if (a === '--out') opts.out = value();
     else if (a === '--no-report') opts.report = false;
+    else if (a === '--rerender') opts.rerender = true;
     else if (a === '--only') {
       const ids = value().split(',').filter(Boolean);
       for (const id of ids) if (!ROW_IDS.includes(id)) throw new UsageError(`unknown row ${id}`);

@@ -1,6 +1,10 @@
 // Published figures quoted by issue 8 (the targets' scale), and the targets.
 export const PUBLISHED = {
-  etcdRaft1: { perSec: 120_000, p50Ms: 0.006, what: 'etcd/raft (Go), 3 nodes in one process, in-memory, 1 proposer' },
+  etcdRaft1: {
+    perSec: 120_000,
+    p50Ms: 0.006,
+    what: 'etcd/raft (Go), 3 nodes in one process, in-memory, 1 proposer',
+  },
   etcdRaft64: { perSec: 200_000, what: 'etcd/raft (Go), same, 64 proposers (190k-210k)' },
   hashicorp1: { perSec: 42_000, what: 'hashicorp/raft, 1 proposer' },
   hashicorp64: { perSec: 175_000, what: 'hashicorp/raft, 64 proposers' },
@@ -16,7 +20,13 @@ const get = (results, id) => (results.rows[id]?.status === 'ok' ? results.rows[i
 export function evaluateTargets(results) {
   const out = [];
   const add = (target, measured, met, ratio, note = '') =>
-    out.push({ target, measured, status: measured === null ? 'not measured' : met ? 'met' : 'missed', ratio, note });
+    out.push({
+      target,
+      measured,
+      status: measured === null ? 'not measured' : met ? 'met' : 'missed',
+      ratio,
+      note,
+    });
 
   const cluster = get(results, 'cluster');
   const find = (nodes, storage, clients) =>
@@ -39,7 +49,14 @@ export function evaluateTargets(results) {
   const coreBest = core ? Math.max(...Object.values(core.byClients).map((r) => r.proposalsPerSec)) : null;
   add(
     'the core alone (row 2, one thread): >= 200,000 proposals/s',
-    core ? { proposalsPerSec: coreBest, byClients: Object.fromEntries(Object.entries(core.byClients).map(([k, v]) => [k, v.proposalsPerSec])) } : null,
+    core
+      ? {
+          proposalsPerSec: coreBest,
+          byClients: Object.fromEntries(
+            Object.entries(core.byClients).map(([k, v]) => [k, v.proposalsPerSec]),
+          ),
+        }
+      : null,
     core && coreBest >= 200_000,
     core ? coreBest / 200_000 : null,
     'best of the client counts',
@@ -78,14 +95,18 @@ export function evaluateTargets(results) {
   const jepBest = jep ? Math.min(jep.singleThreadMs, jep.poolMs) : null;
   add(
     'checker: all Jepsen histories in less time than Porcupine (Go), about 0.75 s',
-    jep ? { singleThreadS: jep.singleThreadMs / 1000, poolS: jep.poolMs / 1000, histories: jep.histories } : null,
+    jep
+      ? { singleThreadS: jep.singleThreadMs / 1000, poolS: jep.poolMs / 1000, histories: jep.histories }
+      : null,
     jep && jepBest < 750,
     jep ? 750 / jepBest : null,
     'best of one thread and the pool',
   );
   const peers = get(results, 'peers');
   const peerRatios = peers
-    ? peers.peers.flatMap((p) => (p.rows ?? []).map((r) => ({ peer: p.peer, clients: r.clients, ratio: r.ratio })))
+    ? peers.peers.flatMap((p) =>
+        (p.rows ?? []).map((r) => ({ peer: p.peer, clients: r.clients, ratio: r.ratio })),
+      )
     : [];
   const worst = peerRatios.length ? Math.max(...peerRatios.map((r) => r.ratio)) : null;
   add(

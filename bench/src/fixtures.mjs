@@ -20,7 +20,12 @@ export function typicalAppend() {
     term: 7,
     prevIndex: 100_000,
     prevTerm: 7,
-    entries: Array.from({ length: 64 }, (_, i) => ({ index: 100_001 + i, term: 7, type: 0, data: payload(i) })),
+    entries: Array.from({ length: 64 }, (_, i) => ({
+      index: 100_001 + i,
+      term: 7,
+      type: 0,
+      data: payload(i),
+    })),
     commit: 99_990,
   };
 }

@@ -30,7 +30,14 @@ export async function closedLoop(clientList, op, { ms, warmupMs }) {
       }),
     );
     const elapsed = (performance.now() - t0) / 1000;
-    return { opsPerSec: done / elapsed, ops: done, errors, lastError, elapsedS: elapsed, latencyMs: lat.summary() };
+    return {
+      opsPerSec: done / elapsed,
+      ops: done,
+      errors,
+      lastError,
+      elapsedS: elapsed,
+      latencyMs: lat.summary(),
+    };
   };
   if (warmupMs > 0) await phase(warmupMs, false);
   return phase(ms, true);

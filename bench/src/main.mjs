@@ -1,7 +1,7 @@
 // The benchmark suite (issue 8): runs every row, shows progress on stderr,
 // prints the table on stdout, writes latest.json (and --json FILE),
 // REPORT.md and the SVG charts. A row that cannot run says why; the others go on.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, ROW_IDS, UsageError } from './args.mjs';
@@ -14,14 +14,62 @@ import { renderText, tableLines } from './table.mjs';
 const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 const ROWS = [
-  { id: 'limits', n: '1', title: 'Limits: MessagePort, msgpack, LMDB', load: () => import('./rows/limits.mjs'), fn: 'runLimits' },
-  { id: 'core', n: '2', title: 'Core alone: 3 RaftNodes in one thread, memory', load: () => import('./rows/core.mjs'), fn: 'runCore' },
-  { id: 'cluster', n: '3', title: 'Worker cluster: 3/5 nodes, memory/LMDB, 1-256 clients', load: () => import('./rows/cluster.mjs'), fn: 'runClusterRow' },
-  { id: 'reads', n: '4', title: 'Reads: ReadIndex and lease, 64 clients', load: () => import('./rows/reads.mjs'), fn: 'runReads' },
-  { id: 'failover', n: '5', title: 'Failover: isolate the leader', load: () => import('./rows/failover.mjs'), fn: 'runFailover' },
-  { id: 'tcp', n: '6', title: 'TCP: 3 OS processes on loopback', load: () => import('./rows/tcp.mjs'), fn: 'runTcp' },
-  { id: 'checker', n: '7', title: 'Checker: Jepsen and KV histories', load: () => import('./rows/checker.mjs'), fn: 'runChecker' },
-  { id: 'peers', n: '8', title: 'JS peers: coaty (etcd/raft port), liferaft', load: () => import('./rows/peers.mjs'), fn: 'runPeers' },
+  {
+    id: 'limits',
+    n: '1',
+    title: 'Limits: MessagePort, msgpack, LMDB',
+    load: () => import('./rows/limits.mjs'),
+    fn: 'runLimits',
+  },
+  {
+    id: 'core',
+    n: '2',
+    title: 'Core alone: 3 RaftNodes in one thread, memory',
+    load: () => import('./rows/core.mjs'),
+    fn: 'runCore',
+  },
+  {
+    id: 'cluster',
+    n: '3',
+    title: 'Worker cluster: 3/5 nodes, memory/LMDB, 1-256 clients',
+    load: () => import('./rows/cluster.mjs'),
+    fn: 'runClusterRow',
+  },
+  {
+    id: 'reads',
+    n: '4',
+    title: 'Reads: ReadIndex and lease, 64 clients',
+    load: () => import('./rows/reads.mjs'),
+    fn: 'runReads',
+  },
+  {
+    id: 'failover',
+    n: '5',
+    title: 'Failover: isolate the leader',
+    load: () => import('./rows/failover.mjs'),
+    fn: 'runFailover',
+  },
+  {
+    id: 'tcp',
+    n: '6',
+    title: 'TCP: 3 OS processes on loopback',
+    load: () => import('./rows/tcp.mjs'),
+    fn: 'runTcp',
+  },
+  {
+    id: 'checker',
+    n: '7',
+    title: 'Checker: Jepsen and KV histories',
+    load: () => import('./rows/checker.mjs'),
+    fn: 'runChecker',
+  },
+  {
+    id: 'peers',
+    n: '8',
+    title: 'JS peers: coaty (etcd/raft port), liferaft',
+    load: () => import('./rows/peers.mjs'),
+    fn: 'runPeers',
+  },
 ];
 
 export async function main(argv) {
@@ -37,6 +85,7 @@ export async function main(argv) {
   }
   const outDir = resolve(opts.out ?? `${BENCH_DIR}/results`);
   mkdirSync(outDir, { recursive: true });
+  if (opts.rerender) return rerender(outDir);
   const t0 = performance.now();
   const results = {
     suite: 'raftkit bench (issue 8)',
@@ -64,7 +113,10 @@ export async function main(argv) {
       if (data?.skipped) Object.assign(entry, { status: 'skipped', reason: data.skipped });
       else Object.assign(entry, { status: 'ok', data });
     } catch (e) {
-      Object.assign(entry, { status: 'failed', reason: e?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(e) });
+      Object.assign(entry, {
+        status: 'failed',
+        reason: e?.stack?.split('\n').slice(0, 3).join(' | ') ?? String(e),
+      });
       progress.warn(`row ${row.n} failed: ${e?.message ?? e}`);
     }
     entry.durationS = (performance.now() - r0) / 1000;
@@ -93,7 +145,21 @@ export async function main(argv) {
     `done in ${results.durationS.toFixed(0)} s: ${resolve(outDir, 'latest.json')}${opts.report ? `, ${resolve(outDir, 'REPORT.md')}` : ''}${opts.json ? `, ${resolve(opts.json)}` : ''}\n`,
   );
   const failed = Object.values(results.rows).filter((r) => r.status === 'failed');
-  if (failed.length) process.stderr.write(`rows that failed (see the report): ${failed.map((r) => r.n).join(', ')}\n`);
+  if (failed.length)
+    process.stderr.write(`rows that failed (see the report): ${failed.map((r) => r.n).join(', ')}\n`);
+  return 0;
+}
+
+/** Rewrites the report and charts from a previous run's latest.json. */
+function rerender(outDir) {
+  const file = resolve(outDir, 'latest.json');
+  const results = JSON.parse(readFileSync(file, 'utf8'));
+  results.targets = evaluateTargets(results);
+  const charts = writeCharts(results, outDir);
+  results.charts = charts.map((c) => c.file);
+  results.table = writeReport(results, results.targets, charts, outDir);
+  writeFileSync(file, `${JSON.stringify(results, null, 1)}\n`);
+  process.stderr.write(`rewrote ${resolve(outDir, 'REPORT.md')} and ${charts.length} charts from ${file}\n`);
   return 0;
 }
 

@@ -14,7 +14,9 @@ export function summariseProfile(profile) {
   for (let i = 0; i < profile.samples.length; i++) {
     const node = byId.get(profile.samples[i]);
     const cf = node.callFrame;
-    const url = cf.url ? cf.url.replace(/^file:\/\//, '').replace(/.*\/(packages|node_modules|bench)\//, '$1/') : '';
+    const url = cf.url
+      ? cf.url.replace(/^file:\/\//, '').replace(/.*\/(packages|node_modules|bench)\//, '$1/')
+      : '';
     const key = `${cf.functionName || '(anonymous)'} ${url}${url ? `:${cf.lineNumber + 1}` : ''}`;
     self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
   }
@@ -23,6 +25,28 @@ export function summariseProfile(profile) {
     .map(([fn, ms]) => ({ fn, ms, share: total ? ms / total : 0 }))
     .sort((a, b) => b.ms - a.ms);
   return { totalMs: total, rows };
+}
+
+/** Self time of functions named `name`, split by their caller (parent frame). */
+export function callersOf(profile, name) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
+  const dt = profile.timeDeltas ?? [];
+  const out = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byId.get(profile.samples[i]);
+    if (node.callFrame.functionName !== name) continue;
+    const chain = [];
+    for (let p = parent.get(node.id); p && chain.length < 3; p = parent.get(p.id)) {
+      const cf = p.callFrame;
+      const url = cf.url.replace(/^file:\/\//, '').replace(/.*\/(packages|node_modules|bench)\//, '$1/');
+      chain.push(`${cf.functionName || '(anonymous)'}${url ? ` ${url}:${cf.lineNumber + 1}` : ''}`);
+    }
+    const key = chain.join(' <- ');
+    out.set(key, (out.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+  }
+  return [...out.entries()].sort((a, b) => b[1] - a[1]);
 }
 
 function files(paths) {
@@ -39,9 +63,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const topIdx = args.indexOf('--top');
   const top = topIdx >= 0 ? Number(args.splice(topIdx, 2)[1]) : 25;
+  const cIdx = args.indexOf('--callers');
+  const callers = cIdx >= 0 ? args.splice(cIdx, 2)[1] : null;
   for (const f of files(args)) {
-    const { totalMs, rows } = summariseProfile(JSON.parse(readFileSync(f, 'utf8')));
+    const profile = JSON.parse(readFileSync(f, 'utf8'));
+    const { totalMs, rows } = summariseProfile(profile);
     console.log(`\n== ${basename(f)}: ${totalMs.toFixed(0)} ms sampled`);
+    if (callers) {
+      for (const [chain, ms] of callersOf(profile, callers).slice(0, top)) {
+        console.log(`${ms.toFixed(0).padStart(7)} ms  ${callers} <- ${chain}`);
+      }
+      continue;
+    }
     for (const r of rows.slice(0, top)) {
       console.log(`${(r.share * 100).toFixed(1).padStart(5)}% ${r.ms.toFixed(0).padStart(7)} ms  ${r.fn}`);
     }

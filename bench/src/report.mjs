@@ -1,8 +1,8 @@
 // REPORT.md and its SVG charts from one run's results.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { barChart, lineChart } from './svg.mjs';
 import { fmtCount, fmtMs, fmtRatio } from './stats.mjs';
+import { barChart, lineChart } from './svg.mjs';
 import { renderMarkdown, tableLines } from './table.mjs';
 
 const ANALYSIS = new URL('../ANALYSIS.md', import.meta.url);
@@ -15,10 +15,13 @@ export function writeCharts(results, dir) {
     const shapes = [...new Set(cluster.results.map((r) => `${r.nodes} nodes, ${r.storage}`))];
     const series = shapes.map((name) => ({
       name,
-      points: cluster.results.filter((r) => `${r.nodes} nodes, ${r.storage}` === name).map((r) => [r.clients, r.writesPerSec]),
+      points: cluster.results
+        .filter((r) => `${r.nodes} nodes, ${r.storage}` === name)
+        .map((r) => [r.clients, r.writesPerSec]),
     }));
     const tcp = results.rows.tcp?.status === 'ok' ? results.rows.tcp.data : null;
-    if (tcp) series.push({ name: 'TCP 3 procs, lmdb', points: tcp.results.map((r) => [r.clients, r.writesPerSec]) });
+    if (tcp)
+      series.push({ name: 'TCP 3 procs, lmdb', points: tcp.results.map((r) => [r.clients, r.writesPerSec]) });
     writeFileSync(
       join(dir, 'throughput.svg'),
       lineChart({
@@ -71,7 +74,7 @@ function machineSection(results) {
     `- CPU: ${m.nproc} cores (\`nproc\`), ${m.cpuModel}`,
     `- Node ${m.node} on ${m.platform}`,
     `- load average (1/5/15 min) at the start: ${m.loadAverage.join(' / ')}; at the end: ${results.loadAtEnd.join(' / ')}. 1-minute load per row (start -> end): ${perRow}`,
-    '- The machine is shared with other engineers\' builds and tests: absolute numbers move by up to 2x between runs; ratios measured in the same run are the figures to compare.',
+    "- The machine is shared with other engineers' builds and tests: absolute numbers move by up to 2x between runs; ratios measured in the same run are the figures to compare.",
     '',
     '`free -h`:',
     '```',
@@ -85,13 +88,21 @@ function machineSection(results) {
 }
 
 function targetsSection(targets) {
-  const out = ['## Targets of issue 8', '', '| target | measured | status | measured / target |', '| --- | --- | --- | --- |'];
+  const out = [
+    '## Targets of issue 8',
+    '',
+    '| target | measured | status | measured / target |',
+    '| --- | --- | --- | --- |',
+  ];
   for (const t of targets) {
     const m = t.measured ? describeMeasured(t.measured) : '—';
     const ratio = t.ratio === null || t.ratio === undefined ? '—' : fmtRatio(t.ratio);
     out.push(`| ${t.target} | ${m}${t.note ? ` (${t.note})` : ''} | **${t.status}** | ${ratio} |`);
   }
-  out.push('', '"measured / target" is above 1 when the target is met (for latency and time targets: target / measured).');
+  out.push(
+    '',
+    '"measured / target" is above 1 when the target is met (for latency and time targets: target / measured).',
+  );
   return out.join('\n');
 }
 
@@ -99,7 +110,12 @@ function describeMeasured(m) {
   const parts = [];
   for (const [k, v] of Object.entries(m)) {
     if (k === 'ratios') parts.push(v.map((r) => `${r.peer} @${r.clients}: ${fmtRatio(r.ratio)}`).join(', '));
-    else if (k === 'byClients') parts.push(Object.entries(v).map(([c, x]) => `${c} client(s): ${fmtCount(x)}/s`).join(', '));
+    else if (k === 'byClients')
+      parts.push(
+        Object.entries(v)
+          .map(([c, x]) => `${c} client(s): ${fmtCount(x)}/s`)
+          .join(', '),
+      );
     else if (/Ms$/.test(k)) parts.push(`${k.replace(/Ms$/, '')} ${fmtMs(v)}`);
     else if (/S$/.test(k)) parts.push(`${k.replace(/S$/, '')} ${v.toFixed(2)} s`);
     else if (/Et$/.test(k)) parts.push(`${k.replace(/Et$/, '')} ${v.toFixed(2)} ET`);
@@ -129,7 +145,9 @@ function rowDetails(r) {
   const d = r.data;
   const out = [];
   if (r.id === 'cluster') {
-    out.push('| nodes | storage | clients | writes/s | p50 | p99 | p99.9 | frames/write | batches/write | storage txns/write (all) | leader txns/write | leader mean persist |');
+    out.push(
+      '| nodes | storage | clients | writes/s | p50 | p99 | p99.9 | frames/write | batches/write | storage txns/write (all) | leader txns/write | leader mean persist |',
+    );
     out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const x of d.results) {
       const p = x.perWrite;
@@ -138,13 +156,22 @@ function rowDetails(r) {
       );
     }
   } else if (r.id === 'failover') {
-    for (const x of d.results) out.push(`- ${x.defences}: all samples (ms, write committed): ${x.samplesMs.join(', ')}`);
+    for (const x of d.results) {
+      out.push(
+        `- ${x.defences}: per failover ${x.campaignsPerFailover.preCandidate.toFixed(2)} pre-vote campaigns and ${x.campaignsPerFailover.candidate.toFixed(2)} vote campaigns (statechart transitions); new leader elected after median ${fmtMs(x.electedMs.p50)} (${x.electedMs.medianEt.toFixed(2)} ET), p99 ${fmtMs(x.electedMs.p99)}; all samples (ms, write committed): ${x.samplesMs.join(', ')}`,
+      );
+    }
   } else if (r.id === 'reads') {
     const last = d.results.filter((x) => x.leaseModesOf50DirectReads);
-    for (const x of last) out.push(`- ${x.storage}: 50 direct \`node.read(k, 'lease')\` on the leader after the run were confirmed by: ${JSON.stringify(x.leaseModesOf50DirectReads)}`);
+    for (const x of last)
+      out.push(
+        `- ${x.storage}: 50 direct \`node.read(k, 'lease')\` on the leader after the run were confirmed by: ${JSON.stringify(x.leaseModesOf50DirectReads)}`,
+      );
   } else if (r.id === 'checker' && !d.skipped) {
     for (const x of d.results) {
-      out.push(`- ${x.label}: verdicts ${JSON.stringify(x.single.verdicts)}; ${x.single.matchedExpected} of ${x.single.withExpected} with a known verdict match it (pool: ${x.pool.matchedExpected}); search steps ${x.searchSteps ?? 'n/a'}`);
+      out.push(
+        `- ${x.label}: verdicts ${JSON.stringify(x.single.verdicts)}; ${x.single.matchedExpected} of ${x.single.withExpected} with a known verdict match it (pool: ${x.pool.matchedExpected}); search steps ${x.searchSteps ?? 'n/a'}`,
+      );
       for (const e of x.single.errors) out.push(`  - not judged: ${e}`);
       for (const e of x.single.mismatches) out.push(`  - MISMATCH: ${e}`);
     }

@@ -66,7 +66,9 @@ export function fmtMs(ms) {
 /** A ratio as "0.42x". */
 export function fmtRatio(r) {
   if (!Number.isFinite(r)) return 'n/a';
-  return r >= 100 ? `${r.toFixed(0)}x` : r >= 10 ? `${r.toFixed(1)}x` : `${r.toFixed(2)}x`;
+  if (r >= 100) return `${r.toFixed(0)}x`;
+  if (r >= 10) return `${r.toFixed(1)}x`;
+  return r >= 0.01 || r === 0 ? `${r.toFixed(2)}x` : `${r.toPrecision(2)}x`;
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -51,16 +51,22 @@ function frame(title, xLabel, yLabel, xs, ys, xTicks, yTicks, xTickLabel) {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
   );
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  out.push(`<text x="${W / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>`);
+  out.push(
+    `<text x="${W / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>`,
+  );
   for (const t of yTicks) {
     const y = num(ys(t));
     out.push(`<line x1="${x0}" x2="${x1}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${x0 - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${fmtTick(t)}</text>`);
+    out.push(
+      `<text x="${x0 - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${fmtTick(t)}</text>`,
+    );
   }
   for (const t of xTicks) {
     const x = num(xs(t));
     out.push(`<line x1="${x}" x2="${x}" y1="${y0}" y2="${y0 + 5}" stroke="#333"/>`);
-    out.push(`<text x="${x}" y="${y0 + 18}" text-anchor="middle">${esc(xTickLabel ? xTickLabel(t) : fmtTick(t))}</text>`);
+    out.push(
+      `<text x="${x}" y="${y0 + 18}" text-anchor="middle">${esc(xTickLabel ? xTickLabel(t) : fmtTick(t))}</text>`,
+    );
   }
   out.push(`<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" stroke="#333"/>`);
   out.push(`<line x1="${x0}" x2="${x0}" y1="${y0}" y2="${y1}" stroke="#333"/>`);
@@ -88,7 +94,15 @@ function legend(names, kind = 'line') {
  * Line chart. series: [{ name, points: [[x, y], ...] }]; xScale/yScale:
  * 'linear' | 'log2' | 'log10'. Non-positive or non-finite points are skipped on log scales.
  */
-export function lineChart({ title, xLabel, yLabel, series, xScale = 'linear', yScale = 'linear', hlines = [] }) {
+export function lineChart({
+  title,
+  xLabel,
+  yLabel,
+  series,
+  xScale = 'linear',
+  yScale = 'linear',
+  hlines = [],
+}) {
   const ok = (v, k) => Number.isFinite(v) && (k === 'linear' || v > 0);
   const pts = series.flatMap((s) => s.points).filter(([x, y]) => ok(x, xScale) && ok(y, yScale));
   if (pts.length === 0) return emptyChart(title);
@@ -102,8 +116,12 @@ export function lineChart({ title, xLabel, yLabel, series, xScale = 'linear', yS
   for (const h of hlines) {
     if (!ok(h.y, yScale)) continue;
     const y = num(ys.map(h.y));
-    out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" stroke="#888" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${W - M.right - 4}" y="${y - 5}" text-anchor="end" fill="#555">${esc(h.label)}</text>`);
+    out.push(
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" stroke="#888" stroke-dasharray="6 4"/>`,
+    );
+    out.push(
+      `<text x="${W - M.right - 4}" y="${y - 5}" text-anchor="end" fill="#555">${esc(h.label)}</text>`,
+    );
   }
   series.forEach((s, i) => {
     const c = PALETTE[i % PALETTE.length];
@@ -112,7 +130,8 @@ export function lineChart({ title, xLabel, yLabel, series, xScale = 'linear', yS
       const d = p.map(([x, y], k) => `${k ? 'L' : 'M'}${num(xs.map(x))},${num(ys.map(y))}`).join(' ');
       out.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="2.5"/>`);
     }
-    for (const [x, y] of p) out.push(`<circle cx="${num(xs.map(x))}" cy="${num(ys.map(y))}" r="3.5" fill="${c}"/>`);
+    for (const [x, y] of p)
+      out.push(`<circle cx="${num(xs.map(x))}" cy="${num(ys.map(y))}" r="3.5" fill="${c}"/>`);
   });
   out.push(...legend(series.map((s) => s.name)));
   out.push('</svg>');
@@ -121,7 +140,9 @@ export function lineChart({ title, xLabel, yLabel, series, xScale = 'linear', yS
 
 /** Grouped bar chart. groups: x labels; series: [{ name, values: [per group] }]. */
 export function barChart({ title, xLabel, yLabel, groups, series, yScale = 'linear' }) {
-  const vals = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v) && (yScale === 'linear' || v > 0));
+  const vals = series
+    .flatMap((s) => s.values)
+    .filter((v) => Number.isFinite(v) && (yScale === 'linear' || v > 0));
   if (vals.length === 0) return emptyChart(title);
   const ys = scale(yScale, Math.min(...vals), Math.max(...vals), H - M.bottom, M.top);
   const plotW = W - M.right - M.left;
@@ -144,7 +165,12 @@ export function barChart({ title, xLabel, yLabel, groups, series, yScale = 'line
       );
     });
   });
-  out.push(...legend(series.map((s) => s.name), 'bar'));
+  out.push(
+    ...legend(
+      series.map((s) => s.name),
+      'bar',
+    ),
+  );
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }

@@ -61,7 +61,7 @@ export function longestStaleLeadership(tenures: readonly LeaderTenure[]): StaleL
 }
 
 export interface ElectionStats {
-  /** Terms that had a leader. */
+  /** Elections won: terms in which a node became leader. */
   readonly elections: number;
   /** Campaigns that bumped the term (observed transitions into candidate). */
   readonly campaigns: number;
@@ -73,15 +73,12 @@ export interface ElectionStats {
 }
 
 /**
- * Elections and terms, from the transitions and from who was seen leading
- * which term in any status (so a leader elected before the events were
- * wired still counts).
+ * Elections and terms, from the role transitions alone: the clusters wire
+ * their events before the nodes start, so the transitions are complete from
+ * the first election on.
  */
-export function electionStats(
-  transitions: readonly TransitionView[],
-  claims: ReadonlyMap<number, ReadonlySet<string>>,
-): ElectionStats {
-  const leaders: { term: number; node: string }[] = [];
+export function electionStats(transitions: readonly TransitionView[]): ElectionStats {
+  const won = new Map<number, Set<string>>();
   let maxTerm = 0;
   let campaigns = 0;
   let preVotes = 0;
@@ -89,12 +86,12 @@ export function electionStats(
     maxTerm = Math.max(maxTerm, t.term);
     if (t.to === 'candidate') campaigns++;
     if (t.to === 'preCandidate') preVotes++;
+    if (t.to === 'leader') won.set(t.term, (won.get(t.term) ?? new Set()).add(t.node));
   }
-  for (const [term, nodes] of [...claims].sort((a, b) => a[0] - b[0])) {
-    maxTerm = Math.max(maxTerm, term);
-    for (const node of nodes) leaders.push({ term, node });
-  }
-  return { elections: claims.size, campaigns, preVotes, maxTerm, leaders };
+  const leaders = [...won]
+    .sort((a, b) => a[0] - b[0])
+    .flatMap(([term, nodes]) => [...nodes].map((node) => ({ term, node })));
+  return { elections: won.size, campaigns, preVotes, maxTerm, leaders };
 }
 
 /** Two leaders in one term: what Raft's election safety forbids (the report shows none). */

@@ -60,7 +60,7 @@ export class DemoHub {
   private readonly lifecycle: LifecycleView[] = [];
   private readonly alerts: AlertView[] = [];
   private readonly narration: NarrationView[] = [];
-  /** Every (term, node) seen leading, from transitions and statuses alike (events before wiring are lost). */
+  /** Every (term, node) seen leading, from transitions and statuses alike (for the one-leader-per-term check). */
   private readonly claims = new Map<number, Set<string>>();
   private faults: FaultView = { partition: null, isolated: [], down: [], delayMs: 0 };
   private workload: WorkloadView | null = null;
@@ -80,7 +80,7 @@ export class DemoHub {
     return this.started;
   }
 
-  /** Restart the timeline's clock: call once the cluster is up and its events are wired. */
+  /** Restart the timeline's clock: call once the cluster's events are wired, right before its nodes start. */
   markClusterStarted(): void {
     this.started = this.now();
   }

@@ -64,7 +64,6 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     cluster = opts.processes
       ? await startProcessCluster(hub, { nodes: opts.nodes, seed: opts.seed })
       : await ThreadCluster.start(hub, { nodes: opts.nodes, seed: opts.seed });
-    hub.markClusterStarted();
     term.log(c.dim(cluster.description));
     const control = new ControlService(cluster, hub);
     server = await startDemoServer({

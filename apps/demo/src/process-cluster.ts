@@ -3,8 +3,10 @@
  * (process-node.ts running a @raftkit/net RaftkitNode), talking over
  * authenticated TCP on loopback; clients connect over TCP too. The demo
  * drives each process over its IPC channel (status, transfer, faults), kills
- * with SIGKILL and restarts from the node's data dir. The split-brain monitor
- * runs here, fed with every node's status.
+ * with SIGKILL and restarts from the node's data dir. Each node pushes its
+ * events (transitions, alerts, observations, status) as they happen; the
+ * split-brain monitor over the whole cluster runs here, fed with every node's
+ * observations (a node's own monitor sees only that node).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -13,9 +15,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SplitBrainMonitor } from '@raftkit/core';
+import { type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
 import { ClusterSecret, TcpCluster } from '@raftkit/net';
-import { RaftClient, type RuntimeNodeStatus } from '@raftkit/runtime';
+import { type ObservationData, RaftClient, type RuntimeNodeStatus } from '@raftkit/runtime';
 import type { DemoHub } from './hub.js';
 import type { DemoCluster, KvClient, NodeStatusReport } from './model.js';
 import type { FaultState, NodeCall, NodeCallBody, NodeMessage, NodeStartMessage } from './process-node.js';
@@ -60,6 +62,8 @@ export class ProcessCluster implements DemoCluster {
   private readonly children = new Map<string, Child>();
   private readonly targets = new Set<TcpCluster>();
   private readonly monitor: SplitBrainMonitor;
+  /** Alerts already shown: a node's own monitor and ours may report the same single-node alert. */
+  private readonly alertsSeen = new Set<string>();
   private faults: { partition: string[][] | null; isolated: Set<string>; delayMs: number } = {
     partition: null,
     isolated: new Set(),
@@ -100,6 +104,7 @@ export class ProcessCluster implements DemoCluster {
       opts.tickMs ?? 40,
       opts.electionTicks ?? 10,
     );
+    hub.markClusterStarted();
     try {
       await Promise.all(ids.map((id) => cluster.spawn(id)));
     } catch (err) {
@@ -126,6 +131,7 @@ export class ProcessCluster implements DemoCluster {
       clusterId: CLUSTER_ID,
       tickMs: this.tickMs,
       electionTicks: this.electionTicks,
+      faults: this.faultState(),
     };
     return new Promise<void>((resolve, reject) => {
       proc.on('message', (m: NodeMessage) => {
@@ -133,26 +139,32 @@ export class ProcessCluster implements DemoCluster {
           case 'ready':
             child.running = true;
             this.hub.recordLifecycle(id, 'up');
+            // The faults may have changed while it started: apply the current ones.
             void this.call(id, { op: 'faults', faults: this.faultState() }).then(() => resolve(), reject);
             return;
           case 'startFailed':
             reject(new ProcessModeError(`node ${id} failed to start: ${m.error}`));
             return;
-          case 'transition':
+          case 'transition': {
+            const t = m.transition;
             this.hub.recordTransition({
-              node: m.node,
-              from: m.from,
-              to: m.to,
-              term: m.term,
-              reason: m.reason,
-              at: m.at,
+              node: t.node,
+              from: t.from,
+              to: t.to,
+              term: t.term,
+              reason: t.reason,
+              at: t.at,
             });
             return;
+          }
           case 'alert':
-            this.hub.recordAlert(toAlertView(m.alert as Parameters<typeof toAlertView>[0]));
+            this.recordAlert(m.alert);
             return;
           case 'observation':
-            this.observe(m.status as RuntimeNodeStatus, m.at);
+            this.observe(m.observation);
+            return;
+          case 'status':
+            if (!this.closed) this.hub.recordStatus(toStatusReport(m.status, m.at));
             return;
           case 'reply': {
             const p = child.pending.get(m.seq);
@@ -202,23 +214,18 @@ export class ProcessCluster implements DemoCluster {
     );
   }
 
-  /** A status the node pushed: to the page, and to the split-brain monitor in the order each node sent them. */
-  private observe(st: RuntimeNodeStatus, at: number): void {
+  /** An observation a node pushed, to the split-brain monitor in the order each node sent them. */
+  private observe(o: ObservationData): void {
     if (this.closed) return;
-    this.hub.recordStatus(toStatusReport(st, at));
-    const alerts = this.monitor.observe({
-      node: st.id,
-      at,
-      role: st.role,
-      term: st.term,
-      leader: st.leader,
-      commitIndex: st.commitIndex,
-      appliedIndex: st.appliedIndex,
-      stateHash: st.stateHash,
-      leaseUntil: st.lease,
-      epoch: st.epoch,
-    });
-    for (const a of alerts) this.hub.recordAlert(toAlertView(a));
+    for (const a of this.monitor.observe(o)) this.recordAlert(a);
+  }
+
+  private recordAlert(a: SplitBrainAlert): void {
+    const key = `${a.kind}|${a.at}|${a.nodes.join(',')}|${a.message}`;
+    if (this.alertsSeen.has(key)) return;
+    if (this.alertsSeen.size >= 10_000) this.alertsSeen.clear();
+    this.alertsSeen.add(key);
+    this.hub.recordAlert(toAlertView(a));
   }
 
   // ------------------------------------------------------------------ DemoCluster

@@ -3,12 +3,15 @@
  * process-cluster.ts) running a @raftkit/net RaftkitNode that talks to its
  * peers over authenticated TCP. The demo drives it over the IPC channel:
  * status, leadership transfer, and the fault table of this process's router
- * (so isolating a node cuts its real TCP traffic on both ends). Role
- * transitions and alerts the node logs are forwarded to the demo.
+ * (so isolating a node cuts its real TCP traffic on both ends). The node's
+ * events (role transitions, alerts, observations for the demo's split-brain
+ * monitor, periodic status), subscribed before its first tick, are forwarded
+ * to the demo as they happen.
  */
 
-import type { Role, TransitionReason } from '@raftkit/core';
-import { type LogFields, type LogLevel, RaftkitNode } from '@raftkit/net';
+import type { SplitBrainAlert } from '@raftkit/core';
+import { RaftkitNode } from '@raftkit/net';
+import type { ObservationData, RuntimeNodeStatus, TransitionEvent } from '@raftkit/runtime';
 
 export interface NodeStartMessage {
   readonly type: 'start';
@@ -20,6 +23,8 @@ export interface NodeStartMessage {
   readonly clusterId: string;
   readonly tickMs: number;
   readonly electionTicks: number;
+  /** The demo's fault table, in place before the node's first tick. */
+  readonly faults: FaultState;
 }
 
 export interface FaultState {
@@ -39,18 +44,12 @@ export type NodeCall = NodeCallBody & { readonly type: 'call'; readonly seq: num
 export type NodeMessage =
   | { readonly type: 'ready'; readonly id: string }
   | { readonly type: 'startFailed'; readonly error: string }
-  | {
-      readonly type: 'transition';
-      readonly node: string;
-      readonly from: Role;
-      readonly to: Role;
-      readonly term: number;
-      readonly reason: TransitionReason;
-      readonly at: number;
-    }
-  | { readonly type: 'alert'; readonly alert: unknown }
-  /** The node's status, pushed every two ticks and right after each role transition (for the monitor and the page). */
-  | { readonly type: 'observation'; readonly status: unknown; readonly at: number }
+  | { readonly type: 'transition'; readonly transition: TransitionEvent }
+  | { readonly type: 'alert'; readonly alert: SplitBrainAlert }
+  /** What the node reports for a split-brain monitor (the demo runs one over every node). */
+  | { readonly type: 'observation'; readonly observation: ObservationData }
+  /** The node's status, every two ticks (for the page). */
+  | { readonly type: 'status'; readonly status: RuntimeNodeStatus; readonly at: number }
   | {
       readonly type: 'reply';
       readonly seq: number;
@@ -72,7 +71,7 @@ function applyFaults(node: RaftkitNode, f: FaultState): void {
 
 async function start(msg: NodeStartMessage): Promise<RaftkitNode> {
   const peers = new Map(Object.entries(msg.peers).map(([id, port]) => [id, { host: '127.0.0.1', port }]));
-  return RaftkitNode.start({
+  const node = await RaftkitNode.create({
     id: msg.id,
     listen: { host: '127.0.0.1', port: msg.port },
     peers,
@@ -81,53 +80,26 @@ async function start(msg: NodeStartMessage): Promise<RaftkitNode> {
     clusterId: msg.clusterId,
     tickMs: msg.tickMs,
     electionTicks: msg.electionTicks,
-    logger: {
-      // The node reports its role transitions and alerts through its log.
-      log(_level: LogLevel, message: string, fields?: LogFields) {
-        if (message === 'role transition' && fields) {
-          observeSoon();
-          send({
-            type: 'transition',
-            node: String(fields.node),
-            from: fields.from as Role,
-            to: fields.to as Role,
-            term: Number(fields.term),
-            reason: fields.reason as TransitionReason,
-            at: Date.now(),
-          });
-        } else if (message === 'split-brain alert' && fields) {
-          send({ type: 'alert', alert: fields.alert });
-        }
-      },
-    },
+    statusIntervalMs: Math.max(10, 2 * msg.tickMs),
   });
+  // Subscribed before start(): the demo sees this node's first election too.
+  node.events.on('transition', (transition) => send({ type: 'transition', transition }));
+  node.events.on('alert', (alert) => send({ type: 'alert', alert }));
+  node.events.on('observation', (observation) => send({ type: 'observation', observation }));
+  node.events.on('status', (s) => {
+    const status = s.nodes[node.id];
+    if (status) send({ type: 'status', status, at: s.at });
+  });
+  applyFaults(node, msg.faults);
+  await node.start();
+  // An actor that died took the node down: end the process, so the demo sees it go.
+  void node.stopped.then((failure) => {
+    if (failure) process.exit(1);
+  });
+  return node;
 }
 
 let node: RaftkitNode | null = null;
-let observing = false;
-let again = false;
-
-/** Push the node's status now (coalesced: one request in flight, one more queued at most). */
-function observeSoon(): void {
-  if (observing) {
-    again = true;
-    return;
-  }
-  const n = node;
-  if (!n) return;
-  observing = true;
-  n.actor
-    .status()
-    .then((status) => send({ type: 'observation', status, at: Date.now() }))
-    .catch(() => {})
-    .finally(() => {
-      observing = false;
-      if (again) {
-        again = false;
-        observeSoon();
-      }
-    });
-}
 
 process.on('message', (raw: NodeStartMessage | NodeCall) => {
   if (raw.type === 'start') {
@@ -135,8 +107,6 @@ process.on('message', (raw: NodeStartMessage | NodeCall) => {
       (n) => {
         node = n;
         send({ type: 'ready', id: raw.id });
-        setInterval(observeSoon, Math.max(10, 2 * raw.tickMs)).unref();
-        observeSoon();
       },
       (err) => {
         send({ type: 'startFailed', error: (err as Error).message });

@@ -101,7 +101,7 @@ export function buildReport(args: {
   const transitions = hub.allTransitions();
   const snapshot = hub.snapshot();
   const claims = hub.leaderClaims();
-  const elections = electionStats(transitions, claims);
+  const elections = electionStats(transitions);
   const staleLeader = longestStaleLeadership(leaderTenures(transitions, snapshot.lifecycle, Date.now()));
   const alerts = hub.allAlerts();
   const staleDurations = alerts
@@ -122,7 +122,7 @@ export function buildReport(args: {
       ok: doubleLeaders.length === 0,
       detail:
         doubleLeaders.length === 0
-          ? `${elections.elections} terms had a leader, one each; terms up to ${elections.maxTerm}`
+          ? `${claims.size} terms had a leader, one each; terms up to ${elections.maxTerm}`
           : doubleLeaders.map((d) => `term ${d.term}: ${d.nodes.join(', ')}`).join('; '),
     },
     {

@@ -77,8 +77,13 @@ export class ThreadCluster implements DemoCluster {
       seed: opts.seed,
       statusIntervalMs: 200,
       ...opts.extra,
+      start: false,
     });
-    return new ThreadCluster(runtime, hub, tickMs, electionTicks);
+    // Events are wired before the nodes start, so the hub sees the first election too.
+    const cluster = new ThreadCluster(runtime, hub, tickMs, electionTicks);
+    hub.markClusterStarted();
+    await runtime.start();
+    return cluster;
   }
 
   private wireEvents(): void {

@@ -49,26 +49,37 @@ describe('leader tenures and stale leadership', () => {
 });
 
 describe('election statistics', () => {
-  it('counts terms with a leader from transitions and statuses, and finds double leaders', () => {
+  it('counts elections, campaigns and pre-votes from the transitions alone', () => {
     const transitions = [
-      tr('n2', 'follower', 'preCandidate', 1, 10),
-      tr('n2', 'preCandidate', 'candidate', 2, 20),
-      tr('n2', 'candidate', 'leader', 2, 30),
+      tr('n1', 'follower', 'follower', 0, 1, 'restart'),
+      tr('n1', 'follower', 'preCandidate', 0, 10, 'electionTimeout'),
+      tr('n1', 'preCandidate', 'candidate', 1, 20, 'preVoteWon'),
+      tr('n1', 'candidate', 'leader', 1, 30, 'voteWon'),
+      tr('n2', 'follower', 'preCandidate', 1, 40, 'electionTimeout'),
+      tr('n2', 'preCandidate', 'candidate', 2, 50, 'preVoteWon'),
+      tr('n1', 'leader', 'follower', 2, 55, 'higherTerm'),
+      tr('n2', 'candidate', 'leader', 2, 60, 'voteWon'),
+      tr('n3', 'follower', 'candidate', 3, 70, 'timeoutNow'),
+      tr('n3', 'candidate', 'follower', 4, 80, 'higherTerm'), // a campaign that did not win
     ];
-    const claims = new Map<number, Set<string>>([
-      [1, new Set(['n1'])], // seen in a status only (elected before events were wired)
-      [2, new Set(['n2'])],
-    ]);
-    expect(electionStats(transitions, claims)).toEqual({
+    expect(electionStats(transitions)).toEqual({
       elections: 2,
-      campaigns: 1,
-      preVotes: 1,
-      maxTerm: 2,
+      campaigns: 3,
+      preVotes: 2,
+      maxTerm: 4,
       leaders: [
         { term: 1, node: 'n1' },
         { term: 2, node: 'n2' },
       ],
     });
+    expect(electionStats([])).toEqual({ elections: 0, campaigns: 0, preVotes: 0, maxTerm: 0, leaders: [] });
+  });
+
+  it('finds two leaders claiming one term', () => {
+    const claims = new Map<number, Set<string>>([
+      [1, new Set(['n1'])],
+      [2, new Set(['n2'])],
+    ]);
     expect(sameTermLeaders(claims)).toEqual([]);
     claims.get(2)!.add('n3');
     expect(sameTermLeaders(claims)).toEqual([{ term: 2, nodes: ['n2', 'n3'] }]);

@@ -35,7 +35,9 @@ async function startCluster() {
       const wire = JSON.stringify(packet);
       setImmediate(() => {
         if (!target || target.state === Raft.STOPPED) return fn(new Error(`no node ${this.address}`));
-        target.emit('data', JSON.parse(wire), (reply) => fn(undefined, reply && JSON.parse(JSON.stringify(reply))));
+        target.emit('data', JSON.parse(wire), (reply) =>
+          fn(undefined, reply && JSON.parse(JSON.stringify(reply))),
+        );
       });
     }
   }
@@ -145,7 +147,12 @@ export async function runLiferaft({ clients, ms, warmupMs, commitTimeoutMs = 200
     };
     if (warmupMs > 0) await phase(warmupMs, false);
     const r = await phase(ms, true);
-    return { ...r, errors: errors.count, lastError: errors.last, leaderStillLeads: leader.state === Raft.LEADER };
+    return {
+      ...r,
+      errors: errors.count,
+      lastError: errors.last,
+      leaderStillLeads: leader.state === Raft.LEADER,
+    };
   } finally {
     await close();
   }

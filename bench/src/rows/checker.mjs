@@ -46,13 +46,17 @@ function tally(names, outcomes, expected) {
       else mismatches.push(`${names[i]}: ${v} (expected ${exp})`);
     }
   });
-  return { verdicts, withExpected, matchedExpected: matched, mismatches: mismatches.slice(0, 10), errors: errors.slice(0, 5) };
+  return {
+    verdicts,
+    withExpected,
+    matchedExpected: matched,
+    mismatches: mismatches.slice(0, 10),
+    errors: errors.slice(0, 5),
+  };
 }
 
 async function judge(label, dir, filter, threads) {
-  const names = readdirSync(dir)
-    .filter(filter)
-    .sort();
+  const names = readdirSync(dir).filter(filter).sort();
   const paths = names.map((n) => join(dir, n));
   const expected = expectedVerdicts(dir);
   // KV files carry their verdict in the name (-ok / -bad).
@@ -90,7 +94,9 @@ async function judge(label, dir, filter, threads) {
 
 export async function runChecker() {
   if (!existsSync(DATA_DIR)) {
-    return { skipped: `the shared histories are missing: ${DATA_DIR} (the repository expects ../shared beside it)` };
+    return {
+      skipped: `the shared histories are missing: ${DATA_DIR} (the repository expects ../shared beside it)`,
+    };
   }
   const threads = availableParallelism();
   const config = {

@@ -55,9 +55,18 @@ export async function putLoad(cluster, clients, { ms, warmupMs }) {
   const cs = Array.from({ length: clients }, () => cluster.client({ timeoutMs: 30_000 }));
   try {
     // Warm-up outside the counted window (JIT, LMDB map growth, leader hint).
-    if (warmupMs > 0) await closedLoop(cs, (c, i, n) => c.put(`w${i}-${n % 100}`, VALUE), { ms: warmupMs, warmupMs: 0 });
+    if (warmupMs > 0)
+      await closedLoop(cs, (c, i, n) => c.put(`w${i}-${n % 100}`, VALUE), { ms: warmupMs, warmupMs: 0 });
     const before = await counters(cluster);
+    // Leaders elected while measuring: an overloaded machine can starve a
+    // leader's heartbeats past the election timeout.
+    let newLeaders = 0;
+    const onTransition = (e) => {
+      if (e.to === 'leader') newLeaders++;
+    };
+    cluster.events.on('transition', onTransition);
     const r = await closedLoop(cs, (c, i, n) => c.put(`k${i}-${n % 1000}`, VALUE), { ms, warmupMs: 0 });
+    cluster.events.off('transition', onTransition);
     const after = await counters(cluster);
     const w = r.ops || Number.NaN;
     const sameLeader = before.leader !== null && before.leader === after.leader;
@@ -77,7 +86,8 @@ export async function putLoad(cluster, clients, { ms, warmupMs }) {
         readies: (after.readies - before.readies) / w,
       },
       leaderMeanPersistMs: after.leaderMeanPersistMs,
-      leaderChanged: !sameLeader,
+      leaderChanged: !sameLeader || newLeaders > 0,
+      newLeaders,
     };
   } finally {
     for (const c of cs) c.close();

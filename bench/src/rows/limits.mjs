@@ -43,6 +43,30 @@ async function roundTrips(port, frame, ms) {
   return summarize(lat);
 }
 
+/**
+ * The critical path of one replicated write, with no Raft in it: a frame
+ * relayed main -> w1 -> main -> w2 -> main -> w1 -> main (leader, follower,
+ * leader: 6 hops through the main thread), 3 workers alive as in a 3-node cluster.
+ */
+async function relayChain(ports, frame, ms) {
+  const lat = [];
+  let buf = frame.slice().buffer;
+  const hop = (port, b) =>
+    new Promise((resolve) => {
+      port.once('message', (m) => resolve(m.echo));
+      port.postMessage({ echo: b }, [b]);
+    });
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    buf = await hop(ports[0], buf);
+    buf = await hop(ports[1], buf);
+    buf = await hop(ports[0], buf);
+    lat.push(performance.now() - t0);
+  }
+  return summarize(lat);
+}
+
 /** Frames sent one way with `window` unacknowledged, each acked: frames/s. */
 async function pipelined(port, frame, ms, window) {
   let sent = 0;
@@ -91,32 +115,47 @@ function codec(frame, ms) {
   };
 }
 
-/** LMDB as the runtime opens it (syncCommit: overlappingSync off): awaited batches of `size` 100-byte puts. */
-async function lmdbSynced(ms, size) {
+/**
+ * LMDB as the runtime opens it (syncCommit: overlappingSync off): awaited
+ * batches of `size` 100-byte puts, in `stores` separate environments writing
+ * at the same time (a 3-node cluster has three stores syncing on one disk).
+ */
+async function lmdbSynced(ms, size, stores = 1) {
   const { open } = createRequire(RUNTIME_PACKAGE)('lmdb');
   const dir = mkdtempSync(join(tmpdir(), 'raftkit-bench-lmdb-'));
-  const env = open({ path: dir, compression: false, maxDbs: 4, overlappingSync: false });
-  const db = env.openDB({ name: 'log', encoding: 'binary' });
+  const envs = Array.from({ length: stores }, (_, i) => {
+    const env = open({ path: join(dir, `s${i}`), compression: false, maxDbs: 4, overlappingSync: false });
+    return { env, db: env.openDB({ name: 'log', encoding: 'binary' }) };
+  });
   const value = new Uint8Array(116); // crc | term | type | 100-byte entry, as LmdbStorage stores it
   try {
-    let key = 1;
-    for (let w = 0; w < 5; w++) await env.batch(() => db.put(key++, value)); // open the map
     const lat = [];
     let batches = 0;
     const t0 = performance.now();
     const end = t0 + ms;
-    while (performance.now() < end) {
-      const b0 = performance.now();
-      await env.batch(() => {
-        for (let i = 0; i < size; i++) db.put(key++, value);
-      });
-      lat.push(performance.now() - b0);
-      batches++;
-    }
+    const writer = async ({ env, db }) => {
+      let key = 1;
+      for (let w = 0; w < 5; w++) await env.batch(() => db.put(key++, value)); // open the map
+      while (performance.now() < end) {
+        const b0 = performance.now();
+        await env.batch(() => {
+          for (let i = 0; i < size; i++) db.put(key++, value);
+        });
+        lat.push(performance.now() - b0);
+        batches++;
+      }
+    };
+    await Promise.all(envs.map(writer));
     const s = (performance.now() - t0) / 1000;
-    return { batchSize: size, batchesPerSec: batches / s, entriesPerSec: (batches * size) / s, latencyMs: summarize(lat) };
+    return {
+      batchSize: size,
+      stores,
+      batchesPerSec: batches / s,
+      entriesPerSec: (batches * size) / s,
+      latencyMs: summarize(lat),
+    };
   } finally {
-    await env.close();
+    for (const { env } of envs) await env.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -126,32 +165,44 @@ export async function runLimits({ quick }) {
   const frame = encodeMessage(typicalAppend());
   const config = {
     frame: `encodeMessage(append of 64 x 100 B entries) = ${frame.byteLength} B`,
+    workers: '3 echo workers on MessageChannel ports (as many as a 3-node cluster); round trips use worker 1',
+    writePathRelay:
+      'a 200-byte buffer relayed main -> w1 -> main -> w2 -> main -> w1 -> main: the 6 hops of one replicated write, without Raft',
     durationMsPerStep: ms,
     lmdb: 'lmdb-js from packages/runtime, compression off, overlappingSync false (syncCommit), env.batch awaited',
   };
   progress.step(`MessagePort round trips (${ms} ms each)`);
-  const { worker, port } = await startEchoWorker();
+  const workers = [await startEchoWorker(), await startEchoWorker(), await startEchoWorker()];
+  const { port } = workers[0];
   let port0;
   try {
     port0 = {
       emptyRoundTrip: await roundTrips(port, new Uint8Array(8), ms),
       frameRoundTrip: await roundTrips(port, frame, ms),
+      writePathRelay: await relayChain(
+        workers.map((w) => w.port),
+        new Uint8Array(200),
+        ms,
+      ),
       pipelined: await pipelined(port, frame, ms, 64),
     };
   } finally {
-    port.postMessage({ stop: true });
-    port.close();
-    await worker.terminate();
+    for (const w of workers) {
+      w.port.postMessage({ stop: true });
+      w.port.close();
+      await w.worker.terminate();
+    }
   }
   progress.step('msgpack encode/decode');
   const msgpack = codec(frame, ms);
-  progress.step('LMDB synced batches of 1 and 64 entries');
+  progress.step('LMDB synced batches of 1 and 64 entries; 3 stores at once');
   const lmdb1 = await lmdbSynced(ms, 1);
   const lmdb64 = await lmdbSynced(ms, 64);
+  const lmdb64x3 = await lmdbSynced(ms, 64, 3);
   return {
     config,
     messagePort: port0,
     msgpack,
-    lmdb: { batch1: lmdb1, batch64: lmdb64 },
+    lmdb: { batch1: lmdb1, batch64: lmdb64, batch64x3stores: lmdb64x3 },
   };
 }

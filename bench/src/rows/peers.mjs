@@ -10,8 +10,8 @@ import { runClosedLoop } from '../inthread-harness.mjs';
 import { coatyAdapter, loadCoaty } from '../peers/coaty.mjs';
 import { loadLiferaft, runLiferaft } from '../peers/liferaft.mjs';
 import { progress } from '../progress.mjs';
-import { raftkitCoreAdapter } from './core.mjs';
 import { putLoad, withCluster } from './cluster.mjs';
+import { raftkitCoreAdapter } from './core.mjs';
 
 const CLIENTS = [1, 64];
 
@@ -39,7 +39,7 @@ async function coatyRows(ms, warmupMs) {
   return {
     peer: '@coaty/consensus.raft',
     version,
-    against: "raftkit RaftNode (@raftkit/core), same in-thread harness, measured beside it",
+    against: 'raftkit RaftNode (@raftkit/core), same in-thread harness, measured beside it',
     config:
       'ported etcd/raft RawNode + MemoryStorage, 3 nodes in one thread, preVote + checkQuorum, maxInflightMsgs 64, 100-character string payloads (its RaftData is JSON); the Coaty/MQTT controller layer is not used',
     rows,
@@ -92,7 +92,12 @@ async function liferaftRows(ms, warmupMs, clusterRow) {
 export async function runPeers({ quick }, resultsSoFar) {
   const ms = quick ? 700 : 3000;
   const warmupMs = quick ? 200 : 1000;
-  const config = { clients: CLIENTS, measureMs: ms, warmupMs, target: 'every JS peer at most half of raftkit (ratio <= 0.5)' };
+  const config = {
+    clients: CLIENTS,
+    measureMs: ms,
+    warmupMs,
+    target: 'every JS peer at most half of raftkit (ratio <= 0.5)',
+  };
   const guard = async (peer, fn) => {
     try {
       return await fn();
@@ -101,6 +106,8 @@ export async function runPeers({ quick }, resultsSoFar) {
     }
   };
   const coaty = await guard('@coaty/consensus.raft', () => coatyRows(ms, warmupMs));
-  const liferaft = await guard('@markwylde/liferaft', () => liferaftRows(ms, warmupMs, resultsSoFar.cluster?.data));
+  const liferaft = await guard('@markwylde/liferaft', () =>
+    liferaftRows(ms, warmupMs, resultsSoFar.cluster?.data),
+  );
   return { config, peers: [coaty, liferaft] };
 }

@@ -54,7 +54,10 @@ class Processes {
       .filter((p) => p !== id)
       .map((p) => `${p}=${this.addr.get(p)}`)
       .join(',');
+    // RAFTKIT_BENCH_NODE_ARGS: extra node flags for the node processes (profiling: --cpu-prof ...).
+    const nodeArgs = (process.env.RAFTKIT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const args = [
+      ...nodeArgs,
       BIN,
       'node',
       '--id',
@@ -83,7 +86,10 @@ class Processes {
     child.stdout.on('data', (d) => log.push(d.toString()));
     child.stderr.on('data', (d) => log.push(d.toString()));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${id} did not listen within 30 s: ${log.join('')}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`${id} did not listen within 30 s: ${log.join('')}`)),
+        30_000,
+      );
       const check = () => {
         if (log.join('').includes(`${id} listening on`)) {
           clearTimeout(timer);
@@ -156,7 +162,10 @@ export async function runTcp({ quick }) {
     const results = [];
     for (const n of [1, clients]) {
       progress.step(`TCP, ${n} client(s)`);
-      const r = await closedLoop(cs.slice(0, n), (c, i, k) => c.put(`k${i}-${k % 1000}`, VALUE), { ms, warmupMs });
+      const r = await closedLoop(cs.slice(0, n), (c, i, k) => c.put(`k${i}-${k % 1000}`, VALUE), {
+        ms,
+        warmupMs,
+      });
       results.push({
         clients: n,
         writesPerSec: r.opsPerSec,

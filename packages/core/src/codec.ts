@@ -14,6 +14,15 @@
  * a view of that private copy: entries of one message share one ArrayBuffer,
  * never the frame's.
  *
+ * Optional trailing fields (added without a wire version bump, so frames
+ * without them are byte-for-byte what older nodes send and accept):
+ *   - heartbeat: `[..., commit, seq]` or `[..., commit, seq, [cpIndex, cpHash]]`
+ *     (the leader's quorum-confirmed checkpoint);
+ *   - heartbeatResp: `[..., seq, checkpoint]` or
+ *     `[..., seq, checkpoint, quarantined, priority]`, written only when the
+ *     follower is quarantined or has a non-zero priority.
+ * A field left out decodes as absent (not as null/false/0).
+ *
  * Decoding is strict: a frame decodes to a complete, valid Message or throws a
  * DecodeError with a reason; never another error, never a half-filled message.
  * Beyond types and ranges, the decoder checks the invariants every correct
@@ -91,7 +100,7 @@ export function isMessageType(value: unknown): value is MessageType {
 }
 
 const HEADER = 5;
-/** Array length of each frame type (header included). */
+/** Array length of each frame type (header included), without optional trailing fields. */
 const FRAME_LENGTH: Readonly<Record<MessageType, number>> = {
   append: HEADER + 5,
   appendResp: HEADER + 5,
@@ -107,6 +116,20 @@ const FRAME_LENGTH: Readonly<Record<MessageType, number>> = {
   snapshot: HEADER + 6,
   snapshotResp: HEADER + 4,
 };
+
+/** Frame lengths with the optional trailing fields (see the module comment). */
+const EXTENDED_FRAME_LENGTH: Readonly<Partial<Record<MessageType, number>>> = {
+  heartbeat: HEADER + 3,
+  heartbeatResp: HEADER + 4,
+};
+
+function checkFrameLength(w: unknown[], type: MessageType): boolean {
+  if (w.length === FRAME_LENGTH[type]) return false;
+  const extended = EXTENDED_FRAME_LENGTH[type];
+  if (extended !== undefined && w.length === extended) return true;
+  const expected = extended === undefined ? `${FRAME_LENGTH[type]}` : `${FRAME_LENGTH[type]} or ${extended}`;
+  throw new DecodeError(`${type}: expected ${expected} elements, got ${w.length}`, 'invalidField');
+}
 
 // ---------------------------------------------------------------------------
 // Encoding
@@ -164,10 +187,18 @@ function toWire(m: Message): unknown[] {
     case 'voteResp':
     case 'preVoteResp':
       return [tag, v, m.from, m.to, m.term, m.reject];
-    case 'heartbeat':
-      return [tag, v, m.from, m.to, m.term, m.commit, m.seq];
-    case 'heartbeatResp':
-      return [tag, v, m.from, m.to, m.term, m.seq, checkpointToWire(m.checkpoint)];
+    case 'heartbeat': {
+      const hb: unknown[] = [tag, v, m.from, m.to, m.term, m.commit, m.seq];
+      if (m.checkpoint !== undefined && m.checkpoint !== null) hb.push(checkpointToWire(m.checkpoint));
+      return hb;
+    }
+    case 'heartbeatResp': {
+      const resp: unknown[] = [tag, v, m.from, m.to, m.term, m.seq, checkpointToWire(m.checkpoint)];
+      if (m.quarantined === true || (m.priority !== undefined && m.priority !== 0)) {
+        resp.push(m.quarantined === true, m.priority ?? 0);
+      }
+      return resp;
+    }
     case 'timeoutNow':
       return [tag, v, m.from, m.to, m.term];
     case 'readIndex':
@@ -270,7 +301,7 @@ function fromWire(w: unknown[], mode: 'decode' | 'validate'): Message {
       'invalidField',
     );
   }
-  readArray(w, type, FRAME_LENGTH[type]);
+  const extended = checkFrameLength(w, type);
   const from = readNodeId(w[2], 'from');
   const to = readNodeId(w[3], 'to');
   const term = readUint(w[4], 'term');
@@ -305,10 +336,22 @@ function fromWire(w: unknown[], mode: 'decode' | 'validate'): Message {
     case 'voteResp':
     case 'preVoteResp':
       return { type, from, to, term, reject: readBool(w[5], 'reject') };
-    case 'heartbeat':
-      return { type, from, to, term, commit: readUint(w[5], 'commit'), seq: readUint(w[6], 'seq') };
-    case 'heartbeatResp':
-      return { type, from, to, term, seq: readUint(w[5], 'seq'), checkpoint: readCheckpoint(w[6]) };
+    case 'heartbeat': {
+      const commit = readUint(w[5], 'commit');
+      const seq = readUint(w[6], 'seq');
+      if (!extended) return { type, from, to, term, commit, seq };
+      const checkpoint = readCheckpoint(w[7]);
+      if (checkpoint === null) throw invalid('checkpoint', 'a [index, hash] pair when present', null);
+      return { type, from, to, term, commit, seq, checkpoint };
+    }
+    case 'heartbeatResp': {
+      const seq = readUint(w[5], 'seq');
+      const checkpoint = readCheckpoint(w[6]);
+      if (!extended) return { type, from, to, term, seq, checkpoint };
+      const quarantined = readBool(w[7], 'quarantined');
+      const priority = readUint(w[8], 'priority');
+      return { type, from, to, term, seq, checkpoint, quarantined, priority };
+    }
     case 'timeoutNow':
       return { type, from, to, term };
     case 'readIndex':

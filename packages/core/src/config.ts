@@ -1,5 +1,5 @@
 import type { Storage } from './storage.js';
-import type { NodeId, ReadMode } from './types.js';
+import type { NodeId, ReadMode, TimeoutMode } from './types.js';
 
 export interface RaftConfig {
   readonly id: NodeId;
@@ -51,4 +51,48 @@ export interface RaftConfig {
    * entries behind the leader's commit index (else dropped 'learnerNotCaughtUp'). Default 0.
    */
   readonly promoteMaxLag?: number;
+
+  // ---- divergence detection (checkpoints.ts) -------------------------------
+  /**
+   * Checkpoint interval K: the host calls `reportCheckpoint(i, hash)` for every
+   * applied index i that is a positive multiple of K, with the state hash
+   * right after applying entry i. 0 disables checkpoints. Default 1000.
+   */
+  readonly checkpointInterval?: number;
+  /**
+   * A peer whose hash matched at index j stays `ok` until the leader's applied
+   * index reaches j + (1 + checkpointGraceIntervals) * K; then it is
+   * `unverified` until it reports a newer matching checkpoint. Default 1.
+   */
+  readonly checkpointGraceIntervals?: number;
+  /** A peer is `ok` only while a matching report arrived within this many ticks. Default 2 * electionTicks. */
+  readonly checkpointGraceTicks?: number;
+
+  // ---- timeouts (adaptive-timeouts.ts) ---------------------------------------
+  /**
+   * 'fixed' (default): electionTicks / heartbeatTicks as configured.
+   * 'adaptive': the base election timeout T follows the measured heartbeat
+   * inter-arrival (followers) / round-trip (leader) statistics,
+   * T = clamp(ceil(2 * (gap mean + adaptiveDeviationFactor * deviation)),
+   * minElectionTicks, maxElectionTicks), randomized in [T, 2T); the heartbeat
+   * interval follows T. Leases then use minElectionTicks (see README).
+   */
+  readonly timeouts?: TimeoutMode;
+  /** Adaptive lower bound of T; also the lease basis. Default max(2, heartbeatTicks + 1, maxClockDriftTicks + 1, ceil(electionTicks / 2)); must be <= electionTicks. */
+  readonly minElectionTicks?: number;
+  /** Adaptive upper bound of T. Default 4 * electionTicks; must be >= electionTicks. */
+  readonly maxElectionTicks?: number;
+  /** k in mean + k * deviation. Default 4. */
+  readonly adaptiveDeviationFactor?: number;
+
+  // ---- leader priority (leader-priority.ts) ----------------------------------
+  /**
+   * This node's leader priority (integer >= 0, default 0). Followers report
+   * theirs on heartbeat responses; a leader that sees a healthy, caught-up
+   * voter with a strictly higher priority for `priorityTransferDelayTicks`
+   * hands leadership to it.
+   */
+  readonly priority?: number;
+  /** Stabilisation delay before a priority transfer. Default 2 * electionTicks. */
+  readonly priorityTransferDelayTicks?: number;
 }

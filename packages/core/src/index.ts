@@ -1,4 +1,22 @@
+export {
+  ADAPT_MIN_SAMPLES,
+  adaptiveElectionTicks,
+  adaptiveHeartbeatTicks,
+  gapBound,
+  leaseTicks,
+  quorumGap,
+  TimeoutController,
+  type TimeoutSettings,
+  trustedGapBound,
+} from './adaptive-timeouts.js';
 export { crc32 } from './checksum.js';
+export {
+  type CheckpointSettings,
+  CheckpointTracker,
+  type CheckpointVerdict,
+  isCheckpointIndex,
+  OWN_CHECKPOINT_HISTORY,
+} from './checkpoints.js';
 export * from './codec.js';
 export {
   applyConfChange,
@@ -13,10 +31,27 @@ export {
 } from './conf-change.js';
 export type { RaftConfig } from './config.js';
 export * from './errors.js';
+export { classifyContact, FailureDetector, RTT_WINDOW } from './failure-detector.js';
 export * from './kv-state-machine.js';
+export {
+  bestTransferCandidate,
+  PriorityTransferPolicy,
+  type TransferCandidate,
+} from './leader-priority.js';
 export { MemoryStorage, type MemoryStorageInit } from './memory-storage.js';
+export {
+  type ChannelState,
+  type ChannelView,
+  combineHealth,
+  contactState,
+  type Health,
+  type HealthView,
+  PeerHealth,
+  type PeerHealthOptions,
+} from './peer-health.js';
 export { RaftNode } from './raft-node.js';
 export { RAFT_DEFAULTS } from './resolved-config.js';
+export { RttEstimator, type RttEstimatorOptions, type RttStats } from './rtt-estimator.js';
 export {
   type RoleEvent,
   type RoleEventType,

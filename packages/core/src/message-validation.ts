@@ -4,12 +4,21 @@
  * tests) too, so a malformed message is refused with a typed error before it
  * can touch any state.
  */
+import { MAX_HASH_LENGTH } from './codec.js';
 import { decodeConfChange } from './conf-change.js';
 import { InvalidMessageError } from './errors.js';
 import type { Message, NodeId } from './types.js';
 
 const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+
+/** A checkpoint field: absent, null, or { index, hash } as the codec would carry it. */
+function isCheckpointField(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (typeof v !== 'object') return false;
+  const c = v as { index?: unknown; hash?: unknown };
+  return isNat(c.index) && typeof c.hash === 'string' && c.hash.length <= MAX_HASH_LENGTH;
+}
 
 function bad(m: Message, field: string): never {
   throw new InvalidMessageError(
@@ -77,6 +86,7 @@ export function validateMessage(m: Message, self: NodeId): void {
     }
     case 'appendResp':
       if (!isBool(m.reject) || !isNat(m.index) || !isNat(m.hintIndex) || !isNat(m.hintTerm)) bad(m, 'fields');
+      if (!isCheckpointField(m.checkpoint)) bad(m, 'checkpoint');
       return;
     case 'vote':
     case 'preVote':
@@ -88,9 +98,13 @@ export function validateMessage(m: Message, self: NodeId): void {
       return;
     case 'heartbeat':
       if (!isNat(m.commit) || !isNat(m.seq)) bad(m, 'fields');
+      if (!isCheckpointField(m.checkpoint)) bad(m, 'checkpoint');
       return;
     case 'heartbeatResp':
       if (!isNat(m.seq)) bad(m, 'seq');
+      if (!isCheckpointField(m.checkpoint)) bad(m, 'checkpoint');
+      if (m.quarantined !== undefined && !isBool(m.quarantined)) bad(m, 'quarantined');
+      if (m.priority !== undefined && !isNat(m.priority)) bad(m, 'priority');
       return;
     case 'timeoutNow':
       return;

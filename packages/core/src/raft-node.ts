@@ -11,6 +11,9 @@
  * outcomes) lives in the plain modules imported below.
  */
 import { type Actor, createActor } from 'xstate';
+import { gapBound, TimeoutController, trustedGapBound } from './adaptive-timeouts.js';
+import { CheckpointTracker, type CheckpointVerdict, isCheckpointIndex } from './checkpoints.js';
+import { MAX_HASH_LENGTH } from './codec.js';
 import { applyConfChange, encodeConfChange, validateConfChange } from './conf-change.js';
 import type { RaftConfig } from './config.js';
 import {
@@ -21,8 +24,11 @@ import {
   RaftError,
   UsageError,
 } from './errors.js';
+import { classifyContact, FailureDetector } from './failure-detector.js';
 import { type InjectedBug, injectedBugsIn } from './injected-bugs.js';
+import { bestTransferCandidate, PriorityTransferPolicy, type TransferCandidate } from './leader-priority.js';
 import { Membership } from './membership.js';
+import type { Health } from './peer-health.js';
 import { validateMessage } from './message-validation.js';
 import { Progress } from './progress.js';
 import { ProposalTracker } from './proposals.js';
@@ -43,8 +49,10 @@ import { OutgoingSnapshot } from './snapshot-sender.js';
 import {
   type AppendMessage,
   type AppendResponseMessage,
+  type Checkpoint,
   type ConfChange,
   type ConfState,
+  type Divergence,
   type DropReason,
   type Entry,
   EntryType,
@@ -54,8 +62,10 @@ import {
   type Message,
   type NodeId,
   type NodeStatus,
+  type PeerLiveness,
   type PeerProgress,
   type ProposalOutcome,
+  type QuarantineStatus,
   type ReadIndexMessage,
   type ReadIndexResponseMessage,
   type ReadMode,
@@ -67,6 +77,7 @@ import {
   type SnapshotRejection,
   type SnapshotResponseMessage,
   type SoftState,
+  type TimeoutStatus,
   type VoteMessage,
   type VoteResponseMessage,
 } from './types.js';
@@ -149,6 +160,17 @@ export class RaftNode {
   private snapshotsInstalled = 0;
   private snapshotsRejected = 0;
 
+  // Divergence detection (checkpoints.ts) and quarantine.
+  private readonly checkpoints: CheckpointTracker;
+  private quarantineState: QuarantineStatus | null = null;
+  // Failure detection, timeouts, leader priority.
+  private readonly detector = new FailureDetector();
+  private readonly timeouts: TimeoutController;
+  /** Leader: what followers said about themselves on their latest heartbeat responses. */
+  private readonly peerPriorities = new Map<NodeId, number>();
+  private readonly peerQuarantined = new Set<NodeId>();
+  private readonly priorityPolicy: PriorityTransferPolicy;
+
   // Snapshot policy: payload bytes applied so far, with a mark per applied batch.
   private appliedBytes = 0;
   private appliedMarks: AppliedMark[] = [];
@@ -159,6 +181,7 @@ export class RaftNode {
   private outcomes: ProposalOutcome[] = [];
   private transitions: RoleTransition[] = [];
   private snapshotRejections: SnapshotRejection[] = [];
+  private divergences: Divergence[] = [];
   private prevSoft: SoftState;
   private prevHard: HardState;
   private pendingReady: ReadyMarks | null = null;
@@ -169,6 +192,13 @@ export class RaftNode {
     this.cfg = cfg;
     this.id = cfg.id;
     this.rng = new SeededRng(cfg.seed, cfg.id);
+    this.timeouts = new TimeoutController(cfg);
+    this.checkpoints = new CheckpointTracker(cfg.id, {
+      interval: cfg.checkpointInterval,
+      graceIntervals: cfg.checkpointGraceIntervals,
+      graceTicks: cfg.checkpointGraceTicks,
+    });
+    this.priorityPolicy = new PriorityTransferPolicy(cfg.priorityTransferDelayTicks);
 
     const { hardState, confState } = cfg.storage.initialState();
     this.log = new RaftLog(cfg.storage);
@@ -238,6 +268,7 @@ export class RaftNode {
       // entirely: it gets no vote and cannot even bump our term.
       return;
     }
+    this.detector.heard(msg.from, this.now);
     if (msg.term > this.term) {
       if ((msg.type === 'vote' || msg.type === 'preVote') && !msg.transfer && this.leaderIsLive()) {
         // Leader stickiness: we heard from a live leader within the election timeout.
@@ -303,6 +334,12 @@ export class RaftNode {
     if (m !== 'readIndex' && m !== 'lease') throw new InvalidArgumentError(`unknown read mode ${String(m)}`);
     if (m === 'lease' && !this.leaseConfigured()) {
       throw new ConfigError('lease reads require checkQuorum and leaderStickiness');
+    }
+    if (this.quarantineState !== null) {
+      // Our applied state is not trusted: a read served here could return anything.
+      const hint = this.role === 'leader' ? this.leadTransferee : this.lead;
+      this.readStates.push({ ctx, status: 'dropped', reason: 'quarantined', leaderHint: hint });
+      return;
     }
     if (this.role === 'leader') {
       this.leaderRead({ ctx, from: null, mode: m });
@@ -439,6 +476,63 @@ export class RaftNode {
   }
 
   // ===========================================================================
+  // Divergence detection and quarantine
+
+  /** True when the host must report a checkpoint after applying `index` (a positive multiple of checkpointInterval). */
+  checkpointDue(index: number): boolean {
+    return isCheckpointIndex(index, this.cfg.checkpointInterval);
+  }
+
+  /**
+   * The host's state hash right AFTER applying the entry at `index` (a
+   * positive multiple of `checkpointInterval`, at most the last index handed
+   * out for applying; also allowed for a restored snapshot's index). Call it
+   * while applying `committedEntries` (step 3 of the Ready contract) or
+   * later. Followers piggyback their latest checkpoint on their answers; the
+   * leader compares, and mismatches come out in `Ready.divergences`. A node
+   * that finds its own state diverged from a quorum-confirmed hash
+   * quarantines itself (see `quarantine`). UsageError when checkpoints are
+   * off; InvalidArgumentError (nothing recorded) for a bad index or hash.
+   */
+  reportCheckpoint(index: number, hash: string): void {
+    if (!this.checkpoints.enabled) throw new UsageError('checkpoints are disabled (checkpointInterval is 0)');
+    if (!isCheckpointIndex(index, this.cfg.checkpointInterval)) {
+      throw new InvalidArgumentError(
+        `checkpoint index ${String(index)} is not a positive multiple of checkpointInterval ${this.cfg.checkpointInterval}`,
+      );
+    }
+    if (index > this.log.applying) {
+      throw new InvalidArgumentError(`checkpoint index ${index} was not handed out for applying yet`);
+    }
+    if (typeof hash !== 'string' || hash.length === 0 || hash.length > MAX_HASH_LENGTH) {
+      throw new InvalidArgumentError(`checkpoint hash must be a non-empty string of at most ${MAX_HASH_LENGTH} chars`);
+    }
+    const voters = this.role === 'leader' ? this.conf.voters : null;
+    this.onVerdict(this.checkpoints.recordOwn(index, hash, this.now, voters));
+  }
+
+  /**
+   * Quarantine this node (host decision, e.g. a failed repair or an operator):
+   * it serves no reads (`readIndex` ends `dropped('quarantined')`, reads
+   * waiting here are dropped the same way), tells its leader so that its
+   * acknowledgements stop extending the leader's lease, campaigns only after
+   * an extra election timeout, and, if leader, hands leadership to a healthy
+   * voter that is not quarantined or diverged (it keeps leading, without
+   * lease or reads, while there is none). Raft itself (votes, replication,
+   * commit) is unaffected: divergence is a state machine fault, not a log one.
+   * Volatile: a restarted node starts unquarantined.
+   */
+  quarantine(reason: string): void {
+    if (typeof reason !== 'string') throw new InvalidArgumentError('quarantine reason must be a string');
+    this.enterQuarantine({ kind: 'host', reason, sinceTick: this.now, divergence: null });
+  }
+
+  /** End a quarantine (host's, or one this node entered after finding itself diverged). */
+  releaseQuarantine(): void {
+    this.quarantineState = null;
+  }
+
+  // ===========================================================================
   // Output
 
   /** True when ready() has something. False while a Ready is awaiting advance(). */
@@ -447,6 +541,7 @@ export class RaftNode {
     this.prepareReady();
     return (
       this.msgs.length > 0 ||
+      this.divergences.length > 0 ||
       this.readStates.length > 0 ||
       this.outcomes.length > 0 ||
       this.transitions.length > 0 ||
@@ -485,8 +580,10 @@ export class RaftNode {
         entries.length > 0 ||
         snapshot !== null ||
         (hardChanged && (hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote)),
+      divergences: this.divergences,
     };
     this.msgs = [];
+    this.divergences = [];
     this.readStates = [];
     this.outcomes = [];
     this.transitions = [];
@@ -556,6 +653,16 @@ export class RaftNode {
       snapshotsInstalled: this.snapshotsInstalled,
       snapshotsRejected: this.snapshotsRejected,
       incomingSnapshot: this.receiver.status(),
+      checkpoints: this.checkpoints.status(
+        this.role === 'leader' ? [...this.progress.keys()] : [],
+        this.log.applied,
+        this.now,
+      ),
+      quarantine: this.quarantineState,
+      liveness: this.livenessView(),
+      timeouts: this.timeoutStatus(),
+      priority: this.cfg.priority,
+      priorities: this.knownPriorities(),
     };
   }
 
@@ -581,6 +688,9 @@ export class RaftNode {
     // A lease confirmed by a quorum of the old voters says nothing about a quorum of the new ones.
     this.leaseUntil = null;
     if (this.role === 'leader') this.syncProgress();
+    const members = new Set([...this.conf.voters, ...this.conf.learners]);
+    this.detector.retain(members);
+    for (const id of [...this.peerPriorities.keys()]) if (!members.has(id)) this.peerPriorities.delete(id);
   }
 
   /** Leader: track exactly the members of the configuration in force (new ones start probing). */
@@ -635,6 +745,154 @@ export class RaftNode {
     while (k + 1 < marks.length && marks[k + 1].index <= snapshotIndex) k++;
     if (k > 0) this.appliedMarks = marks.slice(k);
     return this.appliedBytes - this.appliedMarks[0].bytes;
+  }
+
+  // ===========================================================================
+  // Divergence, quarantine, failure detection, timeouts, priority
+
+  private onPeerCheckpoint(from: NodeId, cp: Checkpoint): void {
+    if (!this.checkpoints.enabled) return;
+    this.onVerdict(this.checkpoints.recordPeer(from, cp, this.now, this.conf.voters));
+  }
+
+  /** Report what a checkpoint comparison found; quarantine ourselves if our own state diverged. */
+  private onVerdict(v: CheckpointVerdict): void {
+    if (v.divergences.length > 0) this.divergences.push(...v.divergences);
+    const d = v.selfDiverged;
+    if (d !== null) {
+      this.enterQuarantine({
+        kind: 'diverged',
+        reason: `state hash ${d.actual} at index ${d.index} differs from the quorum's ${d.expected}`,
+        sinceTick: this.now,
+        divergence: d,
+      });
+      return;
+    }
+    // A later checkpoint matching a quorum-confirmed hash shows the state is whole again (repaired).
+    const q = this.quarantineState;
+    if (v.selfVerified !== null && q?.kind === 'diverged' && v.selfVerified > (q.divergence?.index ?? 0)) {
+      this.quarantineState = null;
+    }
+  }
+
+  private enterQuarantine(q: QuarantineStatus): void {
+    const was = this.quarantineState;
+    if (was?.kind === 'host' && q.kind === 'diverged') return; // the host's quarantine stands until it ends it
+    this.quarantineState = q;
+    if (was !== null) return;
+    this.leaseUntil = null;
+    // Reads waiting here would be served from a state we no longer trust.
+    for (const r of this.reads.dropPending()) this.dropRead(r, 'quarantined', null);
+    this.dropForwardedReads('quarantined');
+    if (this.role === 'leader') this.handOverIfQuarantined();
+    else this.randomizedElectionTimeout = this.drawElectionTimeout(); // now with the quarantine's extra wait
+  }
+
+  /** A quarantined leader hands over to the best eligible voter, whatever its priority. */
+  private handOverIfQuarantined(): void {
+    if (this.leadTransferee !== null) return;
+    const best = bestTransferCandidate(this.transferCandidates(), null);
+    if (best !== null) this.transferLeadership(best.id);
+  }
+
+  /** Leader priority: hand over to an eligible voter of strictly higher priority once it stayed best long enough. */
+  private maybePriorityTransfer(): void {
+    if (!this.committedInTerm || this.leadTransferee !== null || !this.conf.voters.includes(this.id)) return;
+    let higher = false;
+    for (const p of this.peerPriorities.values()) if (p > this.cfg.priority) higher = true;
+    const best = higher ? bestTransferCandidate(this.transferCandidates(), this.cfg.priority) : null;
+    const to = this.priorityPolicy.step(best?.id ?? null, this.now);
+    if (to !== null) this.transferLeadership(to);
+  }
+
+  private transferCandidates(): TransferCandidate[] {
+    const out: TransferCandidate[] = [];
+    for (const [id, pr] of this.progress) {
+      const eligible =
+        this.conf.voters.includes(id) &&
+        !pr.isLearner &&
+        pr.state === 'replicate' &&
+        pr.match >= this.log.committed &&
+        this.peerHealth(id) === 'healthy' &&
+        !this.peerQuarantined.has(id) &&
+        this.checkpoints.peerState(id, this.log.applied, this.now) !== 'diverged';
+      out.push({ id, priority: this.peerPriorities.get(id) ?? 0, eligible, match: pr.match });
+    }
+    return out;
+  }
+
+  /** Adaptive timeouts, leader side: follow the voters' heartbeat round trips. */
+  private adaptLeaderTimeouts(): void {
+    if (!this.timeouts.adaptive) return;
+    const k = this.cfg.adaptiveDeviationFactor;
+    const bounds: (number | null)[] = [];
+    for (const v of this.conf.voters) {
+      if (v !== this.id) bounds.push(trustedGapBound(this.detector.roundTripStats(v), k));
+    }
+    this.timeouts.onRoundTrips(this.conf.voters.includes(this.id), bounds);
+  }
+
+  /**
+   * Health of a peer we expect to hear from regularly: `healthy` within the
+   * expected gap (leader: heartbeat interval + round-trip bound; follower:
+   * inter-arrival bound; at least two heartbeat intervals), `suspect` after,
+   * `down` after the election timeout in force (or never heard).
+   */
+  private peerHealth(id: NodeId): Health {
+    const k = this.cfg.adaptiveDeviationFactor;
+    let suspectAfter: number;
+    let downAfter: number;
+    if (this.role === 'leader') {
+      const hb = this.timeouts.heartbeatTicks();
+      const b = gapBound(this.detector.roundTripStats(id), k) ?? 0;
+      suspectAfter = Math.max(2 * hb, hb + Math.ceil(b));
+      downAfter = this.timeouts.leaderElectionTicks();
+    } else {
+      const g = gapBound(this.detector.interArrivalStats(), k);
+      suspectAfter = Math.max(2 * this.cfg.heartbeatTicks, g === null ? 0 : Math.ceil(g));
+      downAfter = this.timeouts.followerElectionTicks();
+    }
+    return classifyContact(this.detector.lastContact(id), this.now, suspectAfter, downAfter);
+  }
+
+  private livenessView(): PeerLiveness[] {
+    if (this.role === 'leader') {
+      return [...this.progress.keys()].map((id) => ({
+        id,
+        lastContactTick: this.detector.lastContact(id),
+        health: this.peerHealth(id),
+        samples: 'roundTrip' as const,
+        rtt: this.detector.roundTripStats(id),
+      }));
+    }
+    if (this.lead === null || this.lead === this.id) return [];
+    return [
+      {
+        id: this.lead,
+        lastContactTick: this.detector.lastContact(this.lead),
+        health: this.peerHealth(this.lead),
+        samples: 'interArrival',
+        rtt: this.detector.interArrivalStats(),
+      },
+    ];
+  }
+
+  private timeoutStatus(): TimeoutStatus {
+    return {
+      mode: this.cfg.timeouts,
+      electionTicks:
+        this.role === 'leader' ? this.timeouts.leaderElectionTicks() : this.timeouts.followerElectionTicks(),
+      heartbeatTicks: this.timeouts.heartbeatTicks(),
+      randomizedElectionTicks: this.randomizedElectionTimeout,
+      leaseTicks: this.timeouts.leaseTicks(),
+    };
+  }
+
+  private knownPriorities(): Record<NodeId, number> {
+    const out: Record<NodeId, number> = {};
+    for (const [id, p] of this.peerPriorities) out[id] = p;
+    out[this.id] = this.cfg.priority;
+    return out;
   }
 
   // ===========================================================================
@@ -713,6 +971,11 @@ export class RaftNode {
     this.progress = new Map();
     this.syncProgress();
     this.reads.reset();
+    this.detector.startRounds();
+    this.checkpoints.resetPeers();
+    this.peerQuarantined.clear();
+    this.priorityPolicy.reset(this.now);
+    this.adaptLeaderTimeouts();
     // §5.4.2 / §8: commit an entry of our own term before counting anything else as committed.
     this.log.append([{ index: last + 1, term: this.term, type: EntryType.NoOp, data: EMPTY }]);
     this.maybeCommit();
@@ -723,6 +986,8 @@ export class RaftNode {
     this.proposals.orphanAll(this.now + this.cfg.electionTicks);
     for (const r of this.reads.drain()) this.dropRead(r, 'termChanged', newLeader);
     this.progress = new Map();
+    this.checkpoints.resetPeers();
+    this.peerQuarantined.clear();
     this.leadTransferee = null;
     this.leaseUntil = null;
   }
@@ -776,8 +1041,12 @@ export class RaftNode {
     return this.conf.voters.includes(this.id);
   }
 
+  /** [T, 2T) with T the base election timeout in force; a quarantined node waits one T more. */
   private drawElectionTimeout(): number {
-    return this.cfg.electionTicks + this.rng.nextInt(this.cfg.electionTicks);
+    const base = this.timeouts.followerElectionTicks();
+    // A quarantined node should not lead (it would hand over at once): let healthy nodes campaign first.
+    const extra = this.quarantineState !== null ? base : 0;
+    return base + extra + this.rng.nextInt(base);
   }
 
   // ===========================================================================
@@ -807,26 +1076,35 @@ export class RaftNode {
         pr.becomeProbe();
       }
     }
-    if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
+    this.adaptLeaderTimeouts();
+    if (this.quarantineState !== null) this.handOverIfQuarantined();
+    else this.maybePriorityTransfer();
+    if (this.role !== 'leader') return; // a transfer target that was caught up took over at once
+    if (this.heartbeatElapsed >= this.timeouts.heartbeatTicks()) {
       this.heartbeatElapsed = 0;
       this.broadcastHeartbeat();
     }
   }
 
-  /** CheckQuorum: a quorum of voters (counting us) answered within the last election timeout. */
+  /** CheckQuorum: a quorum of voters (counting us) answered within the last election timeout (adaptive: ours). */
   private quorumRecentlyActive(): boolean {
+    const window = this.timeouts.leaderElectionTicks();
     return quorumActive(this.conf.voters, (v) => {
       if (v === this.id) return true;
       const pr = this.progress.get(v);
-      return pr !== undefined && this.now - pr.lastContactTick < this.cfg.electionTicks;
+      return pr !== undefined && this.now - pr.lastContactTick < window;
     });
   }
 
-  /** Leader stickiness: refuse (pre-)votes while a leader is known to be alive. */
+  /**
+   * Leader stickiness: refuse (pre-)votes while a leader is known to be alive,
+   * i.e. heard within our base election timeout (adaptive: >= minElectionTicks,
+   * which the lease relies on).
+   */
   private leaderIsLive(): boolean {
     if (!this.cfg.leaderStickiness || this.bugs.has('no-prevote-stickiness')) return false;
     if (this.role === 'leader' || this.now < this.restartStickyUntil) return true;
-    return this.lead !== null && this.electionElapsed < this.cfg.electionTicks;
+    return this.lead !== null && this.electionElapsed < this.timeouts.followerElectionTicks();
   }
 
   // ===========================================================================
@@ -895,6 +1173,7 @@ export class RaftNode {
       case 'heartbeat':
         this.electionElapsed = 0;
         this.lead = m.from;
+        this.noteLeaderHeartbeat(m);
         this.handleHeartbeat(m);
         return;
       case 'snapshot':
@@ -994,14 +1273,28 @@ export class RaftNode {
   private handleHeartbeat(m: HeartbeatMessage): void {
     // The leader never sends more than it knows we match; clamp anyway (a lost unsynced tail).
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    if (m.checkpoint && this.checkpoints.enabled) {
+      this.onVerdict(this.checkpoints.recordLeaderConfirmed(m.checkpoint, this.now));
+    }
     this.send<HeartbeatResponseMessage>({
       type: 'heartbeatResp',
       from: this.id,
       to: m.from,
       term: this.term,
       seq: m.seq,
-      checkpoint: null,
+      checkpoint: this.checkpoints.latest(),
+      ...(this.quarantineState !== null ? { quarantined: true } : {}),
+      ...(this.cfg.priority !== 0 ? { priority: this.cfg.priority } : {}),
     });
+  }
+
+  /** Failure detection / adaptive timeouts: a heartbeat of our leader arrived. */
+  private noteLeaderHeartbeat(m: HeartbeatMessage): void {
+    if (this.detector.leaderHeartbeat(m.from, m.term, this.now) === null) return;
+    if (this.timeouts.onInterArrival(this.detector.interArrivalStats())) {
+      // T changed: the running timeout (just restarted by this heartbeat) follows it.
+      this.randomizedElectionTimeout = this.drawElectionTimeout();
+    }
   }
 
   /**
@@ -1073,7 +1366,7 @@ export class RaftNode {
       from: this.id,
       to,
       term: this.term,
-      checkpoint: null,
+      checkpoint: this.checkpoints.latest(),
       ...r,
     });
   }
@@ -1084,6 +1377,7 @@ export class RaftNode {
     const pr = this.progress.get(m.from);
     if (!pr) return;
     pr.lastContactTick = this.now;
+    if (m.checkpoint) this.onPeerCheckpoint(m.from, m.checkpoint);
     if (m.reject) {
       let next = m.hintIndex;
       if (m.hintTerm > 0) next = this.log.findConflictByTerm(m.hintIndex, m.hintTerm)[0];
@@ -1107,6 +1401,11 @@ export class RaftNode {
     if (!pr) return;
     pr.lastContactTick = this.now;
     pr.probeSent = false;
+    this.detector.roundAcked(m.from, m.seq, this.now);
+    this.peerPriorities.set(m.from, m.priority ?? 0);
+    if (m.quarantined === true) this.peerQuarantined.add(m.from);
+    else this.peerQuarantined.delete(m.from);
+    if (m.checkpoint) this.onPeerCheckpoint(m.from, m.checkpoint);
     // The follower answered a heartbeat sent after our last append to it without
     // acknowledging that append: it was probably lost. Resend (even if empty,
     // which makes the follower tell us where it stands).
@@ -1242,6 +1541,9 @@ export class RaftNode {
 
   private broadcastHeartbeat(): void {
     const round = this.reads.startRound(this.now);
+    this.detector.roundSent(round, this.now);
+    // A quorum-confirmed checkpoint (never merely ours): followers check themselves against it.
+    const cp = this.checkpoints.latestConfirmed();
     for (const [to, pr] of this.progress) {
       this.send<HeartbeatMessage>({
         type: 'heartbeat',
@@ -1251,6 +1553,7 @@ export class RaftNode {
         // Never more than the follower is known to match: it must not commit a divergent entry.
         commit: Math.min(pr.match, this.log.committed),
         seq: round,
+        ...(cp !== null ? { checkpoint: cp } : {}),
       });
     }
   }
@@ -1267,12 +1570,17 @@ export class RaftNode {
 
   private leaseValid(): boolean {
     if (this.role !== 'leader' || this.leaseUntil === null || this.leadTransferee !== null) return false;
+    if (this.quarantineState !== null) return false;
     // Injected bug 'lease-without-checkquorum': the lease never lapses.
     if (this.bugs.has('lease-without-checkquorum')) return true;
     return leaseReadsAllowed(this.cfg) && this.now < this.leaseUntil;
   }
 
   private leaderRead(req: ReadRequest): void {
+    if (this.quarantineState !== null) {
+      this.dropRead(req, 'quarantined', this.leadTransferee);
+      return;
+    }
     if (!this.committedInTerm) {
       // Until an entry of our term commits, our commit index may be behind the real one.
       this.reads.defer(req);
@@ -1288,20 +1596,43 @@ export class RaftNode {
     }
   }
 
-  /** A heartbeat round was acknowledged by more voters: release reads it confirms, extend the lease. */
+  /**
+   * A heartbeat round was acknowledged by more voters: release reads it
+   * confirms, extend the lease. ReadIndex counts every voter's
+   * acknowledgement (it proves only that no newer leader existed). The lease
+   * counts only peers it may trust: a peer that says it is quarantined or
+   * whose checkpoint diverged acknowledges as if it had not (round 0), so
+   * the lease needs a majority of ALL voters among the rest; a quarantined
+   * leader holds no lease at all.
+   */
   private confirmReads(): void {
-    const q = quorumValue(this.conf.voters, (v) =>
-      v === this.id ? this.reads.lastRound : (this.progress.get(v)?.ackedRound ?? 0),
-    );
+    const voters = this.conf.voters;
+    const acked = (v: NodeId): number =>
+      v === this.id ? this.reads.lastRound : (this.progress.get(v)?.ackedRound ?? 0);
+    const q = quorumValue(voters, acked);
     if (q === 0) return;
-    const { released, sentAt } = this.reads.confirm(q);
-    if (sentAt !== undefined) {
-      // Followers that acknowledged the round refuse votes for electionTicks after
-      // they received it (>= when we sent it); minus the clock-drift bound.
-      const until = sentAt + this.cfg.electionTicks - this.cfg.maxClockDriftTicks;
+    const leaseRound =
+      this.quarantineState !== null
+        ? 0
+        : quorumValue(voters, (v) => (v === this.id || this.leaseTrusts(v) ? acked(v) : 0));
+    const leaseSentAt = leaseRound > 0 ? this.reads.sentAt(leaseRound) : undefined;
+    const { released } = this.reads.confirm(q, leaseRound > 0 ? leaseRound : q);
+    if (leaseSentAt !== undefined) {
+      // Followers that acknowledged the round refuse votes for at least the lease basis
+      // (fixed: electionTicks; adaptive: minElectionTicks) after they received it (>= when
+      // we sent it); minus the clock-drift bound.
+      const until = leaseSentAt + this.timeouts.leaseTicks();
       if (this.leaseUntil === null || until > this.leaseUntil) this.leaseUntil = until;
     }
     for (const r of released) this.answerRead(r, r.index, 'readIndex');
+  }
+
+  /** Whether `peer`'s acknowledgements may extend our lease: not quarantined (it says), not diverged (we found). */
+  private leaseTrusts(peer: NodeId): boolean {
+    return (
+      !this.peerQuarantined.has(peer) &&
+      this.checkpoints.peerState(peer, this.log.applied, this.now) !== 'diverged'
+    );
   }
 
   private answerRead(req: ReadRequest, index: number, mode: ReadMode): void {

@@ -22,6 +22,9 @@ export interface PendingRead extends ReadRequest {
   readonly round: number;
 }
 
+/** Send ticks of heartbeat rounds remembered at most. */
+const MAX_REMEMBERED_ROUNDS = 1024;
+
 export class ReadIndexQueue {
   private round = 0;
   private readonly roundSentAt = new Map<number, number>();
@@ -68,17 +71,42 @@ export class ReadIndexQueue {
     return this.round;
   }
 
+  /** The tick round `round` was sent, if still remembered. */
+  sentAt(round: number): number | undefined {
+    return this.roundSentAt.get(round);
+  }
+
   /**
    * A quorum acknowledged every round up to `quorumRound`: release the reads
    * it confirms. Returns them, with the tick that round was sent (for leases).
+   * Send ticks of rounds from `keepFrom` on stay known (a lease quorum that
+   * lags the read quorum still needs them); memory stays bounded regardless.
    */
-  confirm(quorumRound: number): { released: PendingRead[]; sentAt: number | undefined } {
+  confirm(
+    quorumRound: number,
+    keepFrom: number = quorumRound,
+  ): { released: PendingRead[]; sentAt: number | undefined } {
     const sentAt = this.roundSentAt.get(quorumRound);
-    for (const r of this.roundSentAt.keys()) if (r < quorumRound) this.roundSentAt.delete(r);
+    const pruneBelow = Math.min(quorumRound, keepFrom);
+    for (const r of this.roundSentAt.keys()) if (r < pruneBelow) this.roundSentAt.delete(r);
+    while (this.roundSentAt.size > MAX_REMEMBERED_ROUNDS) {
+      const oldest = this.roundSentAt.keys().next();
+      if (oldest.done === true) break;
+      this.roundSentAt.delete(oldest.value);
+    }
     let n = 0;
     while (n < this.pending.length && this.pending[n].round <= quorumRound) n++;
     const released = n === 0 ? [] : this.pending.splice(0, n);
     return { released, sentAt };
+  }
+
+  /** Every read still waiting, removed from the queue; round numbering goes on (the leader stays leader). */
+  dropPending(): ReadRequest[] {
+    const out: ReadRequest[] = [...this.deferred, ...this.pending];
+    this.pending = [];
+    this.deferred = [];
+    this.roundWanted = false;
+    return out;
   }
 
   /** Every read still waiting (the leader is stepping down); the queue is reset. */

@@ -5,7 +5,7 @@
 import type { RaftConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import type { Storage } from './storage.js';
-import type { ConfState, NodeId, ReadMode } from './types.js';
+import type { ConfState, NodeId, ReadMode, TimeoutMode } from './types.js';
 
 export const RAFT_DEFAULTS = Object.freeze({
   electionTicks: 10,
@@ -24,6 +24,11 @@ export const RAFT_DEFAULTS = Object.freeze({
   snapshotChunkBytes: 1024 * 1024,
   maxSnapshotBytes: 1024 * 1024 * 1024,
   promoteMaxLag: 0,
+  checkpointInterval: 1000,
+  checkpointGraceIntervals: 1,
+  timeouts: 'fixed' as TimeoutMode,
+  adaptiveDeviationFactor: 4,
+  priority: 0,
 });
 
 export interface ResolvedConfig {
@@ -46,6 +51,15 @@ export interface ResolvedConfig {
   readonly snapshotChunkBytes: number;
   readonly maxSnapshotBytes: number;
   readonly promoteMaxLag: number;
+  readonly checkpointInterval: number;
+  readonly checkpointGraceIntervals: number;
+  readonly checkpointGraceTicks: number;
+  readonly timeouts: TimeoutMode;
+  readonly minElectionTicks: number;
+  readonly maxElectionTicks: number;
+  readonly adaptiveDeviationFactor: number;
+  readonly priority: number;
+  readonly priorityTransferDelayTicks: number;
   readonly applied: number | undefined;
   readonly peers: readonly NodeId[] | undefined;
   readonly learners: readonly NodeId[];
@@ -132,6 +146,42 @@ export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): Re
       `maxClockDriftTicks (${maxClockDriftTicks}) must be < electionTicks (${electionTicks})`,
     );
   }
+  const timeouts = config.timeouts ?? RAFT_DEFAULTS.timeouts;
+  if (timeouts !== 'fixed' && timeouts !== 'adaptive') {
+    throw new ConfigError(`timeouts must be 'fixed' or 'adaptive', got ${String(timeouts)}`);
+  }
+  const adaptive = timeouts === 'adaptive';
+  const minElectionTicks = int(
+    'minElectionTicks',
+    config.minElectionTicks,
+    adaptive
+      ? Math.min(
+          electionTicks,
+          Math.max(2, heartbeatTicks + 1, maxClockDriftTicks + 1, Math.ceil(electionTicks / 2)),
+        )
+      : electionTicks,
+    2,
+  );
+  const maxElectionTicks = int(
+    'maxElectionTicks',
+    config.maxElectionTicks,
+    adaptive ? 4 * electionTicks : electionTicks,
+    2,
+  );
+  if (minElectionTicks > electionTicks || electionTicks > maxElectionTicks) {
+    throw new ConfigError(
+      `need minElectionTicks (${minElectionTicks}) <= electionTicks (${electionTicks}) <= maxElectionTicks (${maxElectionTicks})`,
+    );
+  }
+  if (heartbeatTicks >= minElectionTicks || maxClockDriftTicks >= minElectionTicks) {
+    throw new ConfigError(
+      `heartbeatTicks (${heartbeatTicks}) and maxClockDriftTicks (${maxClockDriftTicks}) must be < minElectionTicks (${minElectionTicks})`,
+    );
+  }
+  const k = config.adaptiveDeviationFactor ?? RAFT_DEFAULTS.adaptiveDeviationFactor;
+  if (typeof k !== 'number' || !Number.isFinite(k) || k < 0) {
+    throw new ConfigError(`adaptiveDeviationFactor must be a finite number >= 0, got ${String(k)}`);
+  }
   const applied = config.applied === undefined ? undefined : int('applied', config.applied, 0, 0);
   const peers = ids('peers', config.peers);
   const learners = ids('learners', config.learners) ?? [];
@@ -164,6 +214,30 @@ export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): Re
     ),
     maxSnapshotBytes: int('maxSnapshotBytes', config.maxSnapshotBytes, RAFT_DEFAULTS.maxSnapshotBytes, 0),
     promoteMaxLag: int('promoteMaxLag', config.promoteMaxLag, RAFT_DEFAULTS.promoteMaxLag, 0),
+    checkpointInterval: int(
+      'checkpointInterval',
+      config.checkpointInterval,
+      RAFT_DEFAULTS.checkpointInterval,
+      0,
+    ),
+    checkpointGraceIntervals: int(
+      'checkpointGraceIntervals',
+      config.checkpointGraceIntervals,
+      RAFT_DEFAULTS.checkpointGraceIntervals,
+      0,
+    ),
+    checkpointGraceTicks: int('checkpointGraceTicks', config.checkpointGraceTicks, 2 * electionTicks, 1),
+    timeouts,
+    minElectionTicks,
+    maxElectionTicks,
+    adaptiveDeviationFactor: k,
+    priority: int('priority', config.priority, RAFT_DEFAULTS.priority, 0),
+    priorityTransferDelayTicks: int(
+      'priorityTransferDelayTicks',
+      config.priorityTransferDelayTicks,
+      2 * electionTicks,
+      0,
+    ),
     applied,
     peers,
     learners,

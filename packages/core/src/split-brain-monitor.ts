@@ -11,17 +11,30 @@
  *  - commitRegression (safety): a node's commit index went down without a
  *    restart (`restarted` / `epoch` in the observation mark restarts).
  *  - divergence (safety): two nodes report different state hashes at the same
- *    applied index.
+ *    applied index. Hosts that observe every node at each checkpoint (applied
+ *    index a multiple of K, hash taken right after applying it) get the alert
+ *    as soon as the second hash at that index arrives: within one checkpoint
+ *    interval of the fault. `minority` names the nodes outside a strict
+ *    majority of the hashes reported at that index, when there is one.
  *  - overlappingLeases (safety): two nodes held leader leases in different
  *    terms over overlapping intervals. A node's lease interval runs from the
  *    first observation that shows the lease to its latest `leaseUntil`, cut
  *    short at the first observation that shows the lease gone (given up for a
  *    transfer, stepped down, another term).
  *
+ *
+ * `verification()` judges every node's state from the same observations and
+ * never fails open: `diverged` while its latest compared hash disagrees with
+ * a strict majority of the nodes that reported at that index (or there is no
+ * majority), `ok` only while its latest compared hash agreed, it reported a
+ * hash within `verificationGraceTime` and (with `checkpointInterval` K) the
+ * agreed index is less than (1 + verificationGraceIntervals) * K behind the
+ * highest index any node reported; `unverified` otherwise.
+ *
  * No timers and no clock of its own: `at` in each observation is the caller's
  * clock, and every duration is measured in its units. All memory is bounded.
  */
-import type { NodeId, Role } from './types.js';
+import type { NodeId, Role, VerificationState } from './types.js';
 
 /** What a host knows about one node at one moment. `at` is the observer's clock (ms or ticks; one unit per monitor). */
 export interface NodeObservation {
@@ -65,6 +78,21 @@ export interface SplitBrainAlert {
   readonly ongoing?: boolean;
   /** divergence only: the state hash each node reported at `index`. */
   readonly hashes?: Readonly<Record<NodeId, string>>;
+  /** divergence only: the nodes outside a strict majority of the hashes at `index`, when one exists. */
+  readonly minority?: readonly NodeId[];
+}
+
+/** One node's state verification as judged by the monitor (see the class comment). */
+export interface NodeVerification {
+  readonly node: NodeId;
+  readonly state: VerificationState;
+  /** Latest applied index at which it reported a hash, and when (`at` units). */
+  readonly lastIndex: number | null;
+  readonly lastAt: number | null;
+  /** Latest index at which its hash agreed with a strict majority of reporters. */
+  readonly agreedIndex: number | null;
+  /** Latest index at which its hash disagreed, if that is its latest comparison. */
+  readonly divergedIndex: number | null;
 }
 
 export interface SplitBrainMonitorOptions {
@@ -78,6 +106,12 @@ export interface SplitBrainMonitorOptions {
   readonly maxLeasesPerNode?: number;
   /** Alerts kept in alerts() (oldest dropped first; observe() still returns every new one). Default 10_000. */
   readonly maxAlerts?: number;
+  /** Checkpoint interval K (applied-index units) hosts observe at; enables the index grace of verification(). */
+  readonly checkpointInterval?: number;
+  /** verification(): `ok` needs an agreed index less than (1 + this) * K behind the highest reported. Default 1. */
+  readonly verificationGraceIntervals?: number;
+  /** verification(): `ok` needs a hash reported within this long (`at` units). Default 10 * electionTimeout. */
+  readonly verificationGraceTime?: number;
 }
 
 /** A stale-leader episode in progress. */
@@ -103,6 +137,12 @@ interface NodeTrack {
   leases: LeaseInterval[];
   /** The interval this node's latest observation still holds, if any. */
   openLease: LeaseInterval | null;
+  /** Verification: latest hashed observation, and the latest comparison with other nodes. */
+  hashIndex: number | null;
+  hashAt: number | null;
+  comparedIndex: number;
+  agrees: boolean | null;
+  agreedIndex: number | null;
 }
 
 interface LeaseInterval {
@@ -129,6 +169,10 @@ export class SplitBrainMonitor {
   private readonly maxTrackedIndices: number;
   private readonly maxLeasesPerNode: number;
   private readonly maxAlerts: number;
+  private readonly checkpointInterval: number | null;
+  private readonly graceIntervals: number;
+  private readonly graceTime: number;
+  private maxHashIndex = 0;
 
   private readonly tracks = new Map<NodeId, NodeTrack>();
   private readonly termLeaders = new Map<number, TermLeader>();
@@ -144,6 +188,38 @@ export class SplitBrainMonitor {
     this.maxTrackedIndices = positive(opts.maxTrackedIndices ?? 1024, 'maxTrackedIndices');
     this.maxLeasesPerNode = positive(opts.maxLeasesPerNode ?? 16, 'maxLeasesPerNode');
     this.maxAlerts = positive(opts.maxAlerts ?? 10_000, 'maxAlerts');
+    this.checkpointInterval =
+      opts.checkpointInterval === undefined ? null : positive(opts.checkpointInterval, 'checkpointInterval');
+    const g = opts.verificationGraceIntervals ?? 1;
+    if (typeof g !== 'number' || !(g >= 0) || !Number.isFinite(g)) {
+      throw new RangeError(`SplitBrainMonitor: verificationGraceIntervals must be >= 0, got ${String(g)}`);
+    }
+    this.graceIntervals = g;
+    this.graceTime = positive(opts.verificationGraceTime ?? 10 * this.electionTimeout, 'verificationGraceTime');
+  }
+
+  /** Every node's state verification as of the latest `at` seen (see the class comment). */
+  verification(): NodeVerification[] {
+    const out: NodeVerification[] = [];
+    for (const [node, t] of this.tracks) {
+      let state: VerificationState = 'unverified';
+      if (t.agrees === false) state = 'diverged';
+      else if (t.agrees === true && t.agreedIndex !== null && t.hashAt !== null) {
+        const inTime = this.now - t.hashAt <= this.graceTime;
+        const k = this.checkpointInterval;
+        const inIndex = k === null || this.maxHashIndex - t.agreedIndex < (1 + this.graceIntervals) * k;
+        if (inTime && inIndex) state = 'ok';
+      }
+      out.push({
+        node,
+        state,
+        lastIndex: t.hashIndex,
+        lastAt: t.hashAt,
+        agreedIndex: t.agreedIndex,
+        divergedIndex: t.agrees === false ? t.comparedIndex : null,
+      });
+    }
+    return out;
   }
 
   /** Record one observation; returns the alerts it raised (also kept in alerts()). */
@@ -168,7 +244,14 @@ export class SplitBrainMonitor {
     if (obs.term > this.maxTerm) this.raiseMaxTerm(obs.term, obs.at);
     this.trackLeadership(track, obs, restarted, out);
     this.checkOngoingStaleness(out);
-    if (obs.stateHash !== null) this.checkDivergence(obs, obs.stateHash, out);
+    if (obs.stateHash !== null) {
+      if (track.hashAt === null || obs.at >= track.hashAt) {
+        track.hashIndex = obs.appliedIndex;
+        track.hashAt = obs.at;
+      }
+      this.maxHashIndex = Math.max(this.maxHashIndex, obs.appliedIndex);
+      this.checkDivergence(obs, obs.stateHash, out);
+    }
     this.trackLease(track, obs, out);
     this.record(out);
     return out;
@@ -362,12 +445,14 @@ export class SplitBrainMonitor {
     const same = groups.get(hash);
     if (same !== undefined) {
       if (!same.includes(obs.node)) same.push(obs.node);
+      this.judge(index, groups);
       return;
     }
     const others: NodeId[] = [];
     for (const nodes of groups.values())
       for (const n of nodes) if (n !== obs.node && !others.includes(n)) others.push(n);
     groups.set(hash, [obs.node]);
+    const minority = this.judge(index, groups);
     if (others.length === 0) return;
     // One alert per distinct divergent hash at an index: a node agreeing with a known hash adds nothing new.
     const hashes: Record<NodeId, string> = {};
@@ -381,10 +466,37 @@ export class SplitBrainMonitor {
       index,
       duration: null,
       hashes,
+      ...(minority !== null ? { minority } : {}),
       message: `state diverged at applied index ${index}: ${obs.node} has ${hash}, ${others
         .map((n) => `${n} has ${hashes[n]}`)
         .join(', ')}`,
     });
+  }
+
+  /**
+   * Compare every node that reported at `index`: agreeing means holding the
+   * hash of a strict majority of them. Returns the nodes outside that
+   * majority (null when there is none or fewer than two reported).
+   */
+  private judge(index: number, groups: Checkpoint): NodeId[] | null {
+    let total = 0;
+    for (const nodes of groups.values()) total += nodes.length;
+    if (total < 2) return null;
+    let majorityHash: string | null = null;
+    for (const [h, nodes] of groups) if (nodes.length * 2 > total) majorityHash = h;
+    const minority: NodeId[] = [];
+    for (const [h, nodes] of groups) {
+      const agrees = h === majorityHash;
+      for (const n of nodes) {
+        if (!agrees) minority.push(n);
+        const t = this.tracks.get(n);
+        if (t === undefined || index < t.comparedIndex) continue;
+        t.comparedIndex = index;
+        t.agrees = agrees;
+        if (agrees) t.agreedIndex = index;
+      }
+    }
+    return majorityHash === null ? null : minority;
   }
 
   private trackLease(track: NodeTrack, obs: NodeObservation, out: SplitBrainAlert[]): void {
@@ -450,6 +562,11 @@ function newTrack(obs: NodeObservation): NodeTrack {
     maxStale: 0,
     leases: [],
     openLease: null,
+    hashIndex: null,
+    hashAt: null,
+    comparedIndex: -1,
+    agrees: null,
+    agreedIndex: null,
   };
 }
 

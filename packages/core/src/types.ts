@@ -2,6 +2,8 @@
  * The data types of @raftkit/core. Everything here is plain data: it can be
  * structured-cloned between threads and packed by the codec (`codec.ts`).
  */
+import type { Health } from './peer-health.js';
+import type { RttStats } from './rtt-estimator.js';
 
 export type NodeId = string;
 
@@ -94,7 +96,13 @@ interface MessageBase {
   readonly term: number;
 }
 
-/** Applied-state checkpoint a follower piggybacks on its responses (divergence detection). */
+/**
+ * Applied-state checkpoint (divergence detection): the state machine's hash
+ * right after applying the entry at `index`, a positive multiple of
+ * `checkpointInterval`. Followers piggyback their latest on appendResp /
+ * heartbeatResp; a leader piggybacks its latest quorum-confirmed one on
+ * heartbeats.
+ */
 export interface Checkpoint {
   readonly index: number;
   readonly hash: string;
@@ -137,12 +145,22 @@ export interface HeartbeatMessage extends MessageBase {
   readonly commit: number;
   /** Leader's heartbeat round; echoed back, used to confirm ReadIndex and leases. */
   readonly seq: number;
+  /**
+   * The leader's latest quorum-confirmed checkpoint (a majority of voters
+   * reported this hash at this index), so a follower can check itself.
+   * Optional: absent (or null) when there is none; old frames carry none.
+   */
+  readonly checkpoint?: Checkpoint | null;
 }
 
 export interface HeartbeatResponseMessage extends MessageBase {
   readonly type: 'heartbeatResp';
   readonly seq: number;
   readonly checkpoint: Checkpoint | null;
+  /** The follower is quarantined: its acknowledgements do not extend the leader's lease. Optional (absent = false). */
+  readonly quarantined?: boolean;
+  /** The follower's leader priority (config `priority`). Optional (absent = 0). */
+  readonly priority?: number;
 }
 
 export interface TimeoutNowMessage extends MessageBase {
@@ -227,7 +245,9 @@ export type DropReason =
    */
   | 'leaderNotReady'
   /** Reads only: a read forwarded to the leader got no answer within an election timeout. */
-  | 'timeout';
+  | 'timeout'
+  /** Reads only: this node is quarantined (its applied state diverged, or the host said so): it serves no reads. */
+  | 'quarantined';
 
 export type ProposalOutcome =
   | { readonly id: number; readonly status: 'committed'; readonly index: number; readonly term: number }
@@ -311,6 +331,102 @@ export interface Ready {
   readonly snapshotRejections: readonly SnapshotRejection[];
   /** True when hardState/entries/snapshot must be fsynced before messages go out. */
   readonly mustSync: boolean;
+  /**
+   * Checkpoint mismatches found since the last Ready (a leader comparing its
+   * followers, or a node checking itself against a quorum-confirmed hash):
+   * report them. See `Divergence`.
+   */
+  readonly divergences: readonly Divergence[];
+}
+
+// ---------------------------------------------------------------------------
+// Divergence detection, quarantine, failure detection, timeouts.
+
+/**
+ * `node` applied the same committed entries as the rest but its state hash
+ * at `index` is `actual`, not `expected`. Reported by `detectedBy`: a leader
+ * about a follower (expected = the leader's hash), or a node about itself
+ * (expected = a quorum-confirmed hash). `confirmed`: a majority of voters
+ * reported `expected` at `index`, so `node` is certainly the odd one out. A
+ * leader reports a follower at once (possibly unconfirmed) and once more
+ * when a quorum confirms it; act (repair) on confirmed reports only.
+ */
+export interface Divergence {
+  readonly node: NodeId;
+  readonly index: number;
+  readonly expected: string;
+  readonly actual: string;
+  readonly detectedBy: NodeId;
+  readonly confirmed: boolean;
+}
+
+/** `ok`: recently matched; `diverged`: the latest comparison mismatched; `unverified`: neither (never fails open). */
+export type VerificationState = 'ok' | 'diverged' | 'unverified';
+
+/** A leader's view of one peer's checkpoints. */
+export interface PeerVerification {
+  readonly id: NodeId;
+  readonly state: VerificationState;
+  /** The latest checkpoint it reported. */
+  readonly lastReported: Checkpoint | null;
+  /** Highest index at which its hash matched ours (0: none). */
+  readonly verifiedIndex: number;
+  /** Tick of the latest report that matched ours. */
+  readonly lastVerifiedTick: number | null;
+  /** The latest mismatch found, if any. */
+  readonly divergence: Divergence | null;
+}
+
+export interface CheckpointStatus {
+  /** `checkpointInterval` (0: checkpoints off). */
+  readonly interval: number;
+  /** This node's latest reported checkpoint. */
+  readonly latest: Checkpoint | null;
+  /** The latest checkpoint a quorum of voters agreed on, as known here. */
+  readonly confirmed: Checkpoint | null;
+  /** This node's own state against quorum-confirmed hashes. */
+  readonly self: VerificationState;
+  /** The latest divergence of this node itself, if any. */
+  readonly selfDivergence: Divergence | null;
+  /** Leader only: every other member's verification (empty on other roles). */
+  readonly peers: readonly PeerVerification[];
+}
+
+export interface QuarantineStatus {
+  /** `diverged`: this node found its own state diverged (released by a later matching checkpoint or the host); `host`: `quarantine()`. */
+  readonly kind: 'diverged' | 'host';
+  readonly reason: string;
+  readonly sinceTick: number;
+  readonly divergence: Divergence | null;
+}
+
+/**
+ * Failure detection, in ticks. A leader lists every other member (samples:
+ * heartbeat round trips, matched by `seq`); a follower lists its leader
+ * (samples: heartbeat inter-arrival times).
+ */
+export interface PeerLiveness {
+  readonly id: NodeId;
+  /** Tick this node last received any message from the peer (null: never). */
+  readonly lastContactTick: number | null;
+  readonly health: Health;
+  readonly samples: 'roundTrip' | 'interArrival';
+  /** Statistics of the samples (ticks), null before the first. */
+  readonly rtt: RttStats | null;
+}
+
+export type TimeoutMode = 'fixed' | 'adaptive';
+
+export interface TimeoutStatus {
+  readonly mode: TimeoutMode;
+  /** Base election timeout T in force (the randomized one is drawn from [T, 2T)). Leader: its CheckQuorum window. */
+  readonly electionTicks: number;
+  /** Heartbeat interval in force (leader). */
+  readonly heartbeatTicks: number;
+  /** The randomized election timeout currently running (followers and candidates). */
+  readonly randomizedElectionTicks: number;
+  /** Length of a leader lease from the send tick of an acknowledged round (fixed: electionTicks - drift; adaptive: minElectionTicks - drift). */
+  readonly leaseTicks: number;
 }
 
 /** Progress of one follower as seen by the leader (etcd's Progress). */
@@ -351,6 +467,17 @@ export interface NodeStatus {
   readonly snapshotsRejected: number;
   /** A chunked snapshot being received from the leader, or null. */
   readonly incomingSnapshot: IncomingSnapshotStatus | null;
+  /** Divergence detection: own, confirmed and (leader) per-peer checkpoints. */
+  readonly checkpoints: CheckpointStatus;
+  /** Non-null while this node is quarantined (serves no reads; a leader hands over). */
+  readonly quarantine: QuarantineStatus | null;
+  /** Failure detection per peer (leader: all members; follower: its leader). */
+  readonly liveness: readonly PeerLiveness[];
+  readonly timeouts: TimeoutStatus;
+  /** This node's leader priority (config `priority`). */
+  readonly priority: number;
+  /** Priorities this node knows: its own, and (leader) those its followers reported. */
+  readonly priorities: Readonly<Record<NodeId, number>>;
 }
 
 export interface IncomingSnapshotStatus {

@@ -159,6 +159,14 @@ describe('raftkit diagram', () => {
     }
   });
 
+  it('docs/role-statechart.md holds the current chart', () => {
+    const doc = readFileSync(new URL('../../../docs/role-statechart.md', import.meta.url), 'utf8');
+    const block = /```mermaid\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(block, 'regenerate it: pnpm raftkit diagram --format mermaid (into the mermaid block)').toBe(
+      roleMachineToMermaid(),
+    );
+  });
+
   it('refuses an unknown format with the usage and exit 2', async () => {
     const r = await runCli(['diagram', '--format', 'png']);
     expect(r.code).toBe(2);

@@ -1,19 +1,18 @@
-export {};
 export * from './checker/index.js';
 export { type CliArgs, parseCliArgs } from './cli-args.js';
-export { type ClientReply, type ClientRequest } from './client-protocol.js';
+export type { ClientReply, ClientRequest } from './client-protocol.js';
 export { EventQueue } from './event-queue.js';
 export {
   AcknowledgedWrites,
   CommitSafety,
   checkConvergence,
   ElectionSafety,
-  InvariantSuite,
   type InvariantName,
-  type Violation as InvariantViolation,
+  InvariantSuite,
   LogMatching,
   type LogView,
   StateMachineSafety,
+  type Violation as InvariantViolation,
 } from './invariants/index.js';
 export {
   type CrashPoint,

@@ -215,7 +215,9 @@ function allowedPairs(t: Topology, nodes: readonly NodeId[]): ((a: NodeId, b: No
     }
     case 'ring': {
       const pos = new Map<NodeId, number>();
-      t.order.forEach((n, i) => pos.set(n, i));
+      t.order.forEach((n, i) => {
+        pos.set(n, i);
+      });
       const n = t.order.length;
       return (a, b) => {
         const pa = pos.get(a);

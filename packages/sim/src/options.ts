@@ -107,7 +107,7 @@ export function drawClusterConfig(rng: Rng, o: ResolvedOptions): ClusterConfig {
     electionTicks: ELECTION_TICKS,
     heartbeatTicks: 1,
     // Small batches split replication across messages (Figure-8 style schedules need that).
-    maxEntriesPerMsg: rng.pick([1, 2, 4, 64]),
+    maxEntriesPerMsg: Number(rng.weighted({ '1': 3, '2': 3, '4': 1.5, '64': 2.5 })),
     maxInflightMsgs: rng.pick([1, 4, 64]),
     leaseReads,
     // Lease safety needs (e - d) leader ticks <= (e - 1) follower ticks in real time

@@ -152,6 +152,8 @@ export class Simulation {
 
   /** Runs to the end (or the first violation) and returns the seed's result. */
   run(): SeedResult {
+    if (this.finished) throw new Error('a Simulation runs once; create a new one to run again');
+    this.finished = true;
     const started = performance.now();
     this.log(
       () =>
@@ -172,7 +174,6 @@ export class Simulation {
       checkerSteps = result.steps;
       if (result.verdict !== 'linearizable') explanation = formatCheckResult({ ...result, elapsedMs: 0 }); // no wall time: replays print identically
     }
-    this.finished = true;
     return this.result(verdict, checkerSteps, explanation, ops.length, performance.now() - started);
   }
 

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { checkConvergence, InvariantSuite, type LogView, type Violation } from '../src/invariants/index.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
-const entry = (index: number, term: number, data = `e${index}.${term}`): Entry => ({ index, term, type: 0, data: bytes(data) });
+const entry = (index: number, term: number, data = `e${index}.${term}`): Entry => ({
+  index,
+  term,
+  type: 0,
+  data: bytes(data),
+});
 
 /** A log given as the list of its terms (index 1 first). */
 function log(terms: number[]): LogView {

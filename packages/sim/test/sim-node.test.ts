@@ -104,7 +104,15 @@ describe('SimNode host loop (the Ready contract)', () => {
       req: { kind: 'write', client: 'c1', seq: 1, attempt: 1, cmd: { op: 'put', key: 'k', value: 'v' } },
     });
     expect(replies).toEqual([
-      { client: 'c1', seq: 1, attempt: 1, node: 'n1', status: 'rejected', reason: 'notLeader', leaderHint: null },
+      {
+        client: 'c1',
+        seq: 1,
+        attempt: 1,
+        node: 'n1',
+        status: 'rejected',
+        reason: 'notLeader',
+        leaderHint: null,
+      },
     ]);
   });
 });

@@ -7,6 +7,7 @@
 import {
   type ConfState,
   crc32,
+  type Divergence,
   type Entry,
   MemoryStorage,
   type Message,
@@ -47,6 +48,8 @@ export class ClusterNode {
   /** Snapshots this host restored its state from (Ready.snapshot). */
   restored: Snapshot[] = [];
   snapshotRejections: SnapshotRejection[] = [];
+  /** Ready.divergences this node reported. */
+  divergences: Divergence[] = [];
 
   constructor(readonly config: RaftConfig) {
     this.storage = config.storage as MemoryStorage;
@@ -74,6 +77,8 @@ export interface ClusterOptions {
   readonly recordReadies?: boolean;
   /** Transform each node's config (e.g. withInjectedBugs). */
   readonly wrapConfig?: (config: RaftConfig) => RaftConfig;
+  /** Hosts report checkpoints (the hash of their host state) at every checkpoint index they apply. */
+  readonly reportCheckpoints?: boolean;
 }
 
 export class Cluster {
@@ -133,8 +138,18 @@ export class Cluster {
       if (rd.snapshot) {
         cn.state = stateOfSnapshot(rd.snapshot);
         cn.restored.push(rd.snapshot);
+        if (this.opts.reportCheckpoints && cn.node.checkpointDue(cn.state.index)) {
+          cn.node.reportCheckpoint(cn.state.index, stateHashHex(cn.state.hash));
+        }
       }
-      for (const e of rd.committedEntries) cn.state = applyToState(cn.state, e);
+      for (const e of rd.committedEntries) {
+        cn.state = applyToState(cn.state, e);
+        // The checkpoint rule: the hash right after applying entry i, for every multiple i of K.
+        if (this.opts.reportCheckpoints && cn.node.checkpointDue(e.index)) {
+          cn.node.reportCheckpoint(e.index, stateHashHex(cn.state.hash));
+        }
+      }
+      cn.divergences.push(...rd.divergences);
       cn.snapshotRejections.push(...rd.snapshotRejections);
       cn.applied.push(...rd.committedEntries);
       cn.readStates.push(...rd.readStates);
@@ -292,6 +307,23 @@ export class Cluster {
     this.nodes.set(id, fresh);
   }
 
+  /**
+   * Corrupt a host's state machine behind Raft's back (a flipped bit): from
+   * now on its state hash differs from its peers' at every index.
+   */
+  corrupt(id: NodeId): void {
+    const cn = this.n(id);
+    cn.state = { index: cn.state.index, hash: (cn.state.hash ^ 0x1) >>> 0 };
+  }
+
+  /** Repair a host's state by copying a healthy node's (as restoring its snapshot would). */
+  repairFrom(id: NodeId, from: NodeId): void {
+    const src = this.n(from).state;
+    const cn = this.n(id);
+    if (src.index !== cn.state.index) throw new Error(`repairFrom: ${from} is at ${src.index}, ${id} at ${cn.state.index}`);
+    cn.state = { ...src };
+  }
+
   // ---- queries ---------------------------------------------------------------
 
   leaders(): ClusterNode[] {
@@ -316,6 +348,11 @@ export class Cluster {
   propose(id: NodeId, data: Uint8Array): number {
     return this.raft(id).propose(data);
   }
+}
+
+/** The host's state hash as a checkpoint hash string. */
+export function stateHashHex(hash: number): string {
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The host state a snapshot holds; a snapshot not written by these hosts counts as opaque state. */

@@ -1,5 +1,4 @@
 export { type CrashPoint, type FaultTarget, Nemesis, type NemesisOptions } from './nemesis.js';
-export { type ClusterEvent, Reactions } from './reactions.js';
 export {
   type FaultKind,
   isProfileName,
@@ -7,3 +6,4 @@ export {
   type NemesisProfileName,
   PROFILES,
 } from './profiles.js';
+export { type ClusterEvent, Reactions } from './reactions.js';

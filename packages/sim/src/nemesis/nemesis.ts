@@ -63,20 +63,6 @@ export interface NemesisOptions {
   readonly electionTicks: number;
 }
 
-const NETWORK_FAULTS: ReadonlySet<FaultKind> = new Set<FaultKind>([
-  'partitionMajority',
-  'partitionRandom',
-  'isolateLeader',
-  'leaderMinority',
-  'oneWay',
-  'bridge',
-  'ring',
-  'lossyLinks',
-  'figure8',
-  'duel',
-  'cutLeaderLink',
-]);
-
 export class Nemesis {
   private readonly counts = new Map<FaultKind, number>();
   /** Bumped by every network fault, so that an old fault's heal does not undo a newer one. */
@@ -147,8 +133,8 @@ export class Nemesis {
     const rng = this.rng;
     const ids = t.nodeIds();
     const leader = t.leader();
-    // A running scenario owns the network: a new partition now would only spoil its schedule.
-    if (this.scenarios.running !== null && NETWORK_FAULTS.has(kind)) return false;
+    // A running scenario owns the cluster: another fault now would only spoil its schedule.
+    if (this.scenarios.running !== null) return false;
     switch (kind) {
       case 'partitionMajority': {
         const shuffled = rng.shuffle(ids);

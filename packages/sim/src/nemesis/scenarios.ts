@@ -74,7 +74,7 @@ export class Scenarios {
     return true;
   }
 
-  /** All nodes crash at once, now or within 1 ms after the next write acknowledged to a client. */
+  /** All nodes crash at once, now or within 0.3 ms after the next write acknowledged to a client. */
   powerFailure(): boolean {
     const { target: t, rng } = this.n;
     const crashAll = () => {
@@ -95,7 +95,7 @@ export class Scenarios {
       t.log('nemesis crashAll armed: after the next acknowledged write');
       this.n.reactions.when(
         (e) => e.kind === 'writeAcked',
-        () => t.at(t.now + rng.int(0, 1_000), crashAll),
+        () => t.at(t.now + rng.int(0, 300), crashAll),
         t.now + 2 * this.electionUs,
         crashAll,
       );
@@ -133,13 +133,16 @@ export class Scenarios {
             n.reactions.when(
               (e3) => e3.kind === 'leaderCommitted' && e3.node === third,
               () => {
-                // Its messages still on the wire (the rest of its log) are lost with it.
+                // Its messages still on the wire (the rest of its log) are lost with it, and the old
+                // minority goes with it: the second leader now competes only with nodes whose
+                // last entries are older than its own.
                 t.log(`nemesis figure8: ${third} committed, it is cut off and ${second} returns`);
                 this.running = null;
+                const away = minority.includes(third) ? minority : [third];
                 n.networkFault('figure8 (cut the third leader)', () =>
-                  t.network.partition([[third], t.nodeIds().filter((id) => id !== third)]),
+                  t.network.partition([away, t.nodeIds().filter((id) => !away.includes(id))]),
                 );
-                if (rng.chance(0.5) && n.canTakeDown(third))
+                if (rng.chance(0.3) && n.canTakeDown(third))
                   n.crash('figure8', third, rng.int(1, 15) * t.tickUs);
               },
               deadline(),

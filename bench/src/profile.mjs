@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+import { runClosedLoop } from './inthread-harness.mjs';
+import { putLoad, withCluster } from './rows/cluster.mjs';
+// Runs one benchmark scenario for profiling (not part of `pnpm bench`):
+//
+//   node --cpu-prof --cpu-prof-dir=bench/results/tmp/prof bench/src/profile.mjs SCENARIO [--seconds 5]
+//   node bench/src/profile-top.mjs bench/results/tmp/prof
+//
+// --cpu-prof writes one profile per thread (main, each node's worker, pools).
+// Scenarios: cluster-memory-64, cluster-lmdb-64, cluster-memory-1, cluster-lmdb-1, core-1, core-64, failover,
+// tcp (RAFTKIT_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' profiles the node processes as well)
+import { raftkitCoreAdapter } from './rows/core.mjs';
+import { runFailover } from './rows/failover.mjs';
+import { runTcp } from './rows/tcp.mjs';
+
+const [scenario = 'cluster-memory-64', ...rest] = process.argv.slice(2);
+const sIdx = rest.indexOf('--seconds');
+const ms = (sIdx >= 0 ? Number(rest[sIdx + 1]) : 5) * 1000;
+
+const m = /^cluster-(memory|lmdb)-(\d+)$/.exec(scenario);
+const c = /^core-(\d+)$/.exec(scenario);
+let out;
+if (m) {
+  out = await withCluster({ nodes: 3, storage: m[1] }, (cl) =>
+    putLoad(cl, Number(m[2]), { ms, warmupMs: 500 }),
+  );
+} else if (c) {
+  out = runClosedLoop(raftkitCoreAdapter, { clients: Number(c[1]), ms, warmupMs: 500 });
+} else if (scenario === 'tcp') {
+  // The node processes get RAFTKIT_BENCH_NODE_ARGS (see rows/tcp.mjs).
+  out = await runTcp({ quick: true });
+} else if (scenario === 'failover') {
+  out = await runFailover({ quick: true });
+} else {
+  console.error(`unknown scenario ${scenario}`);
+  process.exit(2);
+}
+console.log(JSON.stringify(out, null, 1));

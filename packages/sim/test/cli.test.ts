@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/** `pnpm sim` is `node packages/sim/dist/cli.js` after a build. */
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+function sim(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 90_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('pnpm sim (dist/cli.js)', () => {
+  it('is built', () => {
+    expect(existsSync(CLI), `missing ${CLI}: build first (pnpm exec tsc -b packages/sim)`).toBe(true);
+  });
+
+  it('--seed S --trace prints the same bytes on every replay', () => {
+    const a = sim(['--seed', '5', '--ticks', '300', '--trace']);
+    const b = sim(['--seed', '5', '--ticks', '300', '--trace']);
+    expect(a.code).toBe(0);
+    expect(a.stdout.split('\n').length).toBeGreaterThan(1000);
+    expect(a.stdout).toContain('seed 5: 5 nodes, 300 ticks, profile mixed');
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('--json ends with one summary object, exit 0 when every seed passes', () => {
+    const r = sim(['--seeds', '3', '--ticks', '300', '--threads', '2', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('[sim] 3/3 seeds');
+    const lines = r.stdout.trim().split('\n');
+    const summary = JSON.parse(lines[lines.length - 1]);
+    expect(summary).toMatchObject({ seeds: 3, violations: 0, nonLinearizable: 0, failingSeeds: [] });
+    expect(summary.elections).toBeGreaterThan(0);
+    expect(summary.commits).toBeGreaterThan(0);
+    expect(r.stdout).toContain('max leaders at once:');
+  });
+
+  it('a failing seed exits 1 and names its replay command', () => {
+    const one = sim(['--seed', '6', '--inject-bug', 'double-vote']);
+    expect(one.code).toBe(1);
+    expect(one.stdout).toContain('VIOLATION');
+    expect(one.stdout).toContain(
+      'replay: pnpm sim --seed 6 --nodes 5 --ticks 1000 --profile mixed --inject-bug double-vote',
+    );
+    const many = sim([
+      '--seeds',
+      '2',
+      '--from',
+      '6',
+      '--inject-bug',
+      'double-vote',
+      '--threads',
+      '2',
+      '--json',
+    ]);
+    expect(many.code).toBe(1);
+    const lines = many.stdout.trim().split('\n');
+    const summary = JSON.parse(lines[lines.length - 1]);
+    expect(summary.failingSeeds.map((f: { seed: number }) => f.seed)).toContain(6);
+    expect(many.stderr).toContain('replay: pnpm sim --seed 6');
+  });
+
+  it('rejects bad arguments with exit 2 and the usage', () => {
+    const r = sim(['--nodes', '4']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--nodes must be 3, 5 or 7');
+    expect(r.stderr).toContain('usage: pnpm sim');
+  });
+});

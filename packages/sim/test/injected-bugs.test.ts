@@ -1,0 +1,71 @@
+/**
+ * The simulator must be able to fail: every deliberate bug of
+ * `@raftkit/core/testing` is caught. Seeds of the default (mixed) profile are
+ * pinned, and a bounded search with the nemesis scenario aimed at each bug
+ * must find it within a few seeds.
+ *
+ * Pinned seeds follow the exact behaviour of core and simulator. When either
+ * changes on purpose, find new ones with `pnpm sim --seeds 100 --inject-bug B`
+ * (the failing seeds are listed) and update PINNED.
+ */
+import { describe, expect, it } from 'vitest';
+import { type BugName, runSeed, type SimOptions, seedFailed } from '../src/index.js';
+
+type Bug = Exclude<BugName, 'membership-no-current-term-commit'>;
+
+/** Seeds of `pnpm sim --inject-bug B` (mixed, 5 nodes, default ticks) that catch each bug. */
+const PINNED: Record<Bug, readonly number[]> = {
+  'no-prevote-stickiness': [4, 20],
+  'commit-old-term': [3, 13],
+  'double-vote': [6, 10],
+  'reply-before-persist': [8, 28],
+  'lease-without-checkquorum': [4, 12],
+};
+
+/** The nemesis scenario aimed at each bug. */
+const TARGETED: Record<Bug, Omit<SimOptions, 'seed'>> = {
+  'no-prevote-stickiness': { faultWeights: { cutLeaderLink: 1 }, leaseReads: 'on' },
+  'commit-old-term': { faultWeights: { figure8: 1 } },
+  'double-vote': { faultWeights: { duel: 1 } },
+  'reply-before-persist': { faultWeights: { crashAll: 1 } },
+  'lease-without-checkquorum': { faultWeights: { leaderMinority: 1, isolateLeader: 1 }, leaseReads: 'on' },
+};
+
+const SEARCH_BOUND = 15;
+
+describe.each(Object.keys(PINNED) as Bug[])('injected bug %s', (bug) => {
+  it('is caught on its pinned seeds, which pass without the bug', () => {
+    for (const seed of PINNED[bug]) {
+      const broken = runSeed({ seed, bugs: [bug] });
+      expect(seedFailed(broken), `seed ${seed} with ${bug}`).toBe(true);
+      const sound = runSeed({ seed });
+      expect(sound.violations, `seed ${seed} without bugs`).toEqual([]);
+      expect(sound.verdict).toBe('linearizable');
+    }
+  });
+
+  it(`is found by its targeted scenario within ${SEARCH_BOUND} seeds`, () => {
+    let found: number | null = null;
+    for (let seed = 1; seed <= SEARCH_BOUND && found === null; seed++) {
+      if (seedFailed(runSeed({ seed, bugs: [bug], ...TARGETED[bug] }))) found = seed;
+    }
+    expect(found, `${bug} not caught in seeds 1..${SEARCH_BOUND}`).not.toBeNull();
+  });
+});
+
+describe('what a caught bug reports', () => {
+  it('names the invariant, the time and the nodes', () => {
+    const r = runSeed({ seed: PINNED['double-vote'][0], bugs: ['double-vote'] });
+    const v = r.violations[0];
+    expect(['electionSafety', 'logMatching', 'splitBrainMonitor']).toContain(v.invariant);
+    expect(v.time).toBeGreaterThan(0);
+    expect(v.nodes.length).toBeGreaterThan(0);
+    expect(r.verdict).toBe('skipped'); // the run stopped at the breach
+  });
+
+  it('a non-linearizable history comes with the checker explanation', () => {
+    const r = runSeed({ seed: PINNED['lease-without-checkquorum'][0], bugs: ['lease-without-checkquorum'] });
+    expect(r.verdict).toBe('nonLinearizable');
+    expect(r.nonLinearizableExplanation).toMatch(/NOT LINEARIZABLE/);
+  });
+});

@@ -13,19 +13,20 @@
 //   steps                        messages stepped so far (all nodes)
 import { Samples } from './stats.mjs';
 
-export function runClosedLoop(makeAdapter, { clients, ms, warmupMs }) {
+/** An elected in-thread cluster whose closed loop can be run in slices. */
+export function closedLoopRunner(makeAdapter, clients) {
   const adapter = makeAdapter();
   adapter.elect();
-  const run = (duration, record) => {
-    const lat = new Samples();
+  /** Runs for `duration` ms; latencies go to `lat` (a Samples) when given. */
+  const run = (duration, lat = null) => {
     const startedAt = new Float64Array(clients);
     let committed = 0;
+    let idle = Array.from({ length: clients }, (_, i) => i);
     const onCommit = (c) => {
       committed++;
-      if (record) lat.push(performance.now() - startedAt[c]);
+      if (lat) lat.push(performance.now() - startedAt[c]);
       idle.push(c);
     };
-    let idle = Array.from({ length: clients }, (_, i) => i);
     const steps0 = adapter.steps;
     const t0 = performance.now();
     const end = t0 + duration;
@@ -42,15 +43,48 @@ export function runClosedLoop(makeAdapter, { clients, ms, warmupMs }) {
       rounds++;
       if (idle.length === 0) throw new Error(`${adapter.name}: no proposal committed in a round`);
     }
-    const s = (performance.now() - t0) / 1000;
-    return {
-      proposalsPerSec: committed / s,
-      stepsPerSec: (adapter.steps - steps0) / s,
-      committed,
-      rounds,
-      latencyMs: lat.summary(),
-    };
+    return { committed, steps: adapter.steps - steps0, rounds, seconds: (performance.now() - t0) / 1000 };
   };
-  if (warmupMs > 0) run(warmupMs, false);
-  return run(ms, true);
+  return { name: adapter.name, run };
+}
+
+function summaryOf(parts, lat) {
+  const seconds = parts.reduce((a, p) => a + p.seconds, 0);
+  const committed = parts.reduce((a, p) => a + p.committed, 0);
+  return {
+    proposalsPerSec: committed / seconds,
+    stepsPerSec: parts.reduce((a, p) => a + p.steps, 0) / seconds,
+    committed,
+    rounds: parts.reduce((a, p) => a + p.rounds, 0),
+    latencyMs: lat.summary(),
+  };
+}
+
+export function runClosedLoop(makeAdapter, { clients, ms, warmupMs }) {
+  const runner = closedLoopRunner(makeAdapter, clients);
+  if (warmupMs > 0) runner.run(warmupMs);
+  const lat = new Samples();
+  return summaryOf([runner.run(ms, lat)], lat);
+}
+
+/**
+ * Two clusters measured in alternating slices (A, B, A, B, ...), so that both
+ * see the same machine load; `ms` is each side's total measured time.
+ */
+export function compareClosedLoop(makeA, makeB, { clients, ms, warmupMs, slices = 4 }) {
+  const a = closedLoopRunner(makeA, clients);
+  const b = closedLoopRunner(makeB, clients);
+  if (warmupMs > 0) {
+    a.run(warmupMs);
+    b.run(warmupMs);
+  }
+  const latA = new Samples();
+  const latB = new Samples();
+  const partsA = [];
+  const partsB = [];
+  for (let i = 0; i < slices; i++) {
+    partsA.push(a.run(ms / slices, latA));
+    partsB.push(b.run(ms / slices, latB));
+  }
+  return { a: summaryOf(partsA, latA), b: summaryOf(partsB, latB) };
 }

@@ -5,10 +5,11 @@ import { Samples } from './stats.mjs';
 /**
  * op(client, i, n) performs one operation of client i (its n-th); returns a promise.
  * Errors are counted (and the client goes on); the last message is kept.
+ * `samples` (a Samples) collects the latencies across calls when given.
  */
-export async function closedLoop(clientList, op, { ms, warmupMs }) {
+export async function closedLoop(clientList, op, { ms, warmupMs, samples = null }) {
   const phase = async (duration, record) => {
-    const lat = new Samples();
+    const lat = samples ?? new Samples();
     let done = 0;
     let errors = 0;
     let lastError = null;

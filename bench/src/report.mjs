@@ -184,7 +184,7 @@ function rowDetails(r) {
       out.push(`- **${p.peer} ${p.version}** — ${p.config}. Compared with: ${p.against}.`);
       for (const x of p.rows) {
         out.push(
-          `  - ${x.clients} client(s): ${fmtCount(x.peerPerSec)}/s (p50 ${fmtMs(x.peerLatencyMs.p50)}, p99 ${fmtMs(x.peerLatencyMs.p99)}${x.peerLost ? `, ${x.peerLost} commands never committed` : ''}${x.peerErrors ? `, ${x.peerErrors} errors, last: ${x.peerLastError}` : ''}) vs raftkit ${fmtCount(x.raftkitPerSec)}/s (p50 ${fmtMs(x.raftkitLatencyMs.p50)}): ratio **${fmtRatio(x.ratio)}**${x.ratioToLmdb !== null && x.ratioToLmdb !== undefined ? `; vs raftkit on LMDB (${fmtCount(x.raftkitLmdbPerSec)}/s): ${fmtRatio(x.ratioToLmdb)}` : ''}`,
+          `  - ${x.clients} client(s): ${fmtCount(x.peerPerSec)}/s (p50 ${fmtMs(x.peerLatencyMs.p50)}, p99 ${fmtMs(x.peerLatencyMs.p99)}${x.peerLost ? `, ${x.peerLost} commands never committed` : ''}${x.peerErrors ? `, ${x.peerErrors} errors, last: ${x.peerLastError}` : ''}) vs raftkit ${fmtCount(x.raftkitPerSec)}/s (p50 ${fmtMs(x.raftkitLatencyMs.p50)}): ratio **${fmtRatio(x.ratio)}**${x.ratioToRow3 !== null && x.ratioToRow3 !== undefined ? `; vs row 3 memory (${fmtCount(x.raftkitRow3PerSec)}/s): ${fmtRatio(x.ratioToRow3)}` : ''}${x.ratioToLmdb !== null && x.ratioToLmdb !== undefined ? `; vs row 3 LMDB (${fmtCount(x.raftkitLmdbPerSec)}/s): ${fmtRatio(x.ratioToLmdb)}` : ''}`,
         );
       }
     }

@@ -11,7 +11,8 @@ export function tableLines(results) {
   const rows = results.rows;
   const notOk = (id, n) => {
     const r = rows[id];
-    if (!r || r.status === 'ok') return false;
+    if (!r) return true; // not in these results at all
+    if (r.status === 'ok') return false;
     add(n, r.title, `${r.status.toUpperCase()}: ${r.reason ?? ''}`.trim());
     return true;
   };

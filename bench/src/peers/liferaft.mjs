@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VALUE } from '../fixtures.mjs';
-import { Samples, sleep } from '../stats.mjs';
+import { sleep } from '../stats.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -93,67 +93,72 @@ async function waitForLeader(Raft, nodes, timeoutMs) {
   throw new Error(`liferaft elected no single leader within ${timeoutMs} ms`);
 }
 
-/** Closed-loop clients against a fresh liferaft cluster: commits/s and latency. */
-export async function runLiferaft({ clients, ms, warmupMs, commitTimeoutMs = 2000 }) {
+/**
+ * A fresh liferaft cluster with a leader, and `phase(duration, lat)` running
+ * `clients` closed-loop clients for `duration` ms (latencies into `lat`, a
+ * Samples, when given). close() ends the nodes.
+ */
+export async function startLiferaftLoad({ clients, commitTimeoutMs = 2000 }) {
   const { Raft, nodes, errors, close } = await startCluster();
+  let leader;
   try {
-    const leader = await waitForLeader(Raft, nodes, 10_000);
-    const waiting = new Map(); // command id -> resolve
-    leader.on('commit', (cmd) => {
-      const w = waiting.get(cmd?.id);
-      if (w) {
-        waiting.delete(cmd.id);
-        w();
-      }
-    });
-    let seq = 0;
-    const phase = async (duration, record) => {
-      const lat = new Samples();
-      let committed = 0;
-      let lost = 0;
-      const t0 = performance.now();
-      const end = t0 + duration;
-      await Promise.all(
-        Array.from({ length: clients }, async (_, c) => {
-          while (performance.now() < end) {
-            const id = `${c}:${++seq}`;
-            const s = performance.now();
-            let timer;
-            const done = new Promise((resolve) => {
-              waiting.set(id, () => resolve(true));
-              timer = setTimeout(() => resolve(false), commitTimeoutMs);
-            });
-            try {
-              await leader.command({ id, key: `k${c}`, value: VALUE });
-            } catch (e) {
-              clearTimeout(timer);
-              waiting.delete(id);
-              throw new Error(`liferaft command failed: ${e.message}`);
-            }
-            const ok = await done;
+    leader = await waitForLeader(Raft, nodes, 10_000);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const waiting = new Map(); // command id -> resolve
+  leader.on('commit', (cmd) => {
+    const w = waiting.get(cmd?.id);
+    if (w) {
+      waiting.delete(cmd.id);
+      w();
+    }
+  });
+  let seq = 0;
+  const phase = async (duration, lat = null) => {
+    let committed = 0;
+    let lost = 0;
+    const t0 = performance.now();
+    const end = t0 + duration;
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        while (performance.now() < end) {
+          const id = `${c}:${++seq}`;
+          const s = performance.now();
+          let timer;
+          const done = new Promise((resolve) => {
+            waiting.set(id, () => resolve(true));
+            timer = setTimeout(() => resolve(false), commitTimeoutMs);
+          });
+          try {
+            await leader.command({ id, key: `k${c}`, value: VALUE });
+          } catch (e) {
             clearTimeout(timer);
-            if (ok) {
-              committed++;
-              if (record) lat.push(performance.now() - s);
-            } else {
-              waiting.delete(id);
-              lost++;
-            }
+            waiting.delete(id);
+            throw new Error(`liferaft command failed: ${e.message}`);
           }
-        }),
-      );
-      const s = (performance.now() - t0) / 1000;
-      return { committedPerSec: committed / s, committed, lost, latencyMs: lat.summary() };
-    };
-    if (warmupMs > 0) await phase(warmupMs, false);
-    const r = await phase(ms, true);
-    return {
-      ...r,
+          const ok = await done;
+          clearTimeout(timer);
+          if (ok) {
+            committed++;
+            if (lat) lat.push(performance.now() - s);
+          } else {
+            waiting.delete(id);
+            lost++;
+          }
+        }
+      }),
+    );
+    return { committed, lost, seconds: (performance.now() - t0) / 1000 };
+  };
+  return {
+    phase,
+    status: () => ({
       errors: errors.count,
       lastError: errors.last,
       leaderStillLeads: leader.state === Raft.LEADER,
-    };
-  } finally {
-    await close();
-  }
+    }),
+    close,
+  };
 }

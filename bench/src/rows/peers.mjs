@@ -6,14 +6,19 @@
 // - @markwylde/liferaft: 3 nodes in-process (its own timers, levelup log),
 //   closed-loop clients; compared with raftkit's 3-node worker cluster (row 3,
 //   or measured here when row 3 did not run).
-import { runClosedLoop } from '../inthread-harness.mjs';
+import { VALUE } from '../fixtures.mjs';
+import { compareClosedLoop } from '../inthread-harness.mjs';
+import { closedLoop } from '../load.mjs';
 import { coatyAdapter, loadCoaty } from '../peers/coaty.mjs';
-import { loadLiferaft, runLiferaft } from '../peers/liferaft.mjs';
+import { loadLiferaft, startLiferaftLoad } from '../peers/liferaft.mjs';
 import { progress } from '../progress.mjs';
-import { putLoad, withCluster } from './cluster.mjs';
+import { Samples } from '../stats.mjs';
+import { withCluster } from './cluster.mjs';
 import { raftkitCoreAdapter } from './core.mjs';
 
 const CLIENTS = [1, 64];
+/** Each side's measured time is split into this many alternating slices. */
+const SLICES = 4;
 
 async function coatyRows(ms, warmupMs) {
   let version;
@@ -24,9 +29,13 @@ async function coatyRows(ms, warmupMs) {
   }
   const rows = [];
   for (const clients of CLIENTS) {
-    progress.step(`coaty etcd/raft port vs raftkit RaftNode, ${clients} client(s)`);
-    const peer = runClosedLoop(coatyAdapter, { clients, ms, warmupMs });
-    const raftkit = runClosedLoop(raftkitCoreAdapter, { clients, ms, warmupMs });
+    progress.step(`coaty etcd/raft port vs raftkit RaftNode, ${clients} client(s), alternating slices`);
+    const { a: peer, b: raftkit } = compareClosedLoop(coatyAdapter, raftkitCoreAdapter, {
+      clients,
+      ms,
+      warmupMs,
+      slices: SLICES,
+    });
     rows.push({
       clients,
       peerPerSec: peer.proposalsPerSec,
@@ -39,7 +48,7 @@ async function coatyRows(ms, warmupMs) {
   return {
     peer: '@coaty/consensus.raft',
     version,
-    against: 'raftkit RaftNode (@raftkit/core), same in-thread harness, measured beside it',
+    against: 'raftkit RaftNode (@raftkit/core), same in-thread harness, measured in alternating slices',
     config:
       'ported etcd/raft RawNode + MemoryStorage, 3 nodes in one thread, preVote + checkQuorum, maxInflightMsgs 64, 100-character string payloads (its RaftData is JSON); the Coaty/MQTT controller layer is not used',
     rows,
@@ -56,33 +65,66 @@ async function liferaftRows(ms, warmupMs, clusterRow) {
   const fromRow3 = (clients, storage) =>
     clusterRow?.results?.find((r) => r.nodes === 3 && r.storage === storage && r.clients === clients) ?? null;
   const rows = [];
+  // Both clusters run at once and are measured in alternating slices
+  // (liferaft, raftkit, liferaft, ...), so both see the same machine load;
+  // row 3's figures, measured earlier in the run, are kept beside.
   for (const clients of CLIENTS) {
-    progress.step(`liferaft, ${clients} client(s)`);
-    const peer = await runLiferaft({ clients, ms, warmupMs });
-    let mem = fromRow3(clients, 'memory');
-    if (!mem) {
-      progress.step(`raftkit 3-node worker cluster (memory), ${clients} client(s), for the ratio`);
-      mem = await withCluster({ nodes: 3, storage: 'memory' }, (c) => putLoad(c, clients, { ms, warmupMs }));
+    progress.step(
+      `liferaft vs raftkit 3-node worker cluster (memory), ${clients} client(s), alternating slices`,
+    );
+    const peer = await startLiferaftLoad({ clients });
+    try {
+      const r = await withCluster({ nodes: 3, storage: 'memory' }, async (cluster) => {
+        const cs = Array.from({ length: clients }, () => cluster.client({ timeoutMs: 30_000 }));
+        const put = (c, i, n) => c.put(`k${i}-${n % 1000}`, VALUE);
+        await peer.phase(warmupMs);
+        await closedLoop(cs, put, { ms: warmupMs, warmupMs: 0 });
+        const latPeer = new Samples();
+        const latMine = new Samples();
+        const p = { committed: 0, lost: 0, seconds: 0 };
+        const m = { ops: 0, seconds: 0 };
+        for (let i = 0; i < SLICES; i++) {
+          const x = await peer.phase(ms / SLICES, latPeer);
+          p.committed += x.committed;
+          p.lost += x.lost;
+          p.seconds += x.seconds;
+          const y = await closedLoop(cs, put, { ms: ms / SLICES, warmupMs: 0, samples: latMine });
+          m.ops += y.ops;
+          m.seconds += y.elapsedS;
+        }
+        for (const c of cs) c.close();
+        return {
+          peerPerSec: p.committed / p.seconds,
+          peerLost: p.lost,
+          peerLatencyMs: latPeer.summary(),
+          raftkitPerSec: m.ops / m.seconds,
+          raftkitLatencyMs: latMine.summary(),
+        };
+      });
+      const st = peer.status();
+      const row3 = fromRow3(clients, 'memory');
+      const lmdb = fromRow3(clients, 'lmdb');
+      rows.push({
+        clients,
+        ...r,
+        peerErrors: st.errors,
+        peerLastError: st.lastError,
+        peerLeaderStillLeads: st.leaderStillLeads,
+        ratio: r.peerPerSec / r.raftkitPerSec,
+        raftkitRow3PerSec: row3?.writesPerSec ?? null,
+        ratioToRow3: row3 ? r.peerPerSec / row3.writesPerSec : null,
+        raftkitLmdbPerSec: lmdb?.writesPerSec ?? null,
+        ratioToLmdb: lmdb ? r.peerPerSec / lmdb.writesPerSec : null,
+      });
+    } finally {
+      await peer.close();
     }
-    const lmdb = fromRow3(clients, 'lmdb');
-    rows.push({
-      clients,
-      peerPerSec: peer.committedPerSec,
-      peerLatencyMs: peer.latencyMs,
-      peerLost: peer.lost,
-      peerErrors: peer.errors,
-      peerLastError: peer.lastError,
-      raftkitPerSec: mem.writesPerSec,
-      raftkitLatencyMs: mem.latencyMs,
-      ratio: peer.committedPerSec / mem.writesPerSec,
-      raftkitLmdbPerSec: lmdb?.writesPerSec ?? null,
-      ratioToLmdb: lmdb ? peer.committedPerSec / lmdb.writesPerSec : null,
-    });
   }
   return {
     peer: '@markwylde/liferaft',
     version,
-    against: 'raftkit 3-node worker cluster, memory storage (and LMDB where row 3 ran), same client counts',
+    against:
+      'raftkit 3-node worker cluster, memory storage, same client counts, both running, measured in alternating slices (row 3 memory and LMDB figures beside)',
     config:
       "3 nodes in one process, in-process transport (JSON packets delivered on setImmediate), levelup/leveldown log (not fsynced), election 200-400 ms, heartbeat 50 ms; clients await the leader's 'commit' event (2 s timeout = lost)",
     rows,

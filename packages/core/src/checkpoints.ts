@@ -273,7 +273,14 @@ export class CheckpointTracker {
       if (before === true || (before === false && !confirmed)) continue;
       st.reported.set(index, confirmed);
       trim(st.reported, REPORTED_HISTORY);
-      const d: Divergence = { node: p, index, expected: reference, actual: h, detectedBy: this.id, confirmed };
+      const d: Divergence = {
+        node: p,
+        index,
+        expected: reference,
+        actual: h,
+        detectedBy: this.id,
+        confirmed,
+      };
       if (index >= (st.divergence?.index ?? 0)) st.divergence = d;
       v.divergences.push(d);
     }

@@ -9,7 +9,6 @@ export {
   type TimeoutSettings,
   trustedGapBound,
 } from './adaptive-timeouts.js';
-export { crc32 } from './checksum.js';
 export {
   type CheckpointSettings,
   CheckpointTracker,
@@ -17,6 +16,7 @@ export {
   isCheckpointIndex,
   OWN_CHECKPOINT_HISTORY,
 } from './checkpoints.js';
+export { crc32 } from './checksum.js';
 export * from './codec.js';
 export {
   applyConfChange,
@@ -51,7 +51,6 @@ export {
 } from './peer-health.js';
 export { RaftNode } from './raft-node.js';
 export { RAFT_DEFAULTS } from './resolved-config.js';
-export { RttEstimator, type RttEstimatorOptions, type RttStats } from './rtt-estimator.js';
 export {
   type RoleEvent,
   type RoleEventType,
@@ -61,6 +60,7 @@ export {
   roleMachine,
   TRANSITION_REASONS,
 } from './role-machine.js';
+export { RttEstimator, type RttEstimatorOptions, type RttStats } from './rtt-estimator.js';
 export { type SnapshotPolicy, type SnapshotProgress, shouldSnapshot } from './snapshot-policy.js';
 export * from './split-brain-monitor.js';
 export type { StateMachine } from './state-machine.js';

@@ -107,7 +107,13 @@ export class PeerHealth {
   }
 
   evaluate(now: number): HealthView {
-    const tcpState = contactState(this.tcpLast, now, this.suspectAfterMs, this.downAfterMs, this.tcpConnected);
+    const tcpState = contactState(
+      this.tcpLast,
+      now,
+      this.suspectAfterMs,
+      this.downAfterMs,
+      this.tcpConnected,
+    );
     const tcp = {
       connected: this.tcpConnected,
       state: tcpState,

@@ -28,8 +28,8 @@ import { classifyContact, FailureDetector } from './failure-detector.js';
 import { type InjectedBug, injectedBugsIn } from './injected-bugs.js';
 import { bestTransferCandidate, PriorityTransferPolicy, type TransferCandidate } from './leader-priority.js';
 import { Membership } from './membership.js';
-import type { Health } from './peer-health.js';
 import { validateMessage } from './message-validation.js';
+import type { Health } from './peer-health.js';
 import { Progress } from './progress.js';
 import { ProposalTracker } from './proposals.js';
 import { quorumActive, quorumValue, voteResult } from './quorum.js';
@@ -268,7 +268,9 @@ export class RaftNode {
       // entirely: it gets no vote and cannot even bump our term.
       return;
     }
-    this.detector.heard(msg.from, this.now);
+    if (this.conf.voters.includes(msg.from) || this.conf.learners.includes(msg.from)) {
+      this.detector.heard(msg.from, this.now); // failure detection; strangers would grow it without bound
+    }
     if (msg.term > this.term) {
       if ((msg.type === 'vote' || msg.type === 'preVote') && !msg.transfer && this.leaderIsLive()) {
         // Leader stickiness: we heard from a live leader within the election timeout.
@@ -505,7 +507,9 @@ export class RaftNode {
       throw new InvalidArgumentError(`checkpoint index ${index} was not handed out for applying yet`);
     }
     if (typeof hash !== 'string' || hash.length === 0 || hash.length > MAX_HASH_LENGTH) {
-      throw new InvalidArgumentError(`checkpoint hash must be a non-empty string of at most ${MAX_HASH_LENGTH} chars`);
+      throw new InvalidArgumentError(
+        `checkpoint hash must be a non-empty string of at most ${MAX_HASH_LENGTH} chars`,
+      );
     }
     const voters = this.role === 'leader' ? this.conf.voters : null;
     this.onVerdict(this.checkpoints.recordOwn(index, hash, this.now, voters));
@@ -529,7 +533,9 @@ export class RaftNode {
 
   /** End a quarantine (host's, or one this node entered after finding itself diverged). */
   releaseQuarantine(): void {
+    if (this.quarantineState === null) return;
     this.quarantineState = null;
+    if (this.role !== 'leader') this.randomizedElectionTimeout = this.drawElectionTimeout(); // no extra wait any more
   }
 
   // ===========================================================================

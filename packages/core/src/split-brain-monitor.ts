@@ -195,7 +195,10 @@ export class SplitBrainMonitor {
       throw new RangeError(`SplitBrainMonitor: verificationGraceIntervals must be >= 0, got ${String(g)}`);
     }
     this.graceIntervals = g;
-    this.graceTime = positive(opts.verificationGraceTime ?? 10 * this.electionTimeout, 'verificationGraceTime');
+    this.graceTime = positive(
+      opts.verificationGraceTime ?? 10 * this.electionTimeout,
+      'verificationGraceTime',
+    );
   }
 
   /** Every node's state verification as of the latest `at` seen (see the class comment). */

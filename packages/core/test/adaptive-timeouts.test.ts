@@ -53,11 +53,13 @@ describe('the adaptive rule (pure functions)', () => {
 
   it('nothing adapts before a window holds enough samples; a new leader is generous meanwhile', () => {
     const t = new TimeoutController(settings);
-    expect(t.onInterArrival({ count: ADAPT_MIN_SAMPLES - 1, mean: 1, deviation: 0, min: 1, max: 1, last: 1 })).toBe(
-      false,
-    );
+    expect(
+      t.onInterArrival({ count: ADAPT_MIN_SAMPLES - 1, mean: 1, deviation: 0, min: 1, max: 1, last: 1 }),
+    ).toBe(false);
     expect(t.followerElectionTicks()).toBe(10);
-    expect(t.onInterArrival({ count: ADAPT_MIN_SAMPLES, mean: 1, deviation: 0, min: 1, max: 1, last: 1 })).toBe(true);
+    expect(
+      t.onInterArrival({ count: ADAPT_MIN_SAMPLES, mean: 1, deviation: 0, min: 1, max: 1, last: 1 }),
+    ).toBe(true);
     expect(t.followerElectionTicks()).toBe(4);
     t.onRoundTrips(true, [null, null]);
     expect(t.leaderElectionTicks()).toBe(30);
@@ -66,13 +68,16 @@ describe('the adaptive rule (pure functions)', () => {
     const fixed = new TimeoutController({ ...settings, timeouts: 'fixed' });
     fixed.onRoundTrips(true, [100, 100]);
     expect(fixed.onInterArrival({ count: 32, mean: 50, deviation: 9, min: 1, max: 99, last: 1 })).toBe(false);
-    expect([fixed.leaderElectionTicks(), fixed.followerElectionTicks(), fixed.heartbeatTicks()]).toEqual([10, 10, 1]);
+    expect([fixed.leaderElectionTicks(), fixed.followerElectionTicks(), fixed.heartbeatTicks()]).toEqual([
+      10, 10, 1,
+    ]);
   });
 });
 
 describe('adaptive timeouts configuration', () => {
   const base = { id: 'a', peers: ['a', 'b', 'c'], seed: 1 };
-  const make = (extra: Record<string, unknown>) => new RaftNode({ ...base, storage: new MemoryStorage(), ...extra });
+  const make = (extra: Record<string, unknown>) =>
+    new RaftNode({ ...base, storage: new MemoryStorage(), ...extra });
 
   it('defaults: fixed; adaptive bounds default to [ceil(E/2), 4E]', () => {
     expect(make({}).status().timeouts).toMatchObject({ mode: 'fixed', electionTicks: 10, leaseTicks: 9 });
@@ -85,12 +90,19 @@ describe('adaptive timeouts configuration', () => {
     expect(() => make({ timeouts: 'adaptive', minElectionTicks: 11 })).toThrow(ConfigError);
     expect(() => make({ timeouts: 'adaptive', maxElectionTicks: 9 })).toThrow(ConfigError);
     expect(() => make({ timeouts: 'adaptive', minElectionTicks: 2, heartbeatTicks: 2 })).toThrow(ConfigError);
-    expect(() => make({ timeouts: 'adaptive', minElectionTicks: 3, maxClockDriftTicks: 3 })).toThrow(ConfigError);
+    expect(() => make({ timeouts: 'adaptive', minElectionTicks: 3, maxClockDriftTicks: 3 })).toThrow(
+      ConfigError,
+    );
     expect(() => make({ timeouts: 'adaptive', adaptiveDeviationFactor: -1 })).toThrow(ConfigError);
   });
 });
 
-const ADAPTIVE = { timeouts: 'adaptive', electionTicks: 10, minElectionTicks: 4, maxElectionTicks: 30 } as const;
+const ADAPTIVE = {
+  timeouts: 'adaptive',
+  electionTicks: 10,
+  minElectionTicks: 4,
+  maxElectionTicks: 30,
+} as const;
 
 function jitteryCluster(seed: number, config: Record<string, unknown>, ids: NodeId[] = ['a', 'b', 'c']) {
   const c = new Cluster(ids, { seed, config });
@@ -150,8 +162,12 @@ describe('adaptive timeouts follow the network', () => {
       return terms;
     };
     const fixedShort = elections({ electionTicks: 5 });
-    const adaptive = elections({ timeouts: 'adaptive', electionTicks: 5, minElectionTicks: 3, maxElectionTicks: 40 });
-    console.log(`elections under jitter 0..12 ticks, 4 seeds x 600 ticks: fixed 5 -> ${fixedShort}, adaptive -> ${adaptive}`);
+    const adaptive = elections({
+      timeouts: 'adaptive',
+      electionTicks: 5,
+      minElectionTicks: 3,
+      maxElectionTicks: 40,
+    });
     expect(fixedShort).toBeGreaterThan(20);
     expect(adaptive * 5).toBeLessThan(fixedShort);
   });
@@ -169,8 +185,12 @@ describe('adaptive timeouts follow the network', () => {
       return total / 5;
     };
     const fixedLong = failover({ electionTicks: 20 });
-    const adaptive = failover({ timeouts: 'adaptive', electionTicks: 20, minElectionTicks: 4, maxElectionTicks: 80 });
-    console.log(`mean failover after a leader crash (calm): fixed 20 -> ${fixedLong} ticks, adaptive -> ${adaptive} ticks`);
+    const adaptive = failover({
+      timeouts: 'adaptive',
+      electionTicks: 20,
+      minElectionTicks: 4,
+      maxElectionTicks: 80,
+    });
     expect(adaptive * 2).toBeLessThan(fixedLong);
   });
 });
@@ -222,10 +242,17 @@ describe('adaptive timeouts never touch safety', () => {
   it('randomized schedules keep Raft safety with adaptive timeouts (3 and 5 nodes)', () => {
     let commits = 0;
     for (let seed = 500; seed < 520; seed++) {
-      commits += runFuzz(seed, { nodes: 3, config: { timeouts: 'adaptive', readMode: 'lease' } }).committedOutcomes;
+      commits += runFuzz(seed, {
+        nodes: 3,
+        config: { timeouts: 'adaptive', readMode: 'lease' },
+      }).committedOutcomes;
     }
     for (let seed = 600; seed < 610; seed++) {
-      commits += runFuzz(seed, { nodes: 5, compaction: true, config: { timeouts: 'adaptive' } }).committedOutcomes;
+      commits += runFuzz(seed, {
+        nodes: 5,
+        compaction: true,
+        config: { timeouts: 'adaptive' },
+      }).committedOutcomes;
     }
     expect(commits).toBeGreaterThan(0);
   });

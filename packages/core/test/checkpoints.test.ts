@@ -17,11 +17,16 @@ import {
 import { describe, expect, it } from 'vitest';
 import { bytes } from './helpers/builders.js';
 import { Cluster, stateHashHex } from './helpers/cluster.js';
+import { runFuzz } from './helpers/fuzz.js';
 
 const K = 10;
 
 function cluster(ids: NodeId[] = ['a', 'b', 'c'], extra: ConstructorParameters<typeof Cluster>[1] = {}) {
-  const c = new Cluster(ids, { reportCheckpoints: true, ...extra, config: { checkpointInterval: K, ...extra.config } });
+  const c = new Cluster(ids, {
+    reportCheckpoints: true,
+    ...extra,
+    config: { checkpointInterval: K, ...extra.config },
+  });
   c.elect(ids[0]);
   return c;
 }
@@ -35,7 +40,10 @@ function fillTo(c: Cluster, leader: NodeId, index: number): void {
 
 const hashOf = (c: Cluster, id: NodeId) => stateHashHex(c.n(id).state.hash);
 const peerState = (c: Cluster, leader: NodeId, peer: NodeId) =>
-  c.raft(leader).status().checkpoints.peers.find((p) => p.id === peer)?.state;
+  c
+    .raft(leader)
+    .status()
+    .checkpoints.peers.find((p) => p.id === peer)?.state;
 
 describe('checkpoints: agreement', () => {
   it('followers piggyback their checkpoints; the leader confirms them and every node is ok', () => {
@@ -60,7 +68,12 @@ describe('checkpoints: agreement', () => {
     const c = cluster();
     fillTo(c, 'a', K - 1);
     c.ticks(3);
-    expect(c.raft('a').status().checkpoints.peers.map((p) => p.state)).toEqual(['unverified', 'unverified']);
+    expect(
+      c
+        .raft('a')
+        .status()
+        .checkpoints.peers.map((p) => p.state),
+    ).toEqual(['unverified', 'unverified']);
     expect(c.raft('b').status().checkpoints.self).toBe('unverified');
   });
 });
@@ -82,12 +95,24 @@ describe('checkpoints: a diverged follower', () => {
     const ticks = c.tickUntil(() => c.n('a').divergences.some((d) => d.confirmed), 3);
     expect(ticks).toBeLessThanOrEqual(2);
     expect(c.n('a').divergences.filter((d) => d.confirmed)).toEqual([
-      { node: 'c', index: 2 * K, expected: hashOf(c, 'a'), actual: hashOf(c, 'c'), detectedBy: 'a', confirmed: true },
+      {
+        node: 'c',
+        index: 2 * K,
+        expected: hashOf(c, 'a'),
+        actual: hashOf(c, 'c'),
+        detectedBy: 'a',
+        confirmed: true,
+      },
     ]);
     expect(c.n('a').divergences.every((d) => d.node === 'c' && d.index === 2 * K)).toBe(true);
     expect(peerState(c, 'a', 'c')).toBe('diverged');
     expect(peerState(c, 'a', 'b')).toBe('ok');
-    expect(c.raft('a').status().checkpoints.peers.find((p) => p.id === 'c')?.divergence).toMatchObject({
+    expect(
+      c
+        .raft('a')
+        .status()
+        .checkpoints.peers.find((p) => p.id === 'c')?.divergence,
+    ).toMatchObject({
       node: 'c',
       index: 2 * K,
     });
@@ -98,7 +123,14 @@ describe('checkpoints: a diverged follower', () => {
     fillTo(c, 'a', 2 * K);
     c.ticks(3);
     expect(c.n('c').divergences).toEqual([
-      { node: 'c', index: 2 * K, expected: hashOf(c, 'a'), actual: hashOf(c, 'c'), detectedBy: 'c', confirmed: true },
+      {
+        node: 'c',
+        index: 2 * K,
+        expected: hashOf(c, 'a'),
+        actual: hashOf(c, 'c'),
+        detectedBy: 'c',
+        confirmed: true,
+      },
     ]);
     const st = c.raft('c').status();
     expect(st.quarantine).toMatchObject({ kind: 'diverged', divergence: { index: 2 * K } });
@@ -145,9 +177,16 @@ describe('checkpoints: a diverged leader', () => {
     const [good, bad] = [hashOf(c, 'b'), hashOf(c, 'a')];
     c.ticks(3);
     const self = c.n('a').divergences.filter((d) => d.node === 'a');
-    expect(self).toEqual([{ node: 'a', index: 2 * K, expected: good, actual: bad, detectedBy: 'a', confirmed: true }]);
+    expect(self).toEqual([
+      { node: 'a', index: 2 * K, expected: good, actual: bad, detectedBy: 'a', confirmed: true },
+    ]);
     // What it said about its followers before the quorum spoke was never confirmed.
-    expect(c.n('a').divergences.filter((d) => d.node !== 'a').every((d) => !d.confirmed)).toBe(true);
+    expect(
+      c
+        .n('a')
+        .divergences.filter((d) => d.node !== 'a')
+        .every((d) => !d.confirmed),
+    ).toBe(true);
     c.tickUntil(() => c.leader()?.id !== 'a', 30);
     expect(['b', 'c']).toContain(c.leader()?.id);
     expect(c.raft('a').status().quarantine?.kind).toBe('diverged');
@@ -166,7 +205,14 @@ describe('checkpoints: a diverged leader', () => {
     fillTo(c, 'a', 2 * K);
     c.ticks(3);
     expect(c.n('a').divergences).toEqual([
-      { node: 'b', index: 2 * K, expected: hashOf(c, 'a'), actual: hashOf(c, 'b'), detectedBy: 'a', confirmed: false },
+      {
+        node: 'b',
+        index: 2 * K,
+        expected: hashOf(c, 'a'),
+        actual: hashOf(c, 'b'),
+        detectedBy: 'a',
+        confirmed: false,
+      },
     ]);
     expect(peerState(c, 'a', 'b')).toBe('diverged');
     expect(c.raft('a').status().quarantine).toBeNull();
@@ -175,7 +221,9 @@ describe('checkpoints: a diverged leader', () => {
 
 describe('checkpoints never fail open', () => {
   it('a peer that stops reporting becomes unverified once the leader passed its checkpoint by the grace', () => {
-    const c = cluster(['a', 'b', 'c'], { config: { checkpointGraceIntervals: 1, checkpointGraceTicks: 1000 } });
+    const c = cluster(['a', 'b', 'c'], {
+      config: { checkpointGraceIntervals: 1, checkpointGraceTicks: 1000 },
+    });
     fillTo(c, 'a', K);
     c.ticks(2);
     expect(peerState(c, 'a', 'b')).toBe('ok');
@@ -229,7 +277,13 @@ describe('reportCheckpoint input validation', () => {
   });
 
   it('with checkpointInterval 0 reportCheckpoint is a UsageError and checkpointDue is always false', () => {
-    const n = new RaftNode({ id: 'a', peers: ['a'], seed: 1, storage: new MemoryStorage(), checkpointInterval: 0 });
+    const n = new RaftNode({
+      id: 'a',
+      peers: ['a'],
+      seed: 1,
+      storage: new MemoryStorage(),
+      checkpointInterval: 0,
+    });
     expect(n.checkpointDue(1000)).toBe(false);
     expect(() => n.reportCheckpoint(1000, 'x')).toThrow(UsageError);
     expect(n.status().checkpoints.interval).toBe(0);
@@ -253,18 +307,65 @@ describe('wire format of the new optional fields (backward compatible)', () => {
     const plain = { type: 'heartbeatResp', from: 'b', to: 'a', term: 3, seq: 4, checkpoint: cp } as const;
     const ext = { ...plain, quarantined: true, priority: 7 };
     expect(decodeMessage(encodeMessage(ext))).toEqual(ext);
-    expect(decodeMessage(encodeMessage({ ...plain, priority: 2 }))).toEqual({ ...plain, quarantined: false, priority: 2 });
+    expect(decodeMessage(encodeMessage({ ...plain, priority: 2 }))).toEqual({
+      ...plain,
+      quarantined: false,
+      priority: 2,
+    });
     expect(encodeMessage({ ...plain, quarantined: false, priority: 0 })).toEqual(encodeMessage(plain));
   });
 
   it('malformed optional fields are rejected with a typed error', () => {
-    expect(() => encodeMessage({ type: 'heartbeatResp', from: 'b', to: 'a', term: 3, seq: 4, checkpoint: null, priority: -1 })).toThrow();
     expect(() =>
-      encodeMessage({ type: 'heartbeat', from: 'a', to: 'b', term: 3, commit: 0, seq: 1, checkpoint: { index: -1, hash: 'x' } }),
+      encodeMessage({
+        type: 'heartbeatResp',
+        from: 'b',
+        to: 'a',
+        term: 3,
+        seq: 4,
+        checkpoint: null,
+        priority: -1,
+      }),
+    ).toThrow();
+    expect(() =>
+      encodeMessage({
+        type: 'heartbeat',
+        from: 'a',
+        to: 'b',
+        term: 3,
+        commit: 0,
+        seq: 1,
+        checkpoint: { index: -1, hash: 'x' },
+      }),
     ).toThrow();
     const n = new RaftNode({ id: 'b', peers: ['a', 'b'], seed: 1, storage: new MemoryStorage() });
     expect(() =>
-      n.step({ type: 'heartbeatResp', from: 'a', to: 'b', term: 0, seq: 1, checkpoint: { index: 1, hash: 5 as unknown as string } }),
+      n.step({
+        type: 'heartbeatResp',
+        from: 'a',
+        to: 'b',
+        term: 0,
+        seq: 1,
+        checkpoint: { index: 1, hash: 5 as unknown as string },
+      }),
     ).toThrow(/checkpoint/);
+  });
+});
+
+describe('no false positives', () => {
+  it('randomized schedules (crashes, partitions, snapshots, membership changes) never report a divergence', () => {
+    let verified = 0;
+    for (let seed = 700; seed < 715; seed++) {
+      verified += runFuzz(seed, { nodes: 3, checkpoints: true, compaction: true }).checkpointsVerified;
+    }
+    for (let seed = 720; seed < 730; seed++) {
+      verified += runFuzz(seed, {
+        nodes: 3,
+        checkpoints: true,
+        compaction: true,
+        membership: true,
+      }).checkpointsVerified;
+    }
+    expect(verified).toBeGreaterThan(100); // checkpoints were really confirmed along the way
   });
 });

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../src/rng.js';
 import { bytes } from './helpers/builders.js';
 import { Cluster } from './helpers/cluster.js';
+import { DelayNetwork } from './helpers/delay-network.js';
+import { SeededRngForTests } from './helpers/rng.js';
 
 function scriptedRun(seed: number): Cluster {
   const c = new Cluster(['a', 'b', 'c', 'd', 'e'], { seed, recordReadies: true });
@@ -84,5 +86,43 @@ describe('determinism', () => {
       const v = r.nextInt(10);
       expect(v >= 0 && v < 10 && Number.isInteger(v)).toBe(true);
     }
+  });
+});
+
+describe('determinism with the issue-9 features', () => {
+  it('adaptive timeouts, checkpoints, a divergence, quarantine and priorities on a jittery network replay byte-identically', () => {
+    const run = () => {
+      const c = new Cluster(['a', 'b', 'c', 'd', 'e'], {
+        seed: 77,
+        recordReadies: true,
+        reportCheckpoints: true,
+        config: {
+          timeouts: 'adaptive',
+          checkpointInterval: 5,
+          readMode: 'lease',
+          priorityTransferDelayTicks: 15,
+        },
+        perNode: { c: { priority: 3 } },
+      });
+      const rng = new SeededRngForTests(77);
+      const net = new DelayNetwork(c, () => rng.int(4));
+      net.tickUntil(() => c.leader() !== undefined);
+      for (let i = 0; i < 60; i++) {
+        const l = c.leader();
+        if (l && i % 3 === 0) l.node.propose(bytes(`w${i}`));
+        if (i === 20) c.corrupt('e');
+        if (i === 30) c.isolate('b');
+        if (i === 45) c.heal();
+        if (i % 7 === 0) c.raft('d').readIndex(i, 'lease');
+        net.tick();
+      }
+      net.ticks(60);
+      return c;
+    };
+    const x = run();
+    const y = run();
+    expect(x.n('e').divergences.length).toBeGreaterThan(0);
+    expect(x.leader()?.id).toBe('c');
+    for (const id of x.ids) expect(y.n(id).readyLog.join('\n')).toBe(x.n(id).readyLog.join('\n'));
   });
 });

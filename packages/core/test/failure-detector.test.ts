@@ -168,7 +168,12 @@ describe('status().liveness', () => {
     expect(leader[0].lastContactTick).toBe(c.raft('a').status().tick);
     const follower = c.raft('b').status().liveness;
     expect(follower).toHaveLength(1);
-    expect(follower[0]).toMatchObject({ id: 'a', samples: 'interArrival', health: 'healthy', rtt: { mean: 1 } });
+    expect(follower[0]).toMatchObject({
+      id: 'a',
+      samples: 'interArrival',
+      health: 'healthy',
+      rtt: { mean: 1 },
+    });
 
     c.isolate('c');
     // Expected gap for c: heartbeat interval + round-trip bound = 1 + 4; then down after electionTicks.

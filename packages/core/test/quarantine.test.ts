@@ -16,7 +16,9 @@ describe('a quarantined node serves no reads', () => {
     expect(c.raft('b').status().quarantine).toMatchObject({ kind: 'host', reason: 'operator says so' });
     c.raft('b').readIndex(1);
     c.stabilize();
-    expect(c.n('b').readStates).toEqual([{ ctx: 1, status: 'dropped', reason: 'quarantined', leaderHint: 'a' }]);
+    expect(c.n('b').readStates).toEqual([
+      { ctx: 1, status: 'dropped', reason: 'quarantined', leaderHint: 'a' },
+    ]);
     c.raft('b').releaseQuarantine();
     expect(c.raft('b').status().quarantine).toBeNull();
     c.raft('b').readIndex(2);
@@ -33,12 +35,16 @@ describe('a quarantined node serves no reads', () => {
     expect(c.n('b').readStates).toEqual([]);
     c.raft('b').quarantine('x');
     c.stabilize();
-    expect(c.n('b').readStates).toEqual([{ ctx: 3, status: 'dropped', reason: 'quarantined', leaderHint: null }]);
+    expect(c.n('b').readStates).toEqual([
+      { ctx: 3, status: 'dropped', reason: 'quarantined', leaderHint: null },
+    ]);
 
     c.raft('a').readIndex(4); // queued until a heartbeat round is acknowledged
     c.raft('a').quarantine('x');
     c.stabilize();
-    expect(c.n('a').readStates).toEqual([{ ctx: 4, status: 'dropped', reason: 'quarantined', leaderHint: null }]);
+    expect(c.n('a').readStates).toEqual([
+      { ctx: 4, status: 'dropped', reason: 'quarantined', leaderHint: null },
+    ]);
   });
 
   it('a quarantined leader refuses local and forwarded reads and hands leadership to a healthy voter', () => {
@@ -52,7 +58,11 @@ describe('a quarantined node serves no reads', () => {
     expect(c.n('a').readStates.at(-1)).toMatchObject({ ctx: 5, status: 'dropped', reason: 'quarantined' });
     c.tickUntil(() => c.leader()?.id !== 'a', 20);
     expect(['b', 'c']).toContain(c.leader()?.id);
-    expect(c.n('a').transitions.at(-1)).toMatchObject({ from: 'leader', to: 'follower', reason: 'transferred' });
+    expect(c.n('a').transitions.at(-1)).toMatchObject({
+      from: 'leader',
+      to: 'follower',
+      reason: 'transferred',
+    });
     // It does not take leadership back while quarantined.
     c.ticks(100);
     expect(c.leader()?.id).not.toBe('a');
@@ -112,7 +122,12 @@ describe('the lease counts no quarantined or diverged peer', () => {
       cl.corrupt('b'); // b applied 4 entries; its hash at 5 will differ
       cl.propose('a', bytes('y'));
       cl.ticks(3);
-      expect(cl.raft('a').status().checkpoints.peers.find((p) => p.id === 'b')?.state).toBe('diverged');
+      expect(
+        cl
+          .raft('a')
+          .status()
+          .checkpoints.peers.find((p) => p.id === 'b')?.state,
+      ).toBe('diverged');
     });
     const st = c.raft('a').status();
     expect(st.role).toBe('leader');

@@ -1,6 +1,10 @@
 import {
   ClusterClosedError,
+  ConfChangePendingError,
   InvalidRequestError,
+  LeaderNotReadyError,
+  LearnerNotCaughtUpError,
+  MembershipChangeError,
   NodeStoppedError,
   NotLeaderError,
   ProposalDroppedError,
@@ -39,6 +43,9 @@ export function toWireError(err: unknown): WireError {
       leaderHint: err.leaderHint,
     };
   }
+  if (err instanceof MembershipChangeError) {
+    return { code: err.code, message: err.message, reason: err.reason, leaderHint: err.leaderHint };
+  }
   if (err instanceof StorageError) {
     const detail = err.message.slice(err.message.indexOf(': ') + 2);
     return { code: err.code, message: err.message, kind: err.kind, path: err.path, detail };
@@ -74,6 +81,12 @@ export function fromWireError(w: WireError): Error {
       return new ClusterClosedError();
     case 'INVALID_REQUEST':
       return new InvalidRequestError(w.message);
+    case 'CONF_CHANGE_PENDING':
+      return new ConfChangePendingError(w.leaderHint ?? null, w.message);
+    case 'LEARNER_NOT_CAUGHT_UP':
+      return new LearnerNotCaughtUpError(w.leaderHint ?? null, w.message);
+    case 'LEADER_NOT_READY':
+      return new LeaderNotReadyError(w.leaderHint ?? null, w.message);
     default:
       if (w.code.startsWith('STORAGE_') && w.path !== undefined) {
         return new StorageError((w.kind ?? 'io') as StorageErrorKind, w.path, w.detail ?? w.message);

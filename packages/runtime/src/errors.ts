@@ -94,3 +94,61 @@ export class InvalidRequestError extends RuntimeError {
     super('INVALID_REQUEST', message);
   }
 }
+
+/** Core drop reasons of a membership change that the runtime reports as their own errors. */
+export type MembershipRefusal = 'confChangePending' | 'learnerNotCaughtUp' | 'leaderNotReady';
+
+/**
+ * A membership change was refused before anything was appended: nothing
+ * changed. `leaderHint` is who leads, if known. Subclasses name the reason.
+ */
+export class MembershipChangeError extends RuntimeError {
+  constructor(
+    code: string,
+    readonly reason: MembershipRefusal,
+    readonly leaderHint: NodeId | null,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/** Another membership change is still in flight (one at a time); retry once it has committed. */
+export class ConfChangePendingError extends MembershipChangeError {
+  constructor(leaderHint: NodeId | null = null, message?: string) {
+    super(
+      'CONF_CHANGE_PENDING',
+      'confChangePending',
+      leaderHint,
+      message ?? 'another membership change is in flight (one change at a time)',
+    );
+  }
+}
+
+/** `promote` of a learner that has not caught up with the leader's log yet. */
+export class LearnerNotCaughtUpError extends MembershipChangeError {
+  constructor(leaderHint: NodeId | null = null, message?: string) {
+    super(
+      'LEARNER_NOT_CAUGHT_UP',
+      'learnerNotCaughtUp',
+      leaderHint,
+      message ?? 'the learner has not caught up with the leader yet',
+    );
+  }
+}
+
+/**
+ * The leader has not committed an entry of its own term yet, so it accepts no
+ * membership change (single-server change safety rule). The runtime retries
+ * this internally; it surfaces only after the retry deadline.
+ */
+export class LeaderNotReadyError extends MembershipChangeError {
+  constructor(leaderHint: NodeId | null = null, message?: string) {
+    super(
+      'LEADER_NOT_READY',
+      'leaderNotReady',
+      leaderHint,
+      message ?? 'the leader has not committed an entry of its term yet',
+    );
+  }
+}

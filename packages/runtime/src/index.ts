@@ -1,4 +1,5 @@
 export { type ActorHost, type ActorOptions, NodeActor } from './actor/node-actor.js';
+export type { ActorSnapshotOptions } from './actor/snapshot-keeper.js';
 export type { RuntimeStateMachine, StateMachineSpec } from './actor/state-machine-spec.js';
 export { backoffDelay } from './client/backoff.js';
 export {
@@ -8,10 +9,11 @@ export {
   type GetOptions,
   RaftClient,
 } from './client/raft-client.js';
-export { Cluster, createCluster, type WaitForLeaderOptions } from './cluster/cluster.js';
+export { Cluster, createCluster, type MembershipOptions, type WaitForLeaderOptions } from './cluster/cluster.js';
 export {
   type ClusterEventMap,
   ClusterEvents,
+  type MembershipEvent,
   type NodeLifecycleEvent,
   type StatusEvent,
   type TransitionEvent,
@@ -26,6 +28,8 @@ export type {
   ReadResult,
   Reply,
   RuntimeNodeStatus,
+  SnapshotEvent,
+  SnapshotStatus,
 } from './control/api.js';
 export { NodeHandle } from './control/node-handle.js';
 export { crc32 } from './crc32.js';
@@ -33,6 +37,20 @@ export { fromWireError, toWireError, type WireError } from './error-wire.js';
 export * from './errors.js';
 export { SideWorkPool, type SideWorkPoolOptions } from './side-work/pool.js';
 export type { SideResult, SideTask } from './side-work/protocol.js';
+export {
+  InlineSnapshotCodec,
+  type PackedSnapshot,
+  PoolSnapshotCodec,
+  type SnapshotCodec,
+  type UnpackedSnapshot,
+} from './snapshot/codec.js';
+export {
+  envelopeInfo,
+  packEnvelope,
+  type SnapshotCompression,
+  SnapshotEnvelopeError,
+  unpackEnvelope,
+} from './snapshot/envelope.js';
 export type { DurableStorage, PersistBatch, StorageStats } from './storage/durable-storage.js';
 export { type LmdbDurability, LmdbStorage, type LmdbStorageOptions } from './storage/lmdb-storage.js';
 export { MemoryDurableStorage } from './storage/memory-storage.js';

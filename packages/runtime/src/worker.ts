@@ -15,6 +15,7 @@ import type { ActorEvent, NodeControlApi } from './control/api.js';
 import { portEndpoint } from './control/comlink-endpoint.js';
 import { toWireError } from './error-wire.js';
 import { SideWorkClient } from './side-work/client.js';
+import { PoolSnapshotCodec } from './snapshot/codec.js';
 import type { DurableStorage } from './storage/durable-storage.js';
 import { LmdbStorage } from './storage/lmdb-storage.js';
 import { MemoryDurableStorage } from './storage/memory-storage.js';
@@ -27,7 +28,10 @@ const emit = (ev: ActorEvent) => events.postMessage(ev);
 
 async function main(): Promise<void> {
   let storage: DurableStorage | null = null;
+  const side = new SideWorkClient(init.sidePort);
   try {
+    // Written into a new store, so a restart rebuilds the membership without being told again.
+    const bootstrapConf = { voters: [...init.actor.peers], learners: [...(init.actor.learners ?? [])] };
     storage =
       init.storage.kind === 'lmdb'
         ? LmdbStorage.open({
@@ -35,14 +39,19 @@ async function main(): Promise<void> {
             nodeId: init.actor.id,
             mode: init.storage.mode,
             durability: init.storage.durability,
+            bootstrapConf,
           })
-        : new MemoryDurableStorage();
+        : new MemoryDurableStorage(bootstrapConf);
     const sm = await createStateMachine(init.actor.machine);
-    const side = new SideWorkClient(init.sidePort);
-    const actor = new NodeActor(init.actor, storage, sm, {
+    const codec = new PoolSnapshotCodec(side, {
+      compression: init.actor.snapshot.compression,
+      level: init.actor.snapshot.level,
+    });
+    const actor = await NodeActor.create(init.actor, storage, sm, {
       sendFrames: (out, transfer) => init.raftPort.postMessage(out, transfer),
       emit,
       side,
+      codec,
     });
     init.raftPort.on('message', (m: InboundBatches) => actor.onInbound(m));
     const ops = new OpsServer(init.opsPort, actor);
@@ -50,6 +59,7 @@ async function main(): Promise<void> {
     const api: NodeControlApi = {
       status: () => actor.status(),
       transferLeadership: (to) => actor.transferLeadership(to),
+      confChange: (change) => actor.confChange(change),
       campaign: () => actor.campaign(),
       verifyStateHash: () => actor.verifyStateHash(),
       snapshotState: () => {
@@ -80,6 +90,7 @@ async function main(): Promise<void> {
     if (st.ok) emit({ type: 'ready', status: st.value });
   } catch (err) {
     await storage?.close().catch(() => {});
+    side.close();
     emit({ type: 'fatal', error: toWireError(err) });
   }
 }

@@ -12,6 +12,7 @@
  * cluster must have converged and the client history must be linearizable.
  */
 import {
+  type Message,
   type NodeId,
   NotLeaderError,
   type RaftConfig,
@@ -28,6 +29,7 @@ import {
   type Verdict,
 } from './checker/index.js';
 import { type ClientReply, type ClientRequest, describeReply, describeRequest } from './client-protocol.js';
+import { describeMessage } from './describe-message.js';
 import { EventQueue } from './event-queue.js';
 import { checkConvergence, InvariantSuite, type Violation } from './invariants/index.js';
 import { type ClusterEvent, type CrashPoint, type FaultTarget, Nemesis, PROFILES } from './nemesis/index.js';
@@ -44,7 +46,7 @@ import { Rng } from './rng.js';
 import { type NodeInput, SimNode } from './sim-node.js';
 import type { SeedResult } from './summary.js';
 import { Trace } from './trace.js';
-import { Client } from './workload.js';
+import { Client, drawReadOnlyPhases } from './workload.js';
 
 type SimEvent =
   | { readonly k: 'tick'; readonly node: SimNode; readonly incarnation: number }
@@ -114,7 +116,7 @@ export class Simulation {
       );
       this.nodes.set(id, node);
     }
-    this.readOnlyPhases = drawReadOnlyPhases(root('phases'), this.endTime - 80 * TICK_US);
+    this.readOnlyPhases = drawReadOnlyPhases(root('phases'), this.endTime - 80 * TICK_US, TICK_US);
     const clientEnv = this.clientEnv();
     const workload = {
       keys: 4,
@@ -355,7 +357,7 @@ export class Simulation {
           input: { kind: 'synced', incarnation: node.incarnation },
         });
       },
-      send(msg: import('@raftkit/core').Message) {
+      send(msg: Message) {
         const to = sim.nodes.get(msg.to);
         if (to === undefined) return;
         const times = sim.network.route(msg.from, msg.to, sim.time);
@@ -583,52 +585,6 @@ export class Simulation {
   }
 }
 
-/**
- * Load is bursty: now and then the writers pause and everybody only reads for
- * 30-100 ticks (an idle night, a read-mostly batch). Logs stand still then,
- * so a node that lost its leader can be fully up to date when it campaigns:
- * the case in which only leader stickiness protects a live leader's lease.
- */
-function drawReadOnlyPhases(rng: Rng, until: number): [number, number][] {
-  const phases: [number, number][] = [];
-  let t = rng.int(100, 300) * TICK_US;
-  while (t < until) {
-    const end = Math.min(until, t + rng.int(30, 100) * TICK_US);
-    phases.push([t, end]);
-    t = end + rng.int(100, 300) * TICK_US;
-  }
-  return phases;
-}
-
 function nodeOf(e: SimEvent): NodeId[] {
   return e.k === 'tick' || e.k === 'input' ? [e.node.id] : [];
-}
-
-function describeMessage(m: import('@raftkit/core').Message): string {
-  switch (m.type) {
-    case 'append':
-      return `append t${m.term} prev=(${m.prevIndex},${m.prevTerm}) n=${m.entries.length}${m.entries.length > 0 ? ` [${m.entries[0].index}..${m.entries[m.entries.length - 1].index}]` : ''} commit=${m.commit}`;
-    case 'appendResp':
-      return `appendResp t${m.term} ${m.reject ? `reject ${m.index} hint=(${m.hintIndex},${m.hintTerm})` : `ok ${m.index}`}`;
-    case 'vote':
-    case 'preVote':
-      return `${m.type} t${m.term} last=(${m.lastIndex},${m.lastTerm})${m.transfer ? ' transfer' : ''}`;
-    case 'voteResp':
-    case 'preVoteResp':
-      return `${m.type} t${m.term} ${m.reject ? 'reject' : 'grant'}`;
-    case 'heartbeat':
-      return `heartbeat t${m.term} commit=${m.commit} seq=${m.seq}`;
-    case 'heartbeatResp':
-      return `heartbeatResp t${m.term} seq=${m.seq}`;
-    case 'readIndex':
-      return `readIndex t${m.term} ctx=${m.ctx}`;
-    case 'readIndexResp':
-      return `readIndexResp t${m.term} ctx=${m.ctx} ${m.reject ? 'reject' : `index=${m.index}`}`;
-    case 'timeoutNow':
-      return `timeoutNow t${m.term}`;
-    case 'snapshot':
-      return `snapshot t${m.term} index=${m.meta.index} offset=${m.offset}/${m.totalBytes}${m.done ? ' done' : ''}`;
-    case 'snapshotResp':
-      return `snapshotResp t${m.term} index=${m.snapshotIndex} next=${m.nextOffset}${m.reject ? ' reject' : ''}`;
-  }
 }

@@ -254,3 +254,20 @@ function toInvocation(op: Op): KvInvocation {
       return { kind: 'cas', key: c.key, expected: c.expected, value: c.value };
   }
 }
+
+/**
+ * Load is bursty: now and then the writers pause and everybody only reads for
+ * 30-100 ticks (an idle night, a read-mostly batch). Logs stand still then,
+ * so a node that lost its leader can be fully up to date when it campaigns:
+ * the case in which only leader stickiness protects a live leader's lease.
+ */
+export function drawReadOnlyPhases(rng: Rng, until: number, tickUs: number): [number, number][] {
+  const phases: [number, number][] = [];
+  let t = rng.int(100, 300) * tickUs;
+  while (t < until) {
+    const end = Math.min(until, t + rng.int(30, 100) * tickUs);
+    phases.push([t, end]);
+    t = end + rng.int(100, 300) * tickUs;
+  }
+  return phases;
+}

@@ -320,7 +320,8 @@ export class Cluster {
   repairFrom(id: NodeId, from: NodeId): void {
     const src = this.n(from).state;
     const cn = this.n(id);
-    if (src.index !== cn.state.index) throw new Error(`repairFrom: ${from} is at ${src.index}, ${id} at ${cn.state.index}`);
+    if (src.index !== cn.state.index)
+      throw new Error(`repairFrom: ${from} is at ${src.index}, ${id} at ${cn.state.index}`);
     cn.state = { ...src };
   }
 

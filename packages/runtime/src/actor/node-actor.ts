@@ -1,4 +1,5 @@
 import {
+  type ConfChange,
   DecodeError,
   decodeMessage,
   type Entry,
@@ -22,15 +23,21 @@ import { READ_MODE_OF } from '../control/api.js';
 import { toWireError } from '../error-wire.js';
 import { InvalidRequestError, NodeStoppedError, NotLeaderError, TimeoutError } from '../errors.js';
 import type { SideWorkClient } from '../side-work/client.js';
+import type { SnapshotCodec } from '../snapshot/codec.js';
 import type { DurableStorage } from '../storage/durable-storage.js';
 import { packFrames, unpackFrames } from '../transport/frame-batch.js';
 import type { InboundBatches, OutboundBatches } from '../transport/port-protocol.js';
+import { ConfChangeRequests } from './conf-changes.js';
+import { type ActorSnapshotOptions, SnapshotKeeper } from './snapshot-keeper.js';
 import type { RuntimeStateMachine, StateMachineSpec } from './state-machine-spec.js';
 import { fail, ok, ProposalWaiters, ReadWaiters, type Resolve } from './waiters.js';
 
 export interface ActorOptions {
   readonly id: NodeId;
+  /** Voters to bootstrap with (used only while the store holds no membership). */
   readonly peers: readonly NodeId[];
+  /** Learners to bootstrap with: a node joining a running cluster lists itself here. */
+  readonly learners?: readonly NodeId[];
   readonly seed: number;
   readonly tickMs: number;
   readonly electionTicks: number;
@@ -48,6 +55,9 @@ export interface ActorOptions {
   readonly checkpointEvery: number;
   /** Push an observation at least this often while something changed (ms). */
   readonly observeEveryMs: number;
+  readonly snapshot: ActorSnapshotOptions;
+  /** `promote` accepts a learner at most this many entries behind the commit index. */
+  readonly promoteMaxLag: number;
 }
 
 /** What the hosting thread provides: a way out for frames, events and side work. */
@@ -55,6 +65,8 @@ export interface ActorHost {
   sendFrames(out: OutboundBatches, transfer: ArrayBuffer[]): void;
   emit(event: ActorEvent): void;
   readonly side: SideWorkClient | null;
+  /** Snapshot compression and checksums (on the side-work pool in a worker). */
+  readonly codec: SnapshotCodec;
 }
 
 /** Ticks caught up at most after the event loop stalled (more changes nothing). */
@@ -84,6 +96,8 @@ export class NodeActor {
   private readonly reads: ReadWaiters;
   private nextReadCtx = 1;
   private readonly transfers: { to: NodeId; deadlineTick: number; resolve: Resolve<void> }[] = [];
+  private readonly confChanges: ConfChangeRequests;
+  private readonly snapshots: SnapshotKeeper;
 
   private counters = {
     decode: 0,
@@ -104,21 +118,54 @@ export class NodeActor {
   private observationDirty = true;
   private lastSoft = { role: '', term: -1, leader: null as NodeId | null };
 
-  constructor(
+  /**
+   * Build an actor over an opened store: restore the state machine from the
+   * stored snapshot (decompressed on the side-work pool), then construct the
+   * RaftNode, which hands out the committed entries after the snapshot.
+   */
+  static async create(
+    opts: ActorOptions,
+    storage: DurableStorage,
+    sm: RuntimeStateMachine,
+    host: ActorHost,
+  ): Promise<NodeActor> {
+    const restoredAt = await SnapshotKeeper.restoreStored(storage, sm, host.codec);
+    return new NodeActor(opts, storage, sm, host, restoredAt);
+  }
+
+  private constructor(
     private readonly opts: ActorOptions,
     private readonly storage: DurableStorage,
     private readonly sm: RuntimeStateMachine,
     private readonly host: ActorHost,
+    restoredAt: number,
   ) {
     this.id = opts.id;
     this.proposals = new ProposalWaiters(opts.id);
     this.reads = new ReadWaiters(opts.id);
-    const snap = storage.snapshot();
-    if (snap) sm.restore(snap.data);
+    this.confChanges = new ConfChangeRequests(opts.id, 3 * opts.electionTicks);
+    this.snapshots = new SnapshotKeeper({
+      id: opts.id,
+      storage,
+      sm,
+      codec: host.codec,
+      catchUpEntries: opts.snapshot.catchUpEntries,
+      emit: (event) => host.emit({ type: 'snapshot', event }),
+      fatal: (err) => this.fatal(err),
+      kick: () => this.kick(),
+    });
+    this.snapshots.noteRestoredAtStart(restoredAt);
+    const snap = opts.snapshot;
     this.node = new RaftNode({
       id: opts.id,
       storage,
       peers: opts.peers,
+      learners: opts.learners ?? [],
+      snapshotEntries: snap.entries,
+      snapshotBytes: snap.bytes,
+      snapshotChunkBytes: snap.chunkBytes,
+      maxSnapshotBytes: snap.maxBytes,
+      promoteMaxLag: opts.promoteMaxLag,
       seed: opts.seed,
       electionTicks: opts.electionTicks,
       heartbeatTicks: opts.heartbeatTicks,
@@ -126,9 +173,9 @@ export class NodeActor {
       checkQuorum: opts.checkQuorum,
       readMode: opts.readMode,
       maxClockDriftTicks: opts.maxClockDriftTicks,
-      // The state machine lives in memory: after a restart it is rebuilt by
-      // re-applying the log from the snapshot (if any) up to the commit index.
-      applied: snap?.meta.index ?? 0,
+      // The state machine lives in memory: after a restart it is rebuilt from
+      // the stored snapshot (if any) and the log after it up to the commit index.
+      applied: restoredAt,
     });
   }
 
@@ -136,6 +183,7 @@ export class NodeActor {
   start(): void {
     this.lastTickAt = performance.now();
     this.tickTimer = setInterval(() => this.onTimer(), this.opts.tickMs);
+    this.snapshots.announceRestored();
     this.kick();
   }
 
@@ -256,6 +304,18 @@ export class NodeActor {
     });
   }
 
+  /** Leader only: propose a membership change; resolves once it is committed and applied here. */
+  confChange(change: ConfChange): Promise<Reply<{ index: number }>> {
+    if (this.stopped) return Promise.resolve(fail(new NodeStoppedError(this.id)));
+    if (typeof change !== 'object' || change === null || typeof change.node !== 'string') {
+      return Promise.resolve(fail(new InvalidRequestError('a membership change needs { type, node }')));
+    }
+    return new Promise((resolve) => {
+      this.confChanges.submit(this.node, { type: change.type, node: change.node }, resolve);
+      this.kick();
+    });
+  }
+
   campaign(): Reply<void> {
     if (this.stopped) return fail(new NodeStoppedError(this.id));
     this.node.campaign();
@@ -270,6 +330,7 @@ export class NodeActor {
     try {
       this.catchUpTicks();
       this.checkTransfers();
+      this.confChanges.onTick(this.node);
       this.maybeObserve(false);
     } catch (err) {
       this.fatal(err);
@@ -308,27 +369,44 @@ export class NodeActor {
     if (this.loopRunning || this.stopped) return;
     this.loopRunning = true;
     try {
-      while (!this.stopped && this.node.hasReady()) {
+      for (;;) {
+        if (this.stopped) return;
+        // No persist is in flight here: the place to store a snapshot taken in the background.
+        this.snapshots.storeFinished();
+        if (!this.node.hasReady()) break;
         const rd = this.node.ready();
         this.counters.readies++;
         this.report(rd);
+        // A leader's snapshot is opened (decompressed and verified on the pool) and restored into
+        // the state machine BEFORE it is persisted: one that does not open, or that the state
+        // machine refuses, stops the node with nothing written (see README, Snapshots).
+        let snapshotChecksum: number | undefined;
+        if (rd.snapshot) {
+          snapshotChecksum = await this.snapshots.openAndRestore(rd.snapshot);
+          if (this.stopped) return;
+        }
         if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
           await this.storage.persist({
             hardState: rd.hardState,
             entries: rd.entries,
             snapshot: rd.snapshot,
+            snapshotChecksum,
             mustSync: rd.mustSync,
           });
           if (this.stopped) return;
         }
         this.sendMessages(rd.messages);
-        if (rd.snapshot) this.sm.restore(rd.snapshot.data);
-        for (const o of rd.outcomes) this.proposals.onOutcome(o);
+        if (rd.snapshot) this.snapshots.onInstalled(rd.snapshot);
+        for (const o of rd.outcomes) {
+          if (!this.confChanges.onOutcome(o, this.node, this.sm.appliedIndex)) this.proposals.onOutcome(o);
+        }
         for (const e of rd.committedEntries) this.applyEntry(e);
+        this.confChanges.onApplied(this.sm.appliedIndex);
         this.reads.onReadStates(rd.readStates);
         this.node.advance();
         this.reads.serve(this.sm.appliedIndex, (key) => this.sm.get?.(key));
         this.checkTransfers();
+        this.snapshots.maybeTake(this.node);
         this.maybeObserve(false);
       }
     } catch (err) {
@@ -337,12 +415,13 @@ export class NodeActor {
       this.loopRunning = false;
     }
     // Inputs that arrived during the last await may have left the node with more to do.
-    if (!this.stopped && this.node.hasReady()) this.kick();
+    if (!this.stopped && (this.node.hasReady() || this.snapshots.hasFinished)) this.kick();
   }
 
   private report(rd: Ready): void {
     const at = Date.now();
     for (const t of rd.transitions) this.host.emit({ type: 'transition', transition: { ...t }, at });
+    for (const r of rd.snapshotRejections) this.snapshots.onRejected(r);
     if (rd.softState) {
       const s = rd.softState;
       if (
@@ -457,6 +536,9 @@ export class NodeActor {
       lease: this.leaseWallClock(st.leaseUntilTick, st.tick, Date.now()),
       stateHash: this.sm.hash(),
       conf: { voters: [...st.conf.voters], learners: [...st.conf.learners] },
+      pendingConfIndex: st.pendingConfIndex,
+      progress: st.progress.map((p) => ({ ...p })),
+      snapshots: this.snapshots.status(st),
       epoch: this.opts.epoch,
       tick: st.tick,
       uptimeMs: performance.now() - this.startedAt,
@@ -552,6 +634,7 @@ export class NodeActor {
     this.reads.failAll(stoppedReply);
     for (const t of this.transfers) t.resolve(stoppedReply);
     this.transfers.length = 0;
+    this.confChanges.failAll(stoppedReply);
     this.stopping = this.storage.close();
     return this.stopping;
   }

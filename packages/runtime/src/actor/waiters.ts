@@ -1,7 +1,13 @@
 import type { DropReason, Entry, NodeId, ProposalOutcome, ReadMode, ReadState } from '@raftkit/core';
 import type { ReadResult, Reply } from '../control/api.js';
 import { toWireError } from '../error-wire.js';
-import { NotLeaderError, ProposalDroppedError } from '../errors.js';
+import {
+  ConfChangePendingError,
+  LeaderNotReadyError,
+  LearnerNotCaughtUpError,
+  NotLeaderError,
+  ProposalDroppedError,
+} from '../errors.js';
 
 export type Resolve<T> = (r: Reply<T>) => void;
 
@@ -21,8 +27,15 @@ export function dropError(self: NodeId, reason: DropReason, leaderHint: NodeId |
     case 'termChanged':
       // Appended but not known committed: it may still commit under a new leader.
       return new ProposalDroppedError(reason, true, leaderHint);
+    // Membership changes refused before anything was appended.
+    case 'confChangePending':
+      return new ConfChangePendingError(leaderHint);
+    case 'learnerNotCaughtUp':
+      return new LearnerNotCaughtUpError(leaderHint);
+    case 'leaderNotReady':
+      return new LeaderNotReadyError(leaderHint);
     default:
-      // truncated / transferring / tooLarge / confChangePending / timeout: definitely not applied.
+      // truncated / transferring / tooLarge / timeout / quarantined: definitely not applied.
       return new ProposalDroppedError(reason, false, leaderHint);
   }
 }

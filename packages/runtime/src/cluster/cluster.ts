@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type NodeId, type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
@@ -8,19 +8,31 @@ import { type ClientOptions, type ClientTarget, RaftClient } from '../client/raf
 import type { ActorEvent, RuntimeNodeStatus } from '../control/api.js';
 import { NodeHandle } from '../control/node-handle.js';
 import { NodeProcess } from '../control/node-process.js';
-import { ClusterClosedError, InvalidRequestError } from '../errors.js';
+import { ClusterClosedError, ConfChangePendingError, InvalidRequestError } from '../errors.js';
 import { hashString } from '../rng.js';
 import { SideWorkPool } from '../side-work/pool.js';
 import type { LinkFaults, LinkSelector } from '../transport/fault-table.js';
 import { Router } from '../transport/router.js';
 import { waitFor } from '../wait-for.js';
-import { ClusterEvents } from './events.js';
-import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { ClusterEvents, type MembershipEvent } from './events.js';
+import { commitStep, type StepResult } from './membership.js';
+import { type ClusterOptions, checkNodeId, type ResolvedOptions, resolveOptions } from './options.js';
 
 export interface WaitForLeaderOptions {
   readonly timeoutMs?: number;
   /** Ignore these nodes as leaders (e.g. the one just isolated). */
   readonly exclude?: readonly NodeId[];
+}
+
+export interface MembershipOptions {
+  /** Deadline of the whole operation. Default: the cluster's `membershipTimeoutMs` (30 s). */
+  readonly timeoutMs?: number;
+}
+
+/** The membership a node starts with while its store holds none (a joining node: current voters, itself a learner). */
+interface Bootstrap {
+  readonly peers: readonly NodeId[];
+  readonly learners: readonly NodeId[];
 }
 
 /**
@@ -34,10 +46,6 @@ export interface WaitForLeaderOptions {
  * covers the local nodes only.
  */
 export class Cluster implements ClientTarget {
-  /** Every voter of the cluster, local or not. */
-  readonly ids: readonly NodeId[];
-  /** The nodes this process hosts (all of `ids` unless created with `local`). */
-  readonly localIds: readonly NodeId[];
   readonly router: Router;
   readonly events = new ClusterEvents();
   readonly monitor: SplitBrainMonitor;
@@ -53,6 +61,17 @@ export class Cluster implements ClientTarget {
   private readonly pool: SideWorkPool;
   private readonly runtimeAlerts: SplitBrainAlert[] = [];
   private readonly clients = new Set<RaftClient>();
+  /** Current members (voters and learners) as this cluster manages them. */
+  private members: readonly NodeId[];
+  /** Only some nodes are hosted here (`local`): membership changes are not available. */
+  private readonly partial: boolean;
+  /** Every id this cluster ever knew (members and removed nodes). */
+  private readonly known = new Set<NodeId>();
+  /** Nodes removed by removeNode: their store may be wiped when the id is added again. */
+  private readonly removed = new Set<NodeId>();
+  private readonly bootstraps = new Map<NodeId, Bootstrap>();
+  /** The cluster-level membership operation in flight (one at a time). */
+  private changeInFlight: string | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
   private knownLeader: NodeId | null = null;
   private startRun: Promise<void> | null = null;
@@ -61,8 +80,9 @@ export class Cluster implements ClientTarget {
 
   private constructor(opts: ResolvedOptions, dataDir: string | null, ownsDataDir: boolean) {
     this.opts = opts;
-    this.ids = opts.ids;
-    this.localIds = opts.local;
+    this.members = Object.freeze([...opts.ids]);
+    this.partial = opts.local.length < opts.ids.length;
+    for (const id of opts.ids) this.known.add(id);
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
     this.router = new Router({ seed: opts.seed });
@@ -119,6 +139,20 @@ export class Cluster implements ClientTarget {
     return this.isClosed;
   }
 
+  /**
+   * Every member of the cluster, local or not: the voters it was created
+   * with, then as changed by `addNode` (a node being added is listed from the
+   * moment its worker starts, as a learner) and `removeNode`.
+   */
+  get ids(): readonly NodeId[] {
+    return this.members;
+  }
+
+  /** The nodes this process hosts (all of `ids` unless created with `local`). */
+  get localIds(): readonly NodeId[] {
+    return this.partial ? this.opts.local : this.members;
+  }
+
   /** Whether this process hosts `id` (it has a worker here). */
   isLocal(id: NodeId): boolean {
     return this.handles.has(id);
@@ -128,7 +162,7 @@ export class Cluster implements ClientTarget {
   node(id: NodeId): NodeHandle {
     const h = this.handles.get(id);
     if (h) return h;
-    if (this.ids.includes(id)) {
+    if (this.known.has(id)) {
       throw new InvalidRequestError(
         `node ${id} is not hosted by this process (local: ${this.localIds.join(',')})`,
       );
@@ -213,6 +247,9 @@ export class Cluster implements ClientTarget {
     this.node(id);
     if (this.isClosed) throw new ClusterClosedError();
     if (this.isRunning(id)) throw new InvalidRequestError(`node ${id} is running; kill or stop it first`);
+    if (this.removed.has(id)) {
+      throw new InvalidRequestError(`node ${id} was removed from the cluster; add it again with addNode`);
+    }
     if (this.starting.has(id)) throw new InvalidRequestError(`node ${id} is already starting`);
     if (this.opts.storage === 'memory') {
       throw new InvalidRequestError(
@@ -298,6 +335,128 @@ export class Cluster implements ClientTarget {
     return this.closing;
   }
 
+  // ------------------------------------------------------------ membership
+
+  /**
+   * Grow the cluster by one voter: start a worker for `id` (default: the next
+   * unused `nK`) as a learner, bootstrapped with the current voters; have the
+   * leader add it as a learner; wait until it has caught up (from a snapshot
+   * when the leader compacted its log) and promote it. Resolves with the id
+   * once the promotion is committed. One membership operation at a time: a
+   * concurrent call rejects with ConfChangePendingError. If the deadline
+   * passes after the learner was added, it stays a learner (TimeoutError).
+   */
+  addNode(id?: NodeId, opts: MembershipOptions = {}): Promise<NodeId> {
+    return this.exclusive(`addNode(${id ?? ''})`, () => this.doAddNode(id, opts));
+  }
+
+  /**
+   * Remove a member: the leader proposes the change and it commits (a leader
+   * removing itself steps down then), then the node's worker is stopped. Its
+   * store stays until the id is added again (then it starts empty). One
+   * membership operation at a time: ConfChangePendingError otherwise.
+   */
+  removeNode(id: NodeId, opts: MembershipOptions = {}): Promise<void> {
+    return this.exclusive(`removeNode(${id})`, () => this.doRemoveNode(id, opts));
+  }
+
+  private exclusive<T>(what: string, run: () => Promise<T>): Promise<T> {
+    if (this.isClosed) return Promise.reject(new ClusterClosedError());
+    if (this.changeInFlight !== null) {
+      return Promise.reject(
+        new ConfChangePendingError(
+          this.knownLeader,
+          `${what} refused: ${this.changeInFlight} is still in flight (one membership change at a time)`,
+        ),
+      );
+    }
+    if (this.partial) {
+      return Promise.reject(
+        new InvalidRequestError(`${what} needs every node hosted by this process (local: ${this.localIds.join(',')})`),
+      );
+    }
+    this.changeInFlight = what;
+    return run().finally(() => {
+      this.changeInFlight = null;
+    });
+  }
+
+  private async doAddNode(requested: NodeId | undefined, opts: MembershipOptions): Promise<NodeId> {
+    const id = requested ?? this.nextNodeId();
+    checkNodeId(id);
+    if (this.members.includes(id)) throw new InvalidRequestError(`node ${id} is already a member`);
+    if (this.isRunning(id) || this.starting.has(id)) throw new InvalidRequestError(`node ${id} is running`);
+    const deadline = performance.now() + (opts.timeoutMs ?? this.opts.membershipTimeoutMs);
+    const leader = await this.waitForLeader({ timeoutMs: Math.max(1, deadline - performance.now()) });
+    const conf = (await this.node(leader).status()).conf;
+    if (conf.voters.includes(id) || conf.learners.includes(id)) {
+      throw new InvalidRequestError(`node ${id} is in the configuration already (remove it first)`);
+    }
+    if (this.dataDir !== null) {
+      const store = this.storePath(id);
+      if (existsSync(store)) {
+        // A removed member's store is useless (the cluster moved on): the new member starts empty.
+        if (this.removed.has(id)) rmSync(store, { recursive: true, force: true });
+        else throw new InvalidRequestError(`a store for ${id} already exists at ${store}; a new member starts empty`);
+      }
+    }
+    this.bootstraps.set(id, { peers: [...conf.voters], learners: [...conf.learners, id] });
+    this.known.add(id);
+    this.removed.delete(id);
+    if (!this.handles.has(id)) this.handles.set(id, new NodeHandle(id, this));
+    this.members = Object.freeze([...this.members, id]);
+    let added: StepResult;
+    try {
+      await this.spawn(id, 'createIfMissing');
+      added = await commitStep(this, 'addLearner', id, deadline, this.pollMs());
+    } catch (err) {
+      // Not a member (or not known to be one): take the worker down again.
+      this.members = Object.freeze(this.members.filter((m) => m !== id));
+      await this.procs.get(id)?.shutdown();
+      throw err;
+    }
+    this.emitMembership(id, 'learnerAdded', added);
+    const promoted = await commitStep(this, 'promote', id, deadline, this.pollMs());
+    this.emitMembership(id, 'promoted', promoted);
+    return id;
+  }
+
+  private async doRemoveNode(id: NodeId, opts: MembershipOptions): Promise<void> {
+    if (!this.members.includes(id)) throw new InvalidRequestError(`node ${id} is not a member`);
+    if (this.members.length === 1) throw new InvalidRequestError('cannot remove the last member');
+    const deadline = performance.now() + (opts.timeoutMs ?? this.opts.membershipTimeoutMs);
+    const removed = await commitStep(this, 'remove', id, deadline, this.pollMs());
+    await this.procs.get(id)?.shutdown();
+    this.members = Object.freeze(this.members.filter((m) => m !== id));
+    this.removed.add(id);
+    this.emitMembership(id, 'removed', removed);
+  }
+
+  private emitMembership(node: NodeId, change: MembershipEvent['change'], r: StepResult): void {
+    this.events.emit('membership', {
+      at: Date.now(),
+      node,
+      change,
+      index: r.index,
+      voters: [...r.conf.voters],
+      learners: [...r.conf.learners],
+    });
+  }
+
+  /** `n<K>` with K one above the highest number used by any id this cluster knew. */
+  private nextNodeId(): NodeId {
+    let max = 0;
+    for (const id of this.known) {
+      const m = /^n(\d+)$/.exec(id);
+      if (m) max = Math.max(max, Number(m[1]));
+    }
+    return `n${max + 1}`;
+  }
+
+  private pollMs(): number {
+    return Math.max(5, this.opts.tickMs * 2);
+  }
+
   // ------------------------------------------------------------ internals
 
   /** HandleHost: the node's current incarnation. */
@@ -306,7 +465,7 @@ export class Cluster implements ClientTarget {
   }
 
   private requireKnown(id: NodeId): void {
-    if (!this.ids.includes(id)) throw new InvalidRequestError(`unknown node ${id}`);
+    if (!this.known.has(id)) throw new InvalidRequestError(`unknown node ${id}`);
   }
 
   private firstStartMode(id: NodeId): 'createIfMissing' | 'mustExist' {
@@ -322,9 +481,11 @@ export class Cluster implements ClientTarget {
 
   private actorOptions(id: NodeId, epoch: number): ActorOptions {
     const o = this.opts;
+    const boot = this.bootstraps.get(id);
     return {
       id,
-      peers: o.ids,
+      peers: boot?.peers ?? o.ids,
+      learners: boot?.learners ?? [],
       seed: hashString(id, o.seed >>> 0) ^ epoch,
       tickMs: o.tickMs,
       electionTicks: o.electionTicks,
@@ -338,6 +499,16 @@ export class Cluster implements ClientTarget {
       hashCheckEvery: o.hashCheckEvery,
       checkpointEvery: o.checkpointEvery,
       observeEveryMs: Math.max(10, o.tickMs * 2),
+      snapshot: {
+        entries: o.snapshotEntries,
+        bytes: o.snapshotBytes,
+        chunkBytes: o.snapshotChunkBytes,
+        maxBytes: o.maxSnapshotBytes,
+        catchUpEntries: o.snapshotCatchUpEntries,
+        compression: o.snapshotCompression,
+        level: o.snapshotCompressionLevel,
+      },
+      promoteMaxLag: o.promoteMaxLag,
     };
   }
 
@@ -414,6 +585,9 @@ export class Cluster implements ClientTarget {
         this.runtimeAlerts.push(ev.alert);
         if (this.runtimeAlerts.length > 10_000) this.runtimeAlerts.shift();
         this.events.emit('alert', ev.alert);
+        return;
+      case 'snapshot':
+        this.events.emit('snapshot', ev.event);
         return;
     }
   }

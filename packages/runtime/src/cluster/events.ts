@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { NodeId, RoleTransition, SplitBrainAlert } from '@raftkit/core';
-import type { ObservationData, RuntimeNodeStatus } from '../control/api.js';
+import type { ObservationData, RuntimeNodeStatus, SnapshotEvent } from '../control/api.js';
 
 /** A role transition from a node's statechart, with the wall time it was reported. */
 export interface TransitionEvent extends RoleTransition {
@@ -24,6 +24,18 @@ export interface NodeLifecycleEvent {
   readonly epoch: number;
 }
 
+/** A membership step of `cluster.addNode` / `cluster.removeNode`, once committed. */
+export interface MembershipEvent {
+  readonly at: number;
+  readonly node: NodeId;
+  readonly change: 'learnerAdded' | 'promoted' | 'removed';
+  /** Log index of the committed change. */
+  readonly index: number;
+  /** Voters and learners of the cluster after the change. */
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+}
+
 export interface ClusterEventMap {
   transition: [TransitionEvent];
   status: [StatusEvent];
@@ -37,6 +49,14 @@ export interface ClusterEventMap {
    * monitor of its own.
    */
   observation: [ObservationData];
+  /**
+   * Snapshot activity of each local node: `taken` (stored, log compacted),
+   * `installed` (a leader's snapshot replaced log and state), `rejected` (a
+   * leader's snapshot was refused, e.g. a corrupted chunk failed the
+   * checksum; nothing changed), `restored` (state restored at start).
+   */
+  snapshot: [SnapshotEvent];
+  membership: [MembershipEvent];
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { NodeId, ReadMode } from '@raftkit/core';
 import type { StateMachineSpec } from '../actor/state-machine-spec.js';
 import { InvalidRequestError } from '../errors.js';
+import type { SnapshotCompression } from '../snapshot/envelope.js';
 import type { LmdbDurability } from '../storage/lmdb-storage.js';
 
 /** How one node hosted by this process starts (see `ClusterOptions.nodeOptions`). */
@@ -68,6 +69,32 @@ export interface ClusterOptions {
   readonly sideWorkThreads?: number;
   /** How long a node may take to start. Default 15 s. */
   readonly startTimeoutMs?: number;
+
+  // ---- snapshots and compaction
+  /** Take a snapshot once this many entries were applied since the last one (0: never by count). Default 10_000. */
+  readonly snapshotEntries?: number;
+  /** ... or once this many entry payload bytes were applied (0: never by size). Default 64 MiB. */
+  readonly snapshotBytes?: number;
+  /** Bytes per InstallSnapshot chunk sent to a follower. Default 1 MiB. */
+  readonly snapshotChunkBytes?: number;
+  /** Largest snapshot a follower accepts from a leader. Default 1 GiB. */
+  readonly maxSnapshotBytes?: number;
+  /**
+   * Log entries kept behind a new snapshot, so followers lagging by fewer
+   * entries catch up from the log instead of a whole snapshot. 0: the log
+   * is compacted up to the snapshot. Default 1000.
+   */
+  readonly snapshotCatchUpEntries?: number;
+  /** How snapshots are stored and sent. Default 'deflate'. */
+  readonly snapshotCompression?: SnapshotCompression;
+  /** deflate level 0-9 (default 3) or brotli quality 0-11 (default 4). */
+  readonly snapshotCompressionLevel?: number;
+
+  // ---- membership
+  /** `promote` accepts a learner at most this many entries behind the leader's commit index. Default 64. */
+  readonly promoteMaxLag?: number;
+  /** Deadline of `cluster.addNode` / `cluster.removeNode` (catching up included). Default 30 s. */
+  readonly membershipTimeoutMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -91,6 +118,15 @@ export interface ResolvedOptions {
   readonly checkpointEvery: number;
   readonly sideWorkThreads: number;
   readonly startTimeoutMs: number;
+  readonly snapshotEntries: number;
+  readonly snapshotBytes: number;
+  readonly snapshotChunkBytes: number;
+  readonly maxSnapshotBytes: number;
+  readonly snapshotCatchUpEntries: number;
+  readonly snapshotCompression: SnapshotCompression;
+  readonly snapshotCompressionLevel: number | undefined;
+  readonly promoteMaxLag: number;
+  readonly membershipTimeoutMs: number;
 }
 
 export function resolveOptions(o: ClusterOptions): ResolvedOptions {
@@ -99,13 +135,7 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
   if (ids.length === 0) throw new InvalidRequestError('a cluster needs at least one node');
   if (new Set(ids).size !== ids.length)
     throw new InvalidRequestError(`duplicate node ids in ${ids.join(',')}`);
-  for (const id of ids) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) {
-      throw new InvalidRequestError(
-        `node id ${JSON.stringify(id)} must be 1-64 characters of [A-Za-z0-9_.-]`,
-      );
-    }
-  }
+  for (const id of ids) checkNodeId(id);
   const local = resolveLocal(ids, o.local);
   const nodeOptions = { ...(o.nodeOptions ?? {}) };
   for (const [id, n] of Object.entries(nodeOptions)) {
@@ -141,7 +171,31 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     checkpointEvery: o.checkpointEvery ?? 100,
     sideWorkThreads: o.sideWorkThreads ?? 1,
     startTimeoutMs: o.startTimeoutMs ?? 15_000,
+    snapshotEntries: o.snapshotEntries ?? 10_000,
+    snapshotBytes: o.snapshotBytes ?? 64 * 1024 * 1024,
+    snapshotChunkBytes: o.snapshotChunkBytes ?? 1024 * 1024,
+    maxSnapshotBytes: o.maxSnapshotBytes ?? 1024 * 1024 * 1024,
+    snapshotCatchUpEntries: o.snapshotCatchUpEntries ?? 1000,
+    snapshotCompression: o.snapshotCompression ?? 'deflate',
+    snapshotCompressionLevel: o.snapshotCompressionLevel,
+    promoteMaxLag: o.promoteMaxLag ?? 64,
+    membershipTimeoutMs: o.membershipTimeoutMs ?? 30_000,
   };
+  for (const k of ['snapshotEntries', 'snapshotBytes', 'snapshotCatchUpEntries', 'promoteMaxLag'] as const) {
+    if (!(Number.isSafeInteger(r[k]) && r[k] >= 0)) {
+      throw new InvalidRequestError(`${k} must be an integer >= 0, got ${r[k]}`);
+    }
+  }
+  for (const k of ['snapshotChunkBytes', 'maxSnapshotBytes', 'membershipTimeoutMs'] as const) {
+    if (!(Number.isSafeInteger(r[k]) && r[k] >= 1)) {
+      throw new InvalidRequestError(`${k} must be an integer >= 1, got ${r[k]}`);
+    }
+  }
+  if (!['none', 'deflate', 'brotli'].includes(r.snapshotCompression)) {
+    throw new InvalidRequestError(
+      `snapshotCompression must be 'none', 'deflate' or 'brotli', got ${String(r.snapshotCompression)}`,
+    );
+  }
   if (!(r.tickMs >= 1)) throw new InvalidRequestError(`tickMs must be >= 1, got ${r.tickMs}`);
   if (r.storage !== 'lmdb' && r.storage !== 'memory') {
     throw new InvalidRequestError(`storage must be 'lmdb' or 'memory', got ${String(r.storage)}`);
@@ -150,6 +204,13 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     throw new InvalidRequestError("readMode 'lease' requires checkQuorum");
   }
   return r;
+}
+
+/** Node ids are 1-64 characters of [A-Za-z0-9_.-] (they name directories and travel in frames). */
+export function checkNodeId(id: unknown): asserts id is NodeId {
+  if (typeof id !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(id)) {
+    throw new InvalidRequestError(`node id ${JSON.stringify(id)} must be 1-64 characters of [A-Za-z0-9_.-]`);
+  }
 }
 
 function resolveLocal(ids: readonly NodeId[], local: readonly NodeId[] | undefined): NodeId[] {

@@ -1,4 +1,15 @@
-import type { ConfState, NodeId, ReadMode, Role, RoleTransition, SplitBrainAlert } from '@raftkit/core';
+import type {
+  ConfChange,
+  ConfState,
+  IncomingSnapshotStatus,
+  NodeId,
+  PeerProgress,
+  ReadMode,
+  Role,
+  RoleTransition,
+  SnapshotRejection,
+  SplitBrainAlert,
+} from '@raftkit/core';
 import type { WireError } from '../error-wire.js';
 import type { StorageStats } from '../storage/durable-storage.js';
 
@@ -31,7 +42,13 @@ export interface RuntimeNodeStatus {
   readonly lease: number | null;
   /** Hash of the applied state at appliedIndex. */
   readonly stateHash: string;
+  /** The configuration in force here (the newest in the log, committed or not). */
   readonly conf: ConfState;
+  /** Index of the newest membership change if it is not committed yet, else 0. */
+  readonly pendingConfIndex: number;
+  /** Leader only: replication progress of every member (empty on other roles). */
+  readonly progress: readonly PeerProgress[];
+  readonly snapshots: SnapshotStatus;
   /** Incarnation: 0 on first start, +1 per restart. */
   readonly epoch: number;
   readonly tick: number;
@@ -63,6 +80,48 @@ export interface RuntimeNodeStatus {
   readonly reads: { readonly pending: number; readonly served: number; readonly dropped: number };
   /** Incremental state hash verified against a full recomputation on the side-work pool. */
   readonly hashChecks: { readonly runs: number; readonly mismatches: number; readonly lastIndex: number };
+}
+
+/** A node's snapshots and compaction. */
+export interface SnapshotStatus {
+  /** Index and term of the latest stored snapshot (0 when there is none). */
+  readonly index: number;
+  readonly term: number;
+  /** The log's first index (entries before it were compacted away). */
+  readonly firstIndex: number;
+  /** Snapshots this node took of its own state machine (policy: snapshotEntries / snapshotBytes). */
+  readonly taken: number;
+  /** Snapshots received from a leader and installed (core's snapshotsInstalled). */
+  readonly installed: number;
+  /** Snapshots received from a leader and refused, e.g. a corrupted chunk (core's snapshotsRejected). */
+  readonly rejected: number;
+  /** Index of the snapshot the state machine was restored from at start (0: none). */
+  readonly restoredAtStart: number;
+  /** The latest snapshot taken here: sizes before and after compression, time on the pool. */
+  readonly lastTaken: {
+    readonly index: number;
+    readonly rawBytes: number;
+    readonly storedBytes: number;
+    readonly packMs: number;
+  } | null;
+  /** A chunked snapshot being received from the leader, or null. */
+  readonly incoming: IncomingSnapshotStatus | null;
+  /** Where compression and checksums run ('pool': the shared Piscina pool). */
+  readonly codec: 'pool' | 'inline';
+}
+
+/** Snapshot activity of one node, for `cluster.events.on('snapshot')`. */
+export interface SnapshotEvent {
+  readonly node: NodeId;
+  readonly at: number;
+  /** taken: own snapshot stored and log compacted; installed: a leader's snapshot replaced the log and state; rejected: a leader's snapshot was refused (nothing changed); restored: state restored from the stored snapshot at start. */
+  readonly kind: 'taken' | 'installed' | 'rejected' | 'restored';
+  readonly index: number;
+  readonly term: number;
+  /** Stored (compressed envelope) size. */
+  readonly bytes: number;
+  /** kind 'rejected': what the core reported. */
+  readonly rejection?: SnapshotRejection;
 }
 
 /** Plain-data result of a control call: errors travel as WireError and become typed on the main thread. */
@@ -97,6 +156,13 @@ export interface NodeControlApi {
   status(): Reply<RuntimeNodeStatus>;
   /** Leader only: hand leadership to `to`; resolves once `to` leads. */
   transferLeadership(to: NodeId): Promise<Reply<void>>;
+  /**
+   * Leader only: propose a membership change; resolves with the entry's index
+   * once it is committed and applied here. Refusals are typed errors
+   * (ConfChangePendingError, LearnerNotCaughtUpError, LeaderNotReadyError after
+   * internal retries, NotLeaderError, InvalidRequestError).
+   */
+  confChange(change: ConfChange): Promise<Reply<{ index: number }>>;
   campaign(): Reply<void>;
   /** Verify the incremental state hash against a full recomputation now. */
   verifyStateHash(): Promise<Reply<HashCheckResult>>;
@@ -112,7 +178,8 @@ export type ActorEvent =
   | { readonly type: 'fatal'; readonly error: WireError }
   | { readonly type: 'transition'; readonly transition: RoleTransition; readonly at: number }
   | { readonly type: 'observation'; readonly observation: ObservationData }
-  | { readonly type: 'alert'; readonly alert: SplitBrainAlert };
+  | { readonly type: 'alert'; readonly alert: SplitBrainAlert }
+  | { readonly type: 'snapshot'; readonly event: SnapshotEvent };
 
 /** A node's observation for the SplitBrainMonitor (wall-clock ms). */
 export interface ObservationData {

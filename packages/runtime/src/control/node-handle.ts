@@ -1,4 +1,4 @@
-import type { NodeId } from '@raftkit/core';
+import type { ConfChange, NodeId } from '@raftkit/core';
 import { ClusterClosedError, NodeStoppedError } from '../errors.js';
 import type { HashCheckResult, ReadConsistency, ReadResult, RuntimeNodeStatus } from './api.js';
 import type { NodeProcess } from './node-process.js';
@@ -43,6 +43,37 @@ export class NodeHandle {
   /** Hand leadership to `to`; resolves once `to` leads. This node must be the leader. */
   transferLeadership(to: NodeId): Promise<void> {
     return this.proc().then((p) => p.call((api) => api.transferLeadership(to)));
+  }
+
+  /**
+   * Propose a membership change on this node, which must be the leader
+   * (else NotLeaderError with a hint). Resolves with the change's log index
+   * once it is committed and applied here. Refusals are typed:
+   * ConfChangePendingError (one change at a time), LearnerNotCaughtUpError,
+   * LeaderNotReadyError (only after the actor retried for 3 election
+   * timeouts), InvalidRequestError (the change does not fit the
+   * configuration). This changes the configuration only: `cluster.addNode` /
+   * `cluster.removeNode` also start and stop the workers.
+   */
+  proposeConfChange(change: ConfChange): Promise<number> {
+    return this.proc()
+      .then((p) => p.call((api) => api.confChange(change)))
+      .then((r) => r.index);
+  }
+
+  /** Leader only: add `node` as a learner (it receives the log, never votes). */
+  addLearner(node: NodeId): Promise<number> {
+    return this.proposeConfChange({ type: 'addLearner', node });
+  }
+
+  /** Leader only: make a caught-up learner a voter. */
+  promote(node: NodeId): Promise<number> {
+    return this.proposeConfChange({ type: 'promote', node });
+  }
+
+  /** Leader only: remove a voter or learner (the leader itself too: it steps down once the change commits). */
+  removeNode(node: NodeId): Promise<number> {
+    return this.proposeConfChange({ type: 'remove', node });
   }
 
   /** Start an election on this node now. */

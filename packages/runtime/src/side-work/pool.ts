@@ -46,7 +46,7 @@ export class SideWorkPool {
     this.ports.add(port);
     port.on('message', (req: SideRequest) => {
       this.run(req.task).then(
-        (result) => reply(port, { id: req.id, ok: true, result }),
+        (result) => reply(port, { id: req.id, ok: true, result }, resultBuffers(result)),
         (err: unknown) =>
           reply(port, { id: req.id, ok: false, message: String((err as Error)?.message ?? err) }),
       );
@@ -70,17 +70,28 @@ export class SideWorkPool {
   }
 }
 
-function reply(port: MessagePort, msg: SideReply): void {
+function reply(port: MessagePort, msg: SideReply, transfer: ArrayBuffer[] = []): void {
   try {
-    port.postMessage(msg);
+    port.postMessage(msg, transfer);
   } catch {
     // The actor went away while its task ran.
   }
 }
 
 function transferOf(task: SideTask): ArrayBuffer | null {
-  const bytes = task.kind === 'stateHash' ? task.snapshot : task.data;
-  // Only transfer a buffer the view fully owns (never a shared pool slab).
+  return ownedBuffer(task.kind === 'stateHash' ? task.snapshot : task.data);
+}
+
+/** Snapshot bytes in a result arrive as a fresh copy on this thread: hand them on to the actor without another. */
+function resultBuffers(result: SideResult): ArrayBuffer[] {
+  const bytes =
+    result.kind === 'snapshotPack' ? result.envelope : result.kind === 'snapshotUnpack' ? result.data : null;
+  const buf = bytes ? ownedBuffer(bytes) : null;
+  return buf ? [buf] : [];
+}
+
+/** The buffer behind `bytes` if the view covers all of it (never transfer a shared pool slab). */
+function ownedBuffer(bytes: Uint8Array): ArrayBuffer | null {
   return bytes.byteOffset === 0 &&
     bytes.byteLength === bytes.buffer.byteLength &&
     bytes.buffer instanceof ArrayBuffer

@@ -1,9 +1,9 @@
 import type { StateMachineSpec } from '../actor/state-machine-spec.js';
+import type { SnapshotCompression } from '../snapshot/envelope.js';
 
 /**
  * CPU-heavy side work that runs on the shared Piscina pool, off the actors'
- * event loops. New kinds (snapshot compression, chunk checksums) are added
- * here and in tasks.ts.
+ * event loops. New kinds are added here and in tasks.ts.
  */
 export type SideTask =
   /** Rebuild a state machine from its snapshot and hash it from scratch. */
@@ -15,7 +15,16 @@ export type SideTask =
       readonly expected: string;
     }
   /** CRC-32 of a byte array (snapshot checksums). */
-  | { readonly kind: 'crc32'; readonly data: Uint8Array };
+  | { readonly kind: 'crc32'; readonly data: Uint8Array }
+  /** Compress a state machine snapshot into an envelope (envelope.ts) and checksum the envelope. */
+  | {
+      readonly kind: 'snapshotPack';
+      readonly data: Uint8Array;
+      readonly compression: SnapshotCompression;
+      readonly level?: number;
+    }
+  /** Open an envelope (decompress, verify the inner CRC) and checksum the envelope. */
+  | { readonly kind: 'snapshotUnpack'; readonly data: Uint8Array };
 
 export type SideResult =
   | {
@@ -24,7 +33,22 @@ export type SideResult =
       readonly ok: boolean;
       readonly message: string | null;
     }
-  | { readonly kind: 'crc32'; readonly crc: number };
+  | { readonly kind: 'crc32'; readonly crc: number }
+  | {
+      readonly kind: 'snapshotPack';
+      readonly envelope: Uint8Array;
+      /** CRC-32 of the envelope (what LMDB stores beside it). */
+      readonly crc: number;
+      readonly ms: number;
+    }
+  /** `data` is the state machine's snapshot; `error` is set instead when the envelope is bad. */
+  | {
+      readonly kind: 'snapshotUnpack';
+      readonly data: Uint8Array | null;
+      readonly crc: number;
+      readonly error: string | null;
+      readonly ms: number;
+    };
 
 /** Actor -> main thread request on the side-work port, and the reply. */
 export interface SideRequest {

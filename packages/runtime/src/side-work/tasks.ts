@@ -1,5 +1,7 @@
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { createStateMachine } from '../actor/state-machine-spec.js';
 import { crc32 } from '../crc32.js';
+import { packEnvelope, SnapshotEnvelopeError, unpackEnvelope } from '../snapshot/envelope.js';
 import type { SideResult, SideTask } from './protocol.js';
 
 /** Piscina task module (loaded from dist): runs one side task in a pool thread. */
@@ -25,5 +27,21 @@ export default async function run(task: SideTask): Promise<SideResult> {
     }
     case 'crc32':
       return { kind: 'crc32', crc: crc32(task.data) };
+    case 'snapshotPack': {
+      const t0 = performance.now();
+      const envelope = packEnvelope(task.data, { compression: task.compression, level: task.level });
+      return { kind: 'snapshotPack', envelope, crc: zlibCrc32(envelope), ms: performance.now() - t0 };
+    }
+    case 'snapshotUnpack': {
+      const t0 = performance.now();
+      const crc = zlibCrc32(task.data);
+      try {
+        const data = unpackEnvelope(task.data);
+        return { kind: 'snapshotUnpack', data, crc, error: null, ms: performance.now() - t0 };
+      } catch (err) {
+        if (!(err instanceof SnapshotEnvelopeError)) throw err;
+        return { kind: 'snapshotUnpack', data: null, crc, error: err.message, ms: performance.now() - t0 };
+      }
+    }
   }
 }

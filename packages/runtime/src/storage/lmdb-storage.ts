@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 as nativeCrc32 } from 'node:zlib';
 import {
   CompactedError,
   type ConfState,
@@ -9,7 +10,6 @@ import {
   UnavailableError,
 } from '@raftkit/core';
 import { type Database, open, type RootDatabase } from 'lmdb';
-import { crc32 } from '../crc32.js';
 import { StorageError } from '../errors.js';
 import type { DurableStorage, PersistBatch, StorageStats } from './durable-storage.js';
 import { decodeEntryRecord, encodeEntryRecord } from './entry-record.js';
@@ -37,6 +37,13 @@ export interface LmdbStorageOptions {
   readonly cacheEntries?: number;
   /** Byte bound of that cache (entry data). Default 64 MiB. */
   readonly cacheBytes?: number;
+  /**
+   * The membership this node bootstraps with (a node joining a running
+   * cluster: the current voters, itself a learner). Written when the store is
+   * created, so a restart rebuilds the configuration without being told again;
+   * ignored when the store exists.
+   */
+  readonly bootstrapConf?: ConfState;
 }
 
 const FORMAT_VERSION = 1;
@@ -52,16 +59,35 @@ interface SnapshotRecord {
   readonly crc: number;
   readonly data: Uint8Array;
 }
+/** Where the log begins: it holds entries from `index + 1` on; `term` is the term at `index`. */
+interface CompactionRecord {
+  readonly index: number;
+  readonly term: number;
+}
+/** A snapshot taken here and the compaction behind it, visible to readers, not yet written. */
+interface PendingSnapshotOps {
+  snapshot: { snap: Snapshot; crc: number | undefined } | null;
+  compaction: CompactionRecord | null;
+}
 
 /**
  * Durable Raft storage on LMDB (lmdb-js). Two named databases: `log`
  * (index -> CRC-checked entry record) and `meta` (format marker, hard state,
- * snapshot). All writes of one Ready go into one transaction; reads are
- * synchronous and served from an in-memory tail cache when possible.
+ * snapshot, compaction point). All writes of one Ready go into one
+ * transaction; reads are synchronous and served from an in-memory tail
+ * cache when possible.
+ *
+ * Snapshots (core's SnapshotStorage): `createSnapshot` + `compact` take
+ * effect for readers at once and are written together, in one transaction
+ * (the next persist() or flush()): a crash before it leaves the old snapshot
+ * and the full log, a crash after it the new snapshot and the compacted log,
+ * never a mix. A snapshot installed from a leader (`PersistBatch.snapshot`)
+ * replaces the whole log in the transaction of its Ready.
  *
  * Opening validates the store end to end (file size against LMDB's meta
- * pages, format marker, every record's CRC, log contiguity, hard state
- * against the log) and throws a `StorageError` naming the path on any
+ * pages, format marker, every record's CRC, snapshot CRC and metadata, the
+ * log beginning right after the compaction point, contiguity, terms, hard
+ * state against the log) and throws a `StorageError` naming the path on any
  * problem: a damaged store never becomes a silently empty node.
  */
 export class LmdbStorage implements DurableStorage {
@@ -78,9 +104,17 @@ export class LmdbStorage implements DurableStorage {
   private hard: HardState = { term: 0, vote: null, commit: 0 };
   /** Hard state that only moved the commit index: written with the next transaction, not synced alone. */
   private lazyHard: HardState | null = null;
+  private bootConf: ConfState | null = null;
+  /** Latest snapshot as readers see it (may be pending). */
   private snap: Snapshot | null = null;
-  private first = 1;
+  /** Compaction point as readers see it: the log holds (compactIndex, last]. */
+  private compactIndex = 0;
+  private compactTerm = 0;
   private last = 0;
+  /** First log key actually in LMDB (compactions not yet written leave keys below `compactIndex + 1`). */
+  private durableFirst = 1;
+  private durableSnapIndex = 0;
+  private pending: PendingSnapshotOps = { snapshot: null, compaction: null };
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -91,6 +125,8 @@ export class LmdbStorage implements DurableStorage {
   private persistMsTotal = 0;
   private syncedBatches = 0;
   private cacheMisses = 0;
+  private snapshotsWritten = 0;
+  private entriesCompacted = 0;
 
   private constructor(opts: LmdbStorageOptions, env: RootDatabase) {
     this.path = opts.path;
@@ -134,7 +170,7 @@ export class LmdbStorage implements DurableStorage {
     const storage = new LmdbStorage(opts, env);
     try {
       if (existed) storage.load(opts.nodeId);
-      else storage.initialise(opts.nodeId);
+      else storage.initialise(opts.nodeId, opts.bootstrapConf ?? null);
     } catch (err) {
       env.close().catch(() => {});
       if (err instanceof StorageError) throw err;
@@ -143,11 +179,13 @@ export class LmdbStorage implements DurableStorage {
     return storage;
   }
 
-  private initialise(nodeId: string): void {
+  private initialise(nodeId: string, bootConf: ConfState | null): void {
     this.env.transactionSync(() => {
       this.meta.putSync('format', { version: FORMAT_VERSION, nodeId } satisfies FormatRecord);
       this.meta.putSync('hardState', this.hard);
+      if (bootConf) this.meta.putSync('bootstrapConf', bootConf);
     });
+    this.bootConf = bootConf;
   }
 
   private load(nodeId: string): void {
@@ -170,20 +208,40 @@ export class LmdbStorage implements DurableStorage {
       throw new StorageError('corrupt', where, 'hard state is missing or malformed');
     }
     this.hard = { term: hard.term, vote: hard.vote ?? null, commit: hard.commit };
+    const boot = this.meta.get('bootstrapConf') as ConfState | undefined;
+    if (boot !== undefined) {
+      if (!isConfState(boot)) throw new StorageError('corrupt', where, 'bootstrap configuration is malformed');
+      this.bootConf = boot;
+    }
 
     const snapRec = this.meta.get('snapshot') as SnapshotRecord | undefined;
-    if (snapRec) {
-      const data = new Uint8Array(snapRec.data);
-      if (crc32(data) !== snapRec.crc)
-        throw new StorageError('corrupt', where, 'snapshot fails its checksum');
-      this.snap = { meta: { index: snapRec.index, term: snapRec.term, conf: snapRec.conf }, data };
-    }
+    if (snapRec !== undefined) this.snap = checkSnapshotRecord(where, snapRec);
     const snapIndex = this.snap?.meta.index ?? 0;
     const snapTerm = this.snap?.meta.term ?? 0;
+    const compRec = this.meta.get('compaction') as CompactionRecord | undefined;
+    const comp = compRec ?? { index: snapIndex, term: snapTerm };
+    if (!Number.isSafeInteger(comp.index) || !Number.isSafeInteger(comp.term) || comp.index < 0 || comp.term < 0) {
+      throw new StorageError('corrupt', where, 'compaction record is malformed');
+    }
+    if (comp.index > snapIndex) {
+      throw new StorageError(
+        'inconsistent',
+        where,
+        `log compacted to ${comp.index}, past the snapshot at ${snapIndex}: entries in between are lost`,
+      );
+    }
+    if (comp.index === snapIndex && comp.term !== snapTerm) {
+      throw new StorageError(
+        'inconsistent',
+        where,
+        `compaction point ${comp.index} has term ${comp.term}, the snapshot there has term ${snapTerm}`,
+      );
+    }
 
-    // Scan the whole log: CRCs, contiguity, monotonic terms. Keep the tail in the cache.
-    let expected = snapIndex + 1;
-    let prevTerm = snapTerm;
+    // Scan the whole log: CRCs, contiguity from the compaction point on, monotonic terms. Keep the tail in the cache.
+    let expected = comp.index + 1;
+    let prevTerm = comp.term;
+    let termAtSnapshot: number | null = comp.index === snapIndex ? snapTerm : null;
     const tail: Entry[] = [];
     for (const { key, value } of this.log.getRange({})) {
       if (key !== expected) {
@@ -191,20 +249,38 @@ export class LmdbStorage implements DurableStorage {
           'inconsistent',
           where,
           key < expected
-            ? `log entry ${key} precedes the snapshot at ${snapIndex}`
-            : `log gap: ${expected} missing`,
+            ? `log entry ${key} precedes the log start ${comp.index + 1} (snapshot at ${snapIndex})`
+            : `log gap: ${expected} missing (log must begin at ${comp.index + 1}, snapshot at ${snapIndex})`,
         );
       }
       const e = decodeEntryRecord(key, value);
       if (!e) throw new StorageError('corrupt', where, `log entry ${key} fails its checksum`);
       if (e.term < prevTerm) throw new StorageError('inconsistent', where, `log term decreases at ${key}`);
+      if (key === snapIndex) termAtSnapshot = e.term;
       prevTerm = e.term;
       tail.push(e);
       if (tail.length > this.cacheEntries * 2) tail.splice(0, tail.length - this.cacheEntries);
       expected++;
     }
-    this.first = snapIndex + 1;
+    this.compactIndex = comp.index;
+    this.compactTerm = comp.term;
+    this.durableFirst = comp.index + 1;
+    this.durableSnapIndex = snapIndex;
     this.last = expected - 1;
+    if (this.last < snapIndex) {
+      throw new StorageError(
+        'inconsistent',
+        where,
+        `the log ends at ${this.last}, before the snapshot at ${snapIndex} it was compacted behind`,
+      );
+    }
+    if (termAtSnapshot !== snapTerm) {
+      throw new StorageError(
+        'inconsistent',
+        where,
+        `log entry ${snapIndex} has term ${termAtSnapshot}, the snapshot there has term ${snapTerm}`,
+      );
+    }
     if (this.hard.commit > this.last) {
       throw new StorageError(
         'inconsistent',
@@ -225,25 +301,24 @@ export class LmdbStorage implements DurableStorage {
   }
 
   initialState(): { hardState: HardState; confState: ConfState | null } {
-    return { hardState: this.hard, confState: this.snap?.meta.conf ?? null };
+    return { hardState: this.hard, confState: this.snap?.meta.conf ?? this.bootConf };
   }
   firstIndex(): number {
-    return this.first;
+    return this.compactIndex + 1;
   }
   lastIndex(): number {
     return this.last;
   }
   term(index: number): number {
-    const snapIndex = this.first - 1;
-    if (index < snapIndex) throw new CompactedError(index);
+    if (index < this.compactIndex) throw new CompactedError(index);
     if (index > this.last) throw new UnavailableError(index);
-    if (index === snapIndex) return this.snap?.meta.term ?? 0;
+    if (index === this.compactIndex) return this.compactTerm;
     const cached = this.cache.get(index);
     if (cached) return cached.term;
     return this.readEntry(index).term;
   }
   entries(lo: number, hi: number, maxBytes?: number): Entry[] {
-    if (lo < this.first) throw new CompactedError(lo);
+    if (lo <= this.compactIndex) throw new CompactedError(lo);
     if (hi > this.last + 1) throw new UnavailableError(hi - 1);
     if (lo >= hi) return [];
     if (this.cache.length > 0 && lo >= this.cache.firstIndex) return this.cache.slice(lo, hi, maxBytes);
@@ -274,11 +349,69 @@ export class LmdbStorage implements DurableStorage {
     return e;
   }
 
+  // ---------------------------------------------------------------- snapshots (SnapshotStorage)
+
   /**
-   * Make one Ready's writes durable in one transaction. Resolves only once
-   * they are synced (unless the batch only moved the commit index, which Raft
-   * does not need synced: it is kept and written with the next transaction).
-   * Reads see the new state once the promise resolves.
+   * Record a snapshot of the state machine at applied index `index` (core's
+   * SnapshotStorage). Visible at once; durable with the next transaction,
+   * together with a `compact` made before it. `checksum`: the CRC-32 of
+   * `data` if the caller has it (computed on the side-work pool).
+   */
+  createSnapshot(index: number, conf: ConfState, data: Uint8Array, checksum?: number): Snapshot {
+    this.requireOpen();
+    const current = this.snap?.meta.index ?? 0;
+    if (!Number.isSafeInteger(index) || index <= current) {
+      throw new StorageError('inconsistent', this.path, `snapshot at ${index} is not newer than ${current}`);
+    }
+    if (index > this.last) throw new UnavailableError(index);
+    if (!isConfState(conf) || conf.voters.length === 0) {
+      throw new StorageError('inconsistent', this.path, `snapshot at ${index}: configuration has no voters`);
+    }
+    const snap: Snapshot = {
+      meta: { index, term: this.term(index), conf: { voters: [...conf.voters], learners: [...conf.learners] } },
+      data,
+    };
+    this.snap = snap;
+    this.pending.snapshot = { snap, crc: checksum };
+    return snap;
+  }
+
+  /**
+   * Discard the log up to and including `index` (at most the latest
+   * snapshot's index; `index` stays the log's base, its term known). Visible
+   * at once; durable with the next transaction.
+   */
+  compact(index: number): void {
+    this.requireOpen();
+    if (index <= this.compactIndex) return;
+    const snapIndex = this.snap?.meta.index ?? 0;
+    if (index > snapIndex) {
+      throw new StorageError(
+        'inconsistent',
+        this.path,
+        `cannot compact to ${index}: the latest snapshot is at ${snapIndex}`,
+      );
+    }
+    const term = this.term(index);
+    this.compactIndex = index;
+    this.compactTerm = term;
+    this.cache.trimBefore(index + 1);
+    this.pending.compaction = { index, term };
+  }
+
+  /** Write pending snapshot / compaction (and a lazily kept commit index) now; resolves once durable. */
+  flush(): Promise<void> {
+    return this.persist({ hardState: null, entries: [], snapshot: null, mustSync: true });
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Make one Ready's writes durable in one transaction, together with any
+   * pending snapshot and compaction. Resolves only once they are synced
+   * (unless the batch only moved the commit index, which Raft does not need
+   * synced: it is kept and written with the next transaction). Reads see the
+   * new state once the promise resolves.
    */
   persist(batch: PersistBatch): Promise<void> {
     if (this.closed) return Promise.reject(new StorageError('io', this.path, 'storage is closed'));
@@ -287,13 +420,25 @@ export class LmdbStorage implements DurableStorage {
     return run;
   }
 
+  /** Pending snapshot operations still worth writing (an installed snapshot may have overtaken them). */
+  private takePending(): PendingSnapshotOps | null {
+    const p = this.pending;
+    this.pending = { snapshot: null, compaction: null };
+    const snapshot = p.snapshot && p.snapshot.snap.meta.index > this.durableSnapIndex ? p.snapshot : null;
+    const compaction = p.compaction && p.compaction.index >= this.durableFirst ? p.compaction : null;
+    return snapshot || compaction ? { snapshot, compaction } : null;
+  }
+
   private async write(batch: PersistBatch): Promise<void> {
-    const { entries, snapshot } = batch;
+    const { entries, snapshot: installed } = batch;
     const hs = batch.hardState;
+    // A snapshot from the leader replaces everything, including a snapshot of our own not yet written.
+    const own = installed ? (this.takePending(), null) : this.takePending();
     const needsSync =
       batch.mustSync === true ||
       entries.length > 0 ||
-      snapshot !== null ||
+      installed !== null ||
+      own !== null ||
       (hs !== null && (hs.term !== this.hard.term || hs.vote !== this.hard.vote));
     if (!needsSync) {
       if (hs) {
@@ -302,8 +447,9 @@ export class LmdbStorage implements DurableStorage {
       }
       return;
     }
-    const snapIndex = snapshot ? snapshot.meta.index : this.first - 1;
-    const lastBefore = snapshot ? snapIndex : this.last;
+    if (own === null && !installed && entries.length === 0 && !hs && !this.lazyHard) return;
+    const snapIndex = installed ? installed.meta.index : this.compactIndex;
+    const lastBefore = installed ? snapIndex : this.last;
     if (entries.length > 0) {
       const lo = entries[0].index;
       if (lo <= snapIndex || lo > lastBefore + 1) {
@@ -317,6 +463,17 @@ export class LmdbStorage implements DurableStorage {
     const newLast = entries.length > 0 ? entries[entries.length - 1].index : lastBefore;
     const hardToWrite = hs ?? this.lazyHard;
     const records = entries.map(encodeEntryRecord);
+    const snapToWrite = installed
+      ? { snap: installed, crc: batch.snapshotChecksum ?? nativeCrc32(installed.data) }
+      : own?.snapshot
+        ? { snap: own.snapshot.snap, crc: own.snapshot.crc ?? nativeCrc32(own.snapshot.snap.data) }
+        : null;
+    const compaction: CompactionRecord | null = installed
+      ? { index: installed.meta.index, term: installed.meta.term }
+      : (own?.compaction ?? null);
+    // Keys to delete from the front: everything for an installed snapshot, else up to the compaction point.
+    const removeFrom = this.durableFirst;
+    const removeTo = installed ? this.last : (compaction?.index ?? removeFrom - 1);
     const started = performance.now();
     let truncated = 0;
 
@@ -326,21 +483,23 @@ export class LmdbStorage implements DurableStorage {
     // holding LMDB's writer lock, and a worker killed at that moment would keep
     // the lock forever (its restart could never write).
     await this.env.batch(() => {
-      if (snapshot) {
-        const data = snapshot.data;
+      if (snapToWrite) {
+        const { snap, crc } = snapToWrite;
         this.meta.put('snapshot', {
-          index: snapshot.meta.index,
-          term: snapshot.meta.term,
-          conf: snapshot.meta.conf,
-          crc: crc32(data),
-          data,
+          index: snap.meta.index,
+          term: snap.meta.term,
+          conf: snap.meta.conf,
+          crc,
+          data: snap.data,
         } satisfies SnapshotRecord);
-        // A snapshot from the leader replaces the whole log.
-        for (let i = this.first; i <= this.last; i++) this.log.remove(i);
       }
-      for (let i = newLast + 1; i <= lastBefore; i++) {
-        this.log.remove(i);
-        truncated++;
+      if (compaction) this.meta.put('compaction', compaction satisfies CompactionRecord);
+      for (let i = removeFrom; i <= removeTo; i++) this.log.remove(i);
+      if (!installed) {
+        for (let i = newLast + 1; i <= lastBefore; i++) {
+          this.log.remove(i);
+          truncated++;
+        }
       }
       for (let k = 0; k < entries.length; k++) this.log.put(entries[k].index, records[k]);
       if (hardToWrite) this.meta.put('hardState', hardToWrite);
@@ -350,9 +509,18 @@ export class LmdbStorage implements DurableStorage {
     this.syncedBatches++;
 
     // Durable: make the writes visible to reads.
-    if (snapshot) {
-      this.snap = snapshot;
-      this.first = snapIndex + 1;
+    if (snapToWrite) {
+      this.durableSnapIndex = snapToWrite.snap.meta.index;
+      this.snapshotsWritten++;
+    }
+    if (compaction) {
+      if (!installed) this.entriesCompacted += Math.max(0, compaction.index - removeFrom + 1);
+      this.durableFirst = compaction.index + 1;
+    }
+    if (installed) {
+      this.snap = installed;
+      this.compactIndex = snapIndex;
+      this.compactTerm = installed.meta.term;
       this.last = snapIndex;
       this.cache.reset(snapIndex + 1);
     }
@@ -380,6 +548,10 @@ export class LmdbStorage implements DurableStorage {
     }
   }
 
+  private requireOpen(): void {
+    if (this.closed) throw new StorageError('io', this.path, 'storage is closed');
+  }
+
   stats(): StorageStats {
     return {
       kind: 'lmdb',
@@ -389,21 +561,58 @@ export class LmdbStorage implements DurableStorage {
       entriesTruncated: this.entriesTruncated,
       meanPersistMs: this.syncedBatches > 0 ? this.persistMsTotal / this.syncedBatches : 0,
       cacheMisses: this.cacheMisses,
+      snapshotsWritten: this.snapshotsWritten,
+      entriesCompacted: this.entriesCompacted,
     };
   }
 
-  /** Flush what is pending (a lazily kept commit index) and close the environment. */
+  /** Flush what is pending (snapshot, compaction, a lazily kept commit index) and close the environment. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writing;
+    if (this.pending.snapshot || this.pending.compaction || this.lazyHard) await this.flush().catch(() => {});
     this.closed = true;
-    if (this.lazyHard) {
-      const hs = this.lazyHard;
-      await this.env.batch(() => {
-        this.meta.put('hardState', hs);
-      });
-      await this.env.flushed;
-    }
     await this.env.close();
   }
+}
+
+function isConfState(c: unknown): c is ConfState {
+  const conf = c as ConfState | null;
+  return (
+    typeof conf === 'object' &&
+    conf !== null &&
+    Array.isArray(conf.voters) &&
+    Array.isArray(conf.learners) &&
+    conf.voters.every((v) => typeof v === 'string') &&
+    conf.learners.every((v) => typeof v === 'string')
+  );
+}
+
+/** Validate a stored snapshot record (shape, configuration, CRC) and turn it into a Snapshot. */
+function checkSnapshotRecord(where: string, rec: SnapshotRecord): Snapshot {
+  if (
+    typeof rec !== 'object' ||
+    rec === null ||
+    !Number.isSafeInteger(rec.index) ||
+    !Number.isSafeInteger(rec.term) ||
+    rec.index < 1 ||
+    rec.term < 0 ||
+    !(rec.data instanceof Uint8Array) ||
+    !Number.isInteger(rec.crc)
+  ) {
+    throw new StorageError('corrupt', where, 'snapshot record is malformed');
+  }
+  if (!isConfState(rec.conf) || rec.conf.voters.length === 0) {
+    throw new StorageError('corrupt', where, `snapshot at ${rec.index} has no valid configuration`);
+  }
+  const data = new Uint8Array(rec.data);
+  if (nativeCrc32(data) !== rec.crc) throw new StorageError('corrupt', where, 'snapshot fails its checksum');
+  return {
+    meta: {
+      index: rec.index,
+      term: rec.term,
+      conf: { voters: [...rec.conf.voters], learners: [...rec.conf.learners] },
+    },
+    data,
+  };
 }

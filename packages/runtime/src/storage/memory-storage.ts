@@ -6,6 +6,7 @@ import {
   type Snapshot,
   UnavailableError,
 } from '@raftkit/core';
+import { StorageError } from '../errors.js';
 import type { DurableStorage, PersistBatch, StorageStats } from './durable-storage.js';
 import { EntryWindow } from './entry-window.js';
 
@@ -19,26 +20,33 @@ export class MemoryDurableStorage implements DurableStorage {
   readonly path = null;
   private hard: HardState = { term: 0, vote: null, commit: 0 };
   private snap: Snapshot | null = null;
+  /** The log holds (compactIndex, lastIndex]; compactTerm is the term at compactIndex. */
+  private compactIndex = 0;
+  private compactTerm = 0;
   private readonly log = new EntryWindow();
   private batches = 0;
   private entriesWritten = 0;
   private bytesWritten = 0;
   private entriesTruncated = 0;
+  private snapshotsWritten = 0;
+  private entriesCompacted = 0;
+
+  /** `bootstrapConf`: the membership a node joining a running cluster starts with. */
+  constructor(private readonly bootstrapConf: ConfState | null = null) {}
 
   initialState(): { hardState: HardState; confState: ConfState | null } {
-    return { hardState: this.hard, confState: this.snap?.meta.conf ?? null };
+    return { hardState: this.hard, confState: this.snap?.meta.conf ?? this.bootstrapConf };
   }
   firstIndex(): number {
-    return (this.snap?.meta.index ?? 0) + 1;
+    return this.compactIndex + 1;
   }
   lastIndex(): number {
-    return this.log.length > 0 ? this.log.lastIndex : this.firstIndex() - 1;
+    return this.log.length > 0 ? this.log.lastIndex : this.compactIndex;
   }
   term(index: number): number {
-    const snapIndex = this.firstIndex() - 1;
-    if (index < snapIndex) throw new CompactedError(index);
+    if (index < this.compactIndex) throw new CompactedError(index);
     if (index > this.lastIndex()) throw new UnavailableError(index);
-    if (index === snapIndex) return this.snap?.meta.term ?? 0;
+    if (index === this.compactIndex) return this.compactTerm;
     return (this.log.get(index) as Entry).term;
   }
   entries(lo: number, hi: number, maxBytes?: number): Entry[] {
@@ -51,10 +59,39 @@ export class MemoryDurableStorage implements DurableStorage {
     return this.snap;
   }
 
+  createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot {
+    const current = this.snap?.meta.index ?? 0;
+    if (index <= current) throw new StorageError('inconsistent', 'memory', `snapshot at ${index} is not newer than ${current}`);
+    if (index > this.lastIndex()) throw new UnavailableError(index);
+    this.snap = {
+      meta: { index, term: this.term(index), conf: { voters: [...conf.voters], learners: [...conf.learners] } },
+      data,
+    };
+    this.snapshotsWritten++;
+    return this.snap;
+  }
+
+  compact(index: number): void {
+    if (index <= this.compactIndex) return;
+    const snapIndex = this.snap?.meta.index ?? 0;
+    if (index > snapIndex) {
+      throw new StorageError('inconsistent', 'memory', `cannot compact to ${index}: the latest snapshot is at ${snapIndex}`);
+    }
+    this.compactTerm = this.term(index);
+    this.entriesCompacted += index - this.compactIndex;
+    this.compactIndex = index;
+    this.log.trimBefore(index + 1);
+  }
+
+  async flush(): Promise<void> {}
+
   async persist(batch: PersistBatch): Promise<void> {
     if (batch.snapshot) {
       this.snap = batch.snapshot;
+      this.compactIndex = batch.snapshot.meta.index;
+      this.compactTerm = batch.snapshot.meta.term;
       this.log.reset(batch.snapshot.meta.index + 1);
+      this.snapshotsWritten++;
     }
     if (batch.entries.length > 0) {
       const first = batch.entries[0].index;
@@ -82,6 +119,8 @@ export class MemoryDurableStorage implements DurableStorage {
       entriesTruncated: this.entriesTruncated,
       meanPersistMs: 0,
       cacheMisses: 0,
+      snapshotsWritten: this.snapshotsWritten,
+      entriesCompacted: this.entriesCompacted,
     };
   }
   async close(): Promise<void> {}

@@ -1,9 +1,10 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { NodeId } from '@raftkit/core';
 import { seededRandom } from '../rng.js';
-import { FaultTable, type LinkFaults } from './fault-table.js';
+import { FaultTable, type LinkFaults, type LinkSelector } from './fault-table.js';
 import { packFrames, unpackFrames } from './frame-batch.js';
 import type { InboundBatches, OutboundBatches } from './port-protocol.js';
+import { type CorruptionRule, corruptSnapshotChunks } from './snapshot-corruption.js';
 
 /**
  * Where the router hands frames for a node it does not host: a transport to
@@ -28,6 +29,8 @@ export interface RouterStats {
   readonly unroutable: number;
   /** Frames injected through `inject()` (tests, fuzzing). */
   readonly injected: number;
+  /** InstallSnapshot chunks with a byte flipped by `corruptSnapshotChunks` (a test fault). */
+  readonly snapshotChunksCorrupted: number;
 }
 
 export interface RouterOptions {
@@ -48,6 +51,7 @@ export class Router {
   private readonly links = new Map<NodeId, Link>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly random: () => number;
+  private corruption: CorruptionRule[] = [];
   private closed = false;
   private s = {
     batchesDelivered: 0,
@@ -57,6 +61,7 @@ export class Router {
     framesDelayed: 0,
     unroutable: 0,
     injected: 0,
+    snapshotChunksCorrupted: 0,
   };
 
   constructor(opts: RouterOptions = {}) {
@@ -94,11 +99,34 @@ export class Router {
   }
 
   /**
+   * A test fault: flip one byte inside the data chunk of the next `count`
+   * InstallSnapshot messages on the selected links (all by default). The
+   * router decodes those batches, changes the chunk and re-encodes the
+   * message, so the frame stays well-formed and only the follower's checksum
+   * over the whole snapshot can tell. `heal()` does not clear it; `count: 0`
+   * does.
+   */
+  corruptSnapshotChunks(opts: { readonly count: number } & LinkSelector): void {
+    if (!(Number.isInteger(opts.count) && opts.count >= 0)) {
+      throw new RangeError(`count must be an integer >= 0, got ${opts.count}`);
+    }
+    this.corruption = this.corruption.filter((r) => r.from !== opts.from || r.to !== opts.to);
+    if (opts.count > 0) this.corruption.push({ from: opts.from, to: opts.to, remaining: opts.count });
+  }
+
+  /**
    * Route one frame batch from `from` to `to` through the fault table. Links
    * call this for frames arriving from remote nodes.
    */
-  send(from: NodeId, to: NodeId, batch: ArrayBuffer): void {
+  send(from: NodeId, to: NodeId, batchIn: ArrayBuffer): void {
     if (this.closed) return;
+    let batch = batchIn;
+    if (this.corruption.length > 0) {
+      const r = corruptSnapshotChunks(this.corruption, from, to, batch, this.random);
+      batch = r.batch;
+      this.s.snapshotChunksCorrupted += r.corrupted;
+      if (r.corrupted > 0) this.corruption = this.corruption.filter((rule) => rule.remaining > 0);
+    }
     const ft = this.faults;
     if (ft.clean) {
       this.deliver(from, to, batch);

@@ -99,6 +99,8 @@ export interface ClusterConfig {
   /** Clock rates the nemesis may set: within what maxClockDriftTicks tolerates. */
   readonly clockRateRange: readonly [number, number];
   readonly diskLatencyUs: readonly [number, number];
+  /** Every K-th applied entry each node reports its state hash to the core (divergence detection). */
+  readonly checkpointInterval: number;
 }
 
 export function drawClusterConfig(rng: Rng, o: ResolvedOptions): ClusterConfig {
@@ -115,5 +117,6 @@ export function drawClusterConfig(rng: Rng, o: ResolvedOptions): ClusterConfig {
     maxClockDriftTicks: 3,
     clockRateRange: [0.9, 1.1],
     diskLatencyUs: [50, rng.pick([500, 2_000, 8_000])],
+    checkpointInterval: 50,
   };
 }

@@ -336,8 +336,21 @@ export class SimNode {
     }
     let applied = false;
     for (const e of rd.committedEntries) {
-      this.apply(e);
+      this.apply(raft, e);
       applied = true;
+    }
+    for (const d of rd.divergences) {
+      // Every node applies the same committed entries to a deterministic state machine:
+      // a hash mismatch at a checkpoint means the states diverged.
+      this.env.invariants.report({
+        invariant: 'stateMachineSafety',
+        time: this.env.now,
+        nodes: [d.node, d.detectedBy],
+        message: `${d.detectedBy} found ${d.node}'s state hash at index ${d.index} to be ${d.actual}, expected ${d.expected}${d.confirmed ? ' (quorum-confirmed)' : ''}`,
+      });
+    }
+    for (const r of rd.snapshotRejections) {
+      this.env.log(() => `${this.id} rejected a snapshot from ${r.from} at index ${r.index}`);
     }
     if (applied) this.serveWaitingReads();
     for (const rs of rd.readStates) {
@@ -375,9 +388,11 @@ export class SimNode {
     if (applied) this.env.changed(this, false);
   }
 
-  private apply(e: Entry): void {
+  private apply(raft: RaftNode, e: Entry): void {
     this.env.invariants.stateMachines.onApply(this.id, e, this.commit, this.env.now);
     const result = this.sm.apply(e);
+    // Divergence detection: the state hash right after every K-th entry goes to the core.
+    if (raft.checkpointDue(e.index)) raft.reportCheckpoint(e.index, this.sm.hash());
     const done: AppliedResult = { term: e.term, result };
     this.recentResults.set(e.index, done);
     this.recentResults.delete(e.index - RECENT_RESULTS);

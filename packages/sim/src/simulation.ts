@@ -152,6 +152,14 @@ export class Simulation {
     return this.time;
   }
 
+  /**
+   * Runs `fn` at virtual time `time` during the run (scripted scenarios and
+   * drills: corrupt a node's state, force a fault). Call before run().
+   */
+  schedule(time: number, fn: () => void): void {
+    this.queue.push(Math.max(time, this.time), { k: 'call', fn });
+  }
+
   /** Runs to the end (or the first violation) and returns the seed's result. */
   run(): SeedResult {
     if (this.finished) throw new Error('a Simulation runs once; create a new one to run again');
@@ -312,6 +320,7 @@ export class Simulation {
       maxClockDriftTicks: c.maxClockDriftTicks,
       maxEntriesPerMsg: c.maxEntriesPerMsg,
       maxInflightMsgs: c.maxInflightMsgs,
+      checkpointInterval: c.checkpointInterval,
       applied: 0,
     };
     return this.options.bugs.length > 0 ? withInjectedBugs(config, this.options.bugs) : config;

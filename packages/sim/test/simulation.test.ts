@@ -98,3 +98,18 @@ describe('Simulation runs', () => {
     expect(sim.recorder.size).toBe(r.operations);
   });
 });
+
+describe('state divergence', () => {
+  it("a node whose state is corrupted behind the log's back is caught", () => {
+    const sim = new Simulation({ seed: 21, profile: 'none', ticks: 400 });
+    sim.schedule(1_500_000, () => {
+      sim.nodes.get('n2')?.sm.corruptForTesting();
+    });
+    const r = sim.run();
+    expect(r.violations.length).toBeGreaterThan(0);
+    const v = r.violations[0];
+    expect(['splitBrainMonitor', 'stateMachineSafety']).toContain(v.invariant);
+    expect(v.nodes).toContain('n2');
+    expect(v.message).toMatch(/diverge|hash/);
+  });
+});

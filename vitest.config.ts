@@ -23,7 +23,11 @@ export default defineConfig({
     projects: [
       project('core', './packages/core'),
       project('sim', './packages/sim', { testTimeout: 120_000 }),
-      project('runtime', './packages/runtime', { testTimeout: 120_000, hookTimeout: 60_000, fileParallelism: false }),
+      project('runtime', './packages/runtime', {
+        testTimeout: 120_000,
+        hookTimeout: 60_000,
+        fileParallelism: false,
+      }),
       project('net', './packages/net', { testTimeout: 120_000, hookTimeout: 60_000, fileParallelism: false }),
       project('demo', './apps/demo', { testTimeout: 180_000, hookTimeout: 120_000, fileParallelism: false }),
     ],

@@ -9,7 +9,12 @@ export {
   type GetOptions,
   RaftClient,
 } from './client/raft-client.js';
-export { Cluster, createCluster, type MembershipOptions, type WaitForLeaderOptions } from './cluster/cluster.js';
+export {
+  Cluster,
+  createCluster,
+  type MembershipOptions,
+  type WaitForLeaderOptions,
+} from './cluster/cluster.js';
 export {
   type ClusterEventMap,
   ClusterEvents,

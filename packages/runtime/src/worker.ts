@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     actor.start();
     const st = actor.status();
     if (st.ok) emit({ type: 'ready', status: st.value });
+    actor.announceStart();
   } catch (err) {
     await storage?.close().catch(() => {});
     side.close();

@@ -20,7 +20,15 @@ const KEYS = ['a', 'b', 'c', 'd'];
 
 describe('chaos', () => {
   it(`${CLIENTS} clients for ${WORKLOAD_MS / 1000} s under a random nemesis: linearizable history, no safety alert`, async () => {
-    const cluster = await startCluster({ nodes: 5, seed: 7, hashCheckEvery: 500 });
+    // Frequent snapshots with a short catch-up tail: killed and partitioned nodes come back through
+    // snapshot installs and restores, under the same checks.
+    const cluster = await startCluster({
+      nodes: 5,
+      seed: 7,
+      hashCheckEvery: 500,
+      snapshotEntries: 150,
+      snapshotCatchUpEntries: 20,
+    });
     await cluster.waitForLeader({ timeoutMs: 5000 });
     const recorder = new HistoryRecorder({ now: () => performance.now() });
     const end = performance.now() + WORKLOAD_MS;
@@ -83,11 +91,20 @@ describe('chaos', () => {
     const checkMs = performance.now() - t0;
     console.log(
       `chaos: ${ops.length} ops (ok ${counts.ok}, info ${counts.info}, failed reads ${counts.fail}); ` +
-        `checker ${result.verdict} in ${checkMs.toFixed(0)} ms\n  nemesis: ${nemesis.log.join('; ')}`,
+        `checker ${result.verdict} in ${checkMs.toFixed(0)} ms; snapshots taken/installed/restored ` +
+        sts
+          .map(
+            (s) =>
+              `${s.id}:${s.snapshots.taken}/${s.snapshots.installed}/${s.snapshots.restoredAtStart > 0 ? 1 : 0}`,
+          )
+          .join(' ') +
+        `\n  nemesis: ${nemesis.log.join('; ')}`,
     );
     if (result.verdict !== 'linearizable') console.log(formatCheckResult(result));
     expect(result.verdict).toBe('linearizable');
     expect(counts.ok).toBeGreaterThan(200);
+    // Snapshots were taken along the way (counters restart with each incarnation, so look at the sum).
+    expect(sts.reduce((n, s) => n + s.snapshots.taken, 0)).toBeGreaterThan(0);
     // The same history with one read result falsified must be rejected: the check can fail.
     const readAt = ops.findIndex((o) => o.kind === 'get' && o.status === 'ok');
     const forged = ops.map((o, i) => (i === readAt ? { ...o, output: { value: 'never-written' } } : o));

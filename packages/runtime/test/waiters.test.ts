@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { fail, ProposalWaiters, ReadWaiters } from '../src/actor/waiters.js';
 import type { ReadResult, Reply } from '../src/control/api.js';
-import { NodeStoppedError } from '../src/errors.js';
+import { fromWireError } from '../src/error-wire.js';
+import {
+  ConfChangePendingError,
+  LeaderNotReadyError,
+  LearnerNotCaughtUpError,
+  NodeStoppedError,
+} from '../src/errors.js';
 import { entry } from './helpers.js';
 
 function collector<T>() {
@@ -65,6 +71,54 @@ describe('ProposalWaiters', () => {
     w.failAll(fail(new NodeStoppedError('n1')));
     expect(c.got.map((r) => (r.ok ? null : r.error.code))).toEqual(['NODE_STOPPED', 'NODE_STOPPED']);
     expect(w.pending).toBe(0);
+  });
+});
+
+describe('ProposalWaiters and snapshots', () => {
+  it('ends a committed proposal whose entry came inside a snapshot as indeterminate, never hanging', () => {
+    const w = new ProposalWaiters('n1');
+    const before = collector<unknown>();
+    const after = collector<unknown>();
+    const later = collector<unknown>();
+    w.add(1, before.resolve);
+    w.add(2, after.resolve);
+    w.add(3, later.resolve);
+    w.onOutcome({ id: 1, status: 'committed', index: 5, term: 2 }, 0);
+    // A leader's snapshot up to 8 replaced the state: entry 5 is never applied one by one.
+    w.onSnapshot(8);
+    // The outcome of another entry inside the snapshot arrives after it.
+    w.onOutcome({ id: 2, status: 'committed', index: 7, term: 2 }, 8);
+    w.onOutcome({ id: 3, status: 'committed', index: 9, term: 2 }, 8);
+    for (const c of [before, after]) {
+      expect(c.got).toHaveLength(1);
+      const r = c.got[0];
+      expect(r.ok).toBe(false);
+      if (!r.ok)
+        expect(fromWireError(r.error)).toMatchObject({ reason: 'coveredBySnapshot', indeterminate: true });
+    }
+    expect(later.got).toEqual([]);
+    w.onApplied(entry(9, 2), 'r9');
+    expect(later.got).toEqual([{ ok: true, value: 'r9' }]);
+    expect(w.pending).toBe(0);
+  });
+
+  it('maps membership refusals to their typed errors', () => {
+    const w = new ProposalWaiters('n1');
+    const got: Error[] = [];
+    for (const [id, reason] of [
+      [1, 'confChangePending'],
+      [2, 'learnerNotCaughtUp'],
+      [3, 'leaderNotReady'],
+    ] as const) {
+      w.add(id, (r) => {
+        if (!r.ok) got.push(fromWireError(r.error));
+      });
+      w.onOutcome({ id, status: 'dropped', reason, leaderHint: 'n2' });
+    }
+    expect(got[0]).toBeInstanceOf(ConfChangePendingError);
+    expect(got[1]).toBeInstanceOf(LearnerNotCaughtUpError);
+    expect(got[2]).toBeInstanceOf(LeaderNotReadyError);
+    expect(got.map((e) => (e as ConfChangePendingError).leaderHint)).toEqual(['n2', 'n2', 'n2']);
   });
 });
 

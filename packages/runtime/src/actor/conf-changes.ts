@@ -1,10 +1,4 @@
-import {
-  type ConfChange,
-  type NodeId,
-  type ProposalOutcome,
-  RaftError,
-  type RaftNode,
-} from '@raftkit/core';
+import { type ConfChange, type NodeId, type ProposalOutcome, RaftError, type RaftNode } from '@raftkit/core';
 import { InvalidRequestError } from '../errors.js';
 import { dropError, fail, ok, type Resolve } from './waiters.js';
 
@@ -34,6 +28,11 @@ export class ConfChangeRequests {
 
   get pending(): number {
     return this.byProposal.size + this.awaitingApply.size + this.retrying.length;
+  }
+
+  /** Changes dropped 'leaderNotReady' that will be proposed again on the next tick. */
+  get awaitingRetry(): number {
+    return this.retrying.length;
   }
 
   submit(node: RaftNode, change: ConfChange, resolve: Resolve<{ index: number }>): void {

@@ -183,8 +183,12 @@ export class NodeActor {
   start(): void {
     this.lastTickAt = performance.now();
     this.tickTimer = setInterval(() => this.onTimer(), this.opts.tickMs);
-    this.snapshots.announceRestored();
     this.kick();
+  }
+
+  /** Once the host reported the actor ready (events before that are not delivered): start-up events. */
+  announceStart(): void {
+    this.snapshots.announceRestored();
   }
 
   // ---------------------------------------------------------------- inputs
@@ -398,8 +402,11 @@ export class NodeActor {
         this.sendMessages(rd.messages);
         if (rd.snapshot) this.snapshots.onInstalled(rd.snapshot);
         for (const o of rd.outcomes) {
-          if (!this.confChanges.onOutcome(o, this.node, this.sm.appliedIndex)) this.proposals.onOutcome(o);
+          if (!this.confChanges.onOutcome(o, this.node, this.sm.appliedIndex)) {
+            this.proposals.onOutcome(o, this.sm.appliedIndex);
+          }
         }
+        if (rd.snapshot) this.proposals.onSnapshot(rd.snapshot.meta.index);
         for (const e of rd.committedEntries) this.applyEntry(e);
         this.confChanges.onApplied(this.sm.appliedIndex);
         this.reads.onReadStates(rd.readStates);

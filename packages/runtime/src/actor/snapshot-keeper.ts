@@ -77,7 +77,11 @@ export class SnapshotKeeper {
     try {
       opened = await codec.unpack(snap.data);
     } catch (err) {
-      throw new StorageError('corrupt', where, `stored snapshot at ${snap.meta.index}: ${(err as Error).message}`);
+      throw new StorageError(
+        'corrupt',
+        where,
+        `stored snapshot at ${snap.meta.index}: ${(err as Error).message}`,
+      );
     }
     try {
       sm.restore(opened.data);

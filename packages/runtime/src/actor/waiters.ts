@@ -40,6 +40,16 @@ export function dropError(self: NodeId, reason: DropReason, leaderHint: NodeId |
   }
 }
 
+/** A committed proposal whose entry reached the state machine inside a snapshot: it took effect, result unknown. */
+function coveredBySnapshot(index: number): ProposalDroppedError {
+  return new ProposalDroppedError(
+    'coveredBySnapshot',
+    true,
+    null,
+    `proposal committed at ${index} was applied through a snapshot; its result is unknown here (retry with the same session)`,
+  );
+}
+
 /** Results of entries applied before their proposal's outcome arrived; kept briefly. */
 const RECENT_RESULTS = 4096;
 
@@ -65,7 +75,8 @@ export class ProposalWaiters {
     this.byId.set(id, resolve);
   }
 
-  onOutcome(o: ProposalOutcome): void {
+  /** `appliedIndex`: what the state machine has applied (entries at or below it are not applied again). */
+  onOutcome(o: ProposalOutcome, appliedIndex = 0): void {
     const resolve = this.byId.get(o.id);
     if (!resolve) return;
     this.byId.delete(o.id);
@@ -78,6 +89,10 @@ export class ProposalWaiters {
     if (early && early.term === o.term) {
       this.committed++;
       resolve(ok(early.result));
+    } else if (o.index <= appliedIndex) {
+      // Applied already, but not one by one here (a snapshot covered it): the result is unknown.
+      this.dropped++;
+      resolve(fail(coveredBySnapshot(o.index)));
     } else {
       this.byIndex.set(o.index, { term: o.term, resolve });
     }
@@ -98,6 +113,22 @@ export class ProposalWaiters {
       this.recent.set(e.index, { term: e.term, result });
       if (this.recent.size > RECENT_RESULTS) this.recent.delete(this.recent.keys().next().value as number);
     }
+  }
+
+  /**
+   * A leader's snapshot up to `index` replaced the state machine: entries up
+   * to it will never be applied one by one here. A proposal committed at such
+   * an index took effect, but its result was not observed: it ends
+   * indeterminate (a retry with the same session returns the result).
+   */
+  onSnapshot(index: number): void {
+    for (const [i, w] of this.byIndex) {
+      if (i > index) continue;
+      this.byIndex.delete(i);
+      this.dropped++;
+      w.resolve(fail(coveredBySnapshot(i)));
+    }
+    for (const i of [...this.recent.keys()]) if (i <= index) this.recent.delete(i);
   }
 
   failAll(reply: Reply<never>): void {

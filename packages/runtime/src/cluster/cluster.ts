@@ -372,7 +372,9 @@ export class Cluster implements ClientTarget {
     }
     if (this.partial) {
       return Promise.reject(
-        new InvalidRequestError(`${what} needs every node hosted by this process (local: ${this.localIds.join(',')})`),
+        new InvalidRequestError(
+          `${what} needs every node hosted by this process (local: ${this.localIds.join(',')})`,
+        ),
       );
     }
     this.changeInFlight = what;
@@ -397,7 +399,10 @@ export class Cluster implements ClientTarget {
       if (existsSync(store)) {
         // A removed member's store is useless (the cluster moved on): the new member starts empty.
         if (this.removed.has(id)) rmSync(store, { recursive: true, force: true });
-        else throw new InvalidRequestError(`a store for ${id} already exists at ${store}; a new member starts empty`);
+        else
+          throw new InvalidRequestError(
+            `a store for ${id} already exists at ${store}; a new member starts empty`,
+          );
       }
     }
     this.bootstraps.set(id, { peers: [...conf.voters], learners: [...conf.learners, id] });
@@ -410,8 +415,9 @@ export class Cluster implements ClientTarget {
       await this.spawn(id, 'createIfMissing');
       added = await commitStep(this, 'addLearner', id, deadline, this.pollMs());
     } catch (err) {
-      // Not a member (or not known to be one): take the worker down again.
+      // Not a member (or not known to be one): take the worker down again; a retry starts it empty.
       this.members = Object.freeze(this.members.filter((m) => m !== id));
+      this.removed.add(id);
       await this.procs.get(id)?.shutdown();
       throw err;
     }
@@ -528,6 +534,8 @@ export class Cluster implements ClientTarget {
         actor: this.actorOptions(id, epoch),
         storage,
         startTimeoutMs: this.opts.startTimeoutMs,
+        // The actor restores its stored snapshot on the pool before it reports ready.
+        onPorts: (ports) => this.pool.serve(ports.side),
         onEvent: (ev) => this.onActorEvent(ev),
         // A worker that failed to start never became `proc`: its exit is not a node event.
         onExit: (how, error) => {
@@ -543,7 +551,6 @@ export class Cluster implements ClientTarget {
     }
     this.procs.set(id, proc);
     this.router.attach(id, proc.ports.raft);
-    this.pool.serve(proc.ports.side);
     this.events.emit('node', { node: id, at: Date.now(), event: 'started', epoch });
   }
 

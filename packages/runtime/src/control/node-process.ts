@@ -18,6 +18,8 @@ export interface SpawnOptions {
   /** Called once when the worker is gone for good (exit, crash or kill). */
   readonly onExit: (how: 'stopped' | 'killed' | 'crashed', error: Error | null) => void;
   readonly startTimeoutMs: number;
+  /** Called with the ports as soon as the worker exists: side work must be served while it starts (snapshot restore). */
+  readonly onPorts?: (ports: ProcessPorts) => void;
 }
 
 /** The main-thread side of the ports an actor uses; the cluster hands them to the router and pool. */
@@ -77,6 +79,7 @@ export class NodeProcess {
       { raft: raft.port1, side: side.port1 },
       opts,
     );
+    opts.onPorts?.(proc.ports);
     await proc.waitReady();
     return proc;
   }

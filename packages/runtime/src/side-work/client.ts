@@ -11,6 +11,7 @@ export class SideWorkClient {
       const w = this.waiting.get(msg.id);
       if (!w) return;
       this.waiting.delete(msg.id);
+      if (this.waiting.size === 0) port.unref();
       if (msg.ok) w.resolve(msg.result);
       else w.reject(new Error(msg.message));
     });
@@ -20,6 +21,8 @@ export class SideWorkClient {
   run(task: SideTask, transfer: ArrayBuffer[] = []): Promise<SideResult> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      // Keep the thread alive while an answer is due (a starting actor may wait on nothing else).
+      if (this.waiting.size === 0) this.port.ref();
       this.waiting.set(id, { resolve, reject });
       const req: SideRequest = { id, task };
       this.port.postMessage(req, transfer);

@@ -16,8 +16,14 @@
  *
  * Pure and synchronous (node:zlib): it runs on the side-work pool threads.
  */
-import { brotliCompressSync, brotliDecompressSync, constants, deflateRawSync, inflateRawSync } from 'node:zlib';
-import { crc32 } from 'node:zlib';
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  constants,
+  crc32,
+  deflateRawSync,
+  inflateRawSync,
+} from 'node:zlib';
 
 export type SnapshotCompression = 'none' | 'deflate' | 'brotli';
 
@@ -84,7 +90,8 @@ export function envelopeInfo(envelope: Uint8Array): EnvelopeInfo {
     throw new SnapshotEnvelopeError(`snapshot envelope of ${envelope.byteLength} bytes is too short`);
   }
   for (let i = 0; i < MAGIC.length; i++) {
-    if (envelope[i] !== MAGIC[i]) throw new SnapshotEnvelopeError('not a raftkit snapshot envelope (bad magic)');
+    if (envelope[i] !== MAGIC[i])
+      throw new SnapshotEnvelopeError('not a raftkit snapshot envelope (bad magic)');
   }
   if (envelope[4] !== VERSION) {
     throw new SnapshotEnvelopeError(`snapshot envelope version ${envelope[4]}, expected ${VERSION}`);
@@ -113,7 +120,9 @@ export function unpackEnvelope(envelope: Uint8Array): Uint8Array {
     throw new SnapshotEnvelopeError(`snapshot payload does not decompress: ${(err as Error).message}`);
   }
   if (raw.byteLength !== info.rawBytes) {
-    throw new SnapshotEnvelopeError(`snapshot decompresses to ${raw.byteLength} bytes, header says ${info.rawBytes}`);
+    throw new SnapshotEnvelopeError(
+      `snapshot decompresses to ${raw.byteLength} bytes, header says ${info.rawBytes}`,
+    );
   }
   const actual = crc32(raw);
   if (actual !== info.rawCrc) {

@@ -169,7 +169,9 @@ export class LmdbStorage implements DurableStorage {
     }
     const storage = new LmdbStorage(opts, env);
     try {
-      if (existed) storage.load(opts.nodeId);
+      // A first start killed before its first (atomic) transaction leaves an LMDB file holding
+      // nothing at all: only then may a first start initialise an existing file.
+      if (existed && !(opts.mode === 'createIfMissing' && storage.isBlank())) storage.load(opts.nodeId);
       else storage.initialise(opts.nodeId, opts.bootstrapConf ?? null);
     } catch (err) {
       env.close().catch(() => {});
@@ -186,6 +188,11 @@ export class LmdbStorage implements DurableStorage {
       if (bootConf) this.meta.putSync('bootstrapConf', bootConf);
     });
     this.bootConf = bootConf;
+  }
+
+  /** Nothing was ever written (no record in either database). */
+  private isBlank(): boolean {
+    return this.meta.getKeysCount() === 0 && this.log.getKeysCount() === 0;
   }
 
   private load(nodeId: string): void {
@@ -210,7 +217,8 @@ export class LmdbStorage implements DurableStorage {
     this.hard = { term: hard.term, vote: hard.vote ?? null, commit: hard.commit };
     const boot = this.meta.get('bootstrapConf') as ConfState | undefined;
     if (boot !== undefined) {
-      if (!isConfState(boot)) throw new StorageError('corrupt', where, 'bootstrap configuration is malformed');
+      if (!isConfState(boot))
+        throw new StorageError('corrupt', where, 'bootstrap configuration is malformed');
       this.bootConf = boot;
     }
 
@@ -220,7 +228,12 @@ export class LmdbStorage implements DurableStorage {
     const snapTerm = this.snap?.meta.term ?? 0;
     const compRec = this.meta.get('compaction') as CompactionRecord | undefined;
     const comp = compRec ?? { index: snapIndex, term: snapTerm };
-    if (!Number.isSafeInteger(comp.index) || !Number.isSafeInteger(comp.term) || comp.index < 0 || comp.term < 0) {
+    if (
+      !Number.isSafeInteger(comp.index) ||
+      !Number.isSafeInteger(comp.term) ||
+      comp.index < 0 ||
+      comp.term < 0
+    ) {
       throw new StorageError('corrupt', where, 'compaction record is malformed');
     }
     if (comp.index > snapIndex) {
@@ -368,7 +381,11 @@ export class LmdbStorage implements DurableStorage {
       throw new StorageError('inconsistent', this.path, `snapshot at ${index}: configuration has no voters`);
     }
     const snap: Snapshot = {
-      meta: { index, term: this.term(index), conf: { voters: [...conf.voters], learners: [...conf.learners] } },
+      meta: {
+        index,
+        term: this.term(index),
+        conf: { voters: [...conf.voters], learners: [...conf.learners] },
+      },
       data,
     };
     this.snap = snap;
@@ -433,7 +450,8 @@ export class LmdbStorage implements DurableStorage {
     const { entries, snapshot: installed } = batch;
     const hs = batch.hardState;
     // A snapshot from the leader replaces everything, including a snapshot of our own not yet written.
-    const own = installed ? (this.takePending(), null) : this.takePending();
+    const pending = this.takePending();
+    const own = installed ? null : pending;
     const needsSync =
       batch.mustSync === true ||
       entries.length > 0 ||

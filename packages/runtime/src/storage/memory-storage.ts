@@ -61,10 +61,15 @@ export class MemoryDurableStorage implements DurableStorage {
 
   createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot {
     const current = this.snap?.meta.index ?? 0;
-    if (index <= current) throw new StorageError('inconsistent', 'memory', `snapshot at ${index} is not newer than ${current}`);
+    if (index <= current)
+      throw new StorageError('inconsistent', 'memory', `snapshot at ${index} is not newer than ${current}`);
     if (index > this.lastIndex()) throw new UnavailableError(index);
     this.snap = {
-      meta: { index, term: this.term(index), conf: { voters: [...conf.voters], learners: [...conf.learners] } },
+      meta: {
+        index,
+        term: this.term(index),
+        conf: { voters: [...conf.voters], learners: [...conf.learners] },
+      },
       data,
     };
     this.snapshotsWritten++;
@@ -75,7 +80,11 @@ export class MemoryDurableStorage implements DurableStorage {
     if (index <= this.compactIndex) return;
     const snapIndex = this.snap?.meta.index ?? 0;
     if (index > snapIndex) {
-      throw new StorageError('inconsistent', 'memory', `cannot compact to ${index}: the latest snapshot is at ${snapIndex}`);
+      throw new StorageError(
+        'inconsistent',
+        'memory',
+        `cannot compact to ${index}: the latest snapshot is at ${snapIndex}`,
+      );
     }
     this.compactTerm = this.term(index);
     this.entriesCompacted += index - this.compactIndex;

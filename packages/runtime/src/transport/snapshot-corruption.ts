@@ -22,7 +22,8 @@ export function corruptSnapshotChunks(
   random: () => number,
 ): { batch: ArrayBuffer; corrupted: number } {
   const rule = rules.find(
-    (r) => r.remaining > 0 && (r.from === undefined || r.from === from) && (r.to === undefined || r.to === to),
+    (r) =>
+      r.remaining > 0 && (r.from === undefined || r.from === from) && (r.to === undefined || r.to === to),
   );
   if (!rule) return { batch, corrupted: 0 };
   const { frames } = unpackFrames(batch);

@@ -1,0 +1,274 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CompactedError } from '@raftkit/core';
+import { open } from 'lmdb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StorageError } from '../src/errors.js';
+import { LmdbStorage, type LmdbStorageOptions } from '../src/storage/lmdb-storage.js';
+import { entry, tempDir, text } from './helpers.js';
+
+const WRITER = fileURLToPath(new URL('./fixtures/snapshot-writer.mjs', import.meta.url));
+const conf = { voters: ['n1', 'n2', 'n3'], learners: [] };
+const bytes = (s: string) => new TextEncoder().encode(s);
+const str = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
+
+let dir: ReturnType<typeof tempDir>;
+let path: string;
+const opened: LmdbStorage[] = [];
+
+function openStore(extra: Partial<LmdbStorageOptions> = {}): LmdbStorage {
+  const s = LmdbStorage.open({ path, nodeId: 'n1', mode: 'createIfMissing', ...extra });
+  opened.push(s);
+  return s;
+}
+async function reopen(s: LmdbStorage): Promise<LmdbStorage> {
+  await s.close();
+  return openStore({ mode: 'mustExist' });
+}
+/** A store with entries 1..30 (terms 1, then 2 from 16), committed to 30. */
+async function withLog(): Promise<LmdbStorage> {
+  const s = openStore();
+  await s.persist({
+    hardState: { term: 2, vote: 'n1', commit: 30 },
+    entries: Array.from({ length: 30 }, (_, k) => entry(k + 1, k < 15 ? 1 : 2)),
+    snapshot: null,
+  });
+  return s;
+}
+function refused(fn: () => unknown): StorageError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(StorageError);
+    return err as StorageError;
+  }
+  throw new Error('expected a StorageError');
+}
+async function tamper(fn: (dbs: { log: ReturnType<typeof logDb>; meta: ReturnType<typeof metaDb> }) => void) {
+  const env = open({ path, compression: false, maxDbs: 4 });
+  env.transactionSync(() => fn({ log: logDb(env), meta: metaDb(env) }));
+  await env.close();
+}
+const logDb = (env: ReturnType<typeof open>) =>
+  env.openDB<Uint8Array, number>({ name: 'log', encoding: 'binary' });
+const metaDb = (env: ReturnType<typeof open>) =>
+  env.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' });
+
+beforeEach(() => {
+  dir = tempDir('raftkit-lmdb-snap-');
+  path = join(dir.path, 'n1');
+});
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close().catch(() => {});
+  dir.remove();
+});
+
+describe('LmdbStorage snapshots and compaction', () => {
+  it('takes a snapshot and compacts behind it: visible at once, durable together in one transaction', async () => {
+    let s = await withLog();
+    const before = s.stats();
+    const snap = s.createSnapshot(20, conf, bytes('state@20'));
+    expect(snap.meta).toEqual({ index: 20, term: 2, conf });
+    s.compact(20);
+    expect(s.snapshot()?.meta.index).toBe(20);
+    expect(s.firstIndex()).toBe(21);
+    expect(s.term(20)).toBe(2);
+    expect(() => s.term(19)).toThrow(CompactedError);
+    expect(() => s.entries(20, 22)).toThrow(CompactedError);
+    expect(s.stats().snapshotsWritten).toBe(before.snapshotsWritten);
+    // Folded into the next Ready's transaction: one batch writes entries, snapshot and compaction.
+    await s.persist({
+      hardState: { term: 2, vote: 'n1', commit: 31 },
+      entries: [entry(31, 2)],
+      snapshot: null,
+    });
+    const after = s.stats();
+    expect(after.batches).toBe(before.batches + 1);
+    expect(after.snapshotsWritten).toBe(1);
+    expect(after.entriesCompacted).toBe(20);
+    s = await reopen(s);
+    expect(s.snapshot()?.meta).toEqual({ index: 20, term: 2, conf });
+    expect(str(s.snapshot()?.data)).toBe('state@20');
+    expect(s.firstIndex()).toBe(21);
+    expect(s.lastIndex()).toBe(31);
+    expect(s.entries(21, 32).map(text)).toEqual(Array.from({ length: 11 }, (_, k) => `e${k + 21}`));
+    expect(s.initialState().confState).toEqual(conf);
+  });
+
+  it('keeps a catch-up tail: the log may begin before the snapshot, never after it', async () => {
+    let s = await withLog();
+    s.createSnapshot(25, conf, bytes('state@25'));
+    s.compact(10);
+    await s.flush();
+    s = await reopen(s);
+    expect(s.snapshot()?.meta.index).toBe(25);
+    expect(s.firstIndex()).toBe(11);
+    expect(s.term(10)).toBe(1);
+    expect(s.entries(11, 13).map(text)).toEqual(['e11', 'e12']);
+    // compact past the snapshot would lose entries 26..: refused.
+    expect(refused(() => s.compact(26)).message).toMatch(/latest snapshot is at 25/);
+    expect(refused(() => s.createSnapshot(25, conf, bytes('again'))).message).toMatch(/not newer than 25/);
+    s.compact(25);
+    await s.flush();
+    s = await reopen(s);
+    expect(s.firstIndex()).toBe(26);
+  });
+
+  it('lets a snapshot installed from the leader overtake one of ours that was not written yet', async () => {
+    let s = await withLog();
+    s.createSnapshot(20, conf, bytes('ours@20'));
+    s.compact(20);
+    const leaders = { meta: { index: 50, term: 3, conf }, data: bytes('leader@50') };
+    await s.persist({ hardState: { term: 3, vote: null, commit: 50 }, entries: [], snapshot: leaders });
+    await s.flush();
+    expect(s.snapshot()?.meta.index).toBe(50);
+    s = await reopen(s);
+    expect(str(s.snapshot()?.data)).toBe('leader@50');
+    expect(s.firstIndex()).toBe(51);
+    expect(s.lastIndex()).toBe(50);
+    expect(s.term(50)).toBe(3);
+  });
+
+  it('writes a pending snapshot when closed', async () => {
+    let s = await withLog();
+    s.createSnapshot(30, conf, bytes('state@30'));
+    s.compact(30);
+    s = await reopen(s);
+    expect(s.snapshot()?.meta.index).toBe(30);
+    expect(s.firstIndex()).toBe(31);
+  });
+
+  it('initialises a first start killed before its first transaction (an empty LMDB file), never a restart', async () => {
+    const env = open({ path, compression: false, maxDbs: 4 });
+    await env.close();
+    expect(refused(() => openStore({ mode: 'mustExist' })).message).toMatch(/format marker/);
+    const s = openStore({ mode: 'createIfMissing' });
+    expect(s.lastIndex()).toBe(0);
+  });
+
+  it('remembers the bootstrap membership of a joining node', async () => {
+    const joining = { voters: ['n1', 'n2', 'n3'], learners: ['n4'] };
+    let s = openStore({ bootstrapConf: joining });
+    expect(s.initialState().confState).toEqual(joining);
+    s = await reopen(s);
+    expect(s.initialState().confState).toEqual(joining);
+  });
+});
+
+describe('LmdbStorage start-up checks with snapshots', () => {
+  async function compactedStore(catchUp: number): Promise<void> {
+    const s = await withLog();
+    s.createSnapshot(20, conf, bytes('state@20'));
+    s.compact(20 - catchUp);
+    await s.close();
+  }
+  const mustExist = () => openStore({ mode: 'mustExist' });
+
+  it('the log must begin right after the compaction point: an entry before it is refused', async () => {
+    await compactedStore(0);
+    await tamper(({ log }) => log.putSync(20, Buffer.from(new Uint8Array(20))));
+    const e = refused(mustExist);
+    expect(e.kind).toBe('inconsistent');
+    expect(e.message).toMatch(/log entry 20 precedes the log start 21/);
+    expect(e.path).toBe(path);
+  });
+
+  it('a gap right after the snapshot is refused', async () => {
+    await compactedStore(0);
+    await tamper(({ log }) => log.removeSync(21));
+    expect(refused(mustExist).message).toMatch(/gap: 21 missing \(log must begin at 21, snapshot at 20\)/);
+  });
+
+  it('a snapshot whose data was altered is refused', async () => {
+    await compactedStore(0);
+    await tamper(({ meta }) => {
+      const rec = meta.get('snapshot') as { data: Uint8Array };
+      meta.putSync('snapshot', { ...rec, data: bytes('state@21') });
+    });
+    const e = refused(mustExist);
+    expect(e.kind).toBe('corrupt');
+    expect(e.message).toMatch(/snapshot fails its checksum/);
+  });
+
+  it('a compaction point past the snapshot is refused', async () => {
+    await compactedStore(0);
+    await tamper(({ meta }) => meta.putSync('compaction', { index: 25, term: 2 }));
+    expect(refused(mustExist).message).toMatch(/compacted to 25, past the snapshot at 20/);
+  });
+
+  it('a snapshot whose term disagrees with the log entry at its index is refused', async () => {
+    await compactedStore(5);
+    await tamper(({ meta }) => {
+      const rec = meta.get('snapshot') as Record<string, unknown>;
+      meta.putSync('snapshot', { ...rec, term: 1 });
+    });
+    expect(refused(mustExist).message).toMatch(/log entry 20 has term 2, the snapshot there has term 1/);
+  });
+
+  it('a snapshot without voters is refused', async () => {
+    await compactedStore(0);
+    await tamper(({ meta }) => {
+      const rec = meta.get('snapshot') as Record<string, unknown>;
+      meta.putSync('snapshot', { ...rec, conf: { voters: [], learners: [] } });
+    });
+    expect(refused(mustExist).message).toMatch(/no valid configuration/);
+  });
+});
+
+describe('LmdbStorage survives a crash in the middle of snapshot work', () => {
+  it('SIGKILLed at random moments while taking, compacting and installing snapshots: old or new, never a mix', async () => {
+    let restoredSnapshots = 0;
+    const rounds = 10;
+    for (let round = 0; round < rounds; round++) {
+      const catchUp = round % 2 === 0 ? 0 : 15;
+      await runAndKill(path, catchUp, 20 + ((round * 53) % 120));
+      const s = openStore({ mode: 'mustExist' }); // the start-up checks run here
+      const snap = s.snapshot();
+      expect(snap, `round ${round}`).not.toBeNull();
+      if (!snap) continue;
+      restoredSnapshots++;
+      // The snapshot's data is the state at its own index (never another snapshot's data).
+      expect(str(snap.data).split('|')[0]).toBe(`state@${snap.meta.index}`);
+      // The log begins at most at the snapshot index + 1 (a catch-up tail may precede it) and reaches it.
+      expect(s.firstIndex()).toBeLessThanOrEqual(snap.meta.index + 1);
+      expect(s.lastIndex()).toBeGreaterThanOrEqual(snap.meta.index);
+      if (s.lastIndex() >= s.firstIndex()) {
+        const all = s.entries(s.firstIndex(), s.lastIndex() + 1);
+        expect(all.map((e) => e.index)).toEqual(
+          Array.from({ length: s.lastIndex() - s.firstIndex() + 1 }, (_, k) => s.firstIndex() + k),
+        );
+      }
+      await s.close();
+      opened.splice(opened.indexOf(s), 1);
+    }
+    expect(restoredSnapshots).toBe(rounds);
+  }, 60_000);
+});
+
+/** Start the writer on `store`, let it run `ms` after it is ready, then SIGKILL it. */
+async function runAndKill(store: string, catchUp: number, ms: number): Promise<void> {
+  const child = spawn(process.execPath, [WRITER, store, String(catchUp)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`writer did not start: ${err}`)), 15_000);
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`writer exited early: ${err}`)));
+  });
+  // Let it work for a while (the kill moment is the point of the test, not a wait for a condition).
+  await new Promise((r) => setTimeout(r, ms));
+  child.kill('SIGKILL');
+  await exited;
+  expect(err).toBe('');
+}

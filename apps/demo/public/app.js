@@ -256,6 +256,10 @@ function nodeCard(id) {
       <span>leader <b class="v-leader"></b></span>
       <span>lease <b class="v-lease"></b></span>
     </div>
+    <div class="node-line">
+      <span>verified <b class="v-verified"></b></span>
+      <span class="quarantine-tag" hidden>quarantined <b class="v-quarantine"></b></span>
+    </div>
     <div class="node-indices">
       <div class="idx"><span>commit</span><b class="v-commit"></b></div>
       <div class="idx"><span>applied</span><b class="v-applied"></b></div>
@@ -311,6 +315,10 @@ function renderNodes() {
     card.querySelector('.v-applied').textContent = String(n.appliedIndex);
     card.querySelector('.v-last').textContent = String(n.lastIndex);
     card.querySelector('.v-lease').textContent = n.leaseMs === null ? '—' : `${Math.round(n.leaseMs)} ms`;
+    card.querySelector('.v-verified').textContent = n.verification ?? '—';
+    card.querySelector('.quarantine-tag').hidden = !n.quarantine;
+    card.querySelector('.v-quarantine').textContent = n.quarantine ?? '';
+    card.classList.toggle('quarantined', Boolean(n.quarantine));
     card.querySelector('.v-hash').textContent = n.stateHash ? n.stateHash.slice(0, 16) : '—';
     card.querySelector('.act-kill').textContent = n.running ? 'Kill' : 'Restart';
     card.querySelector('.act-isolate').disabled = !n.running;

@@ -214,6 +214,8 @@ export class DemoHub {
       lastIndex: r?.lastIndex ?? 0,
       leaseMs: rec.running ? (r?.leaseMs ?? null) : null,
       stateHash: r?.stateHash ?? null,
+      verification: rec.running ? (r?.verification ?? null) : null,
+      quarantine: rec.running ? (r?.quarantine ?? null) : null,
       health: this.healthOf(id, rec),
       running: rec.running,
       updatedAt: r?.at ?? 0,

@@ -21,6 +21,10 @@ export interface NodeView {
   /** Remaining leader lease in ms when the status was taken, or null (not leader / leases off). */
   readonly leaseMs: number | null;
   readonly stateHash: string | null;
+  /** Checkpoint verification: this node's own (`ok | diverged | unverified`), a leader adds its peers'; null: unknown. */
+  readonly verification: string | null;
+  /** Why the node is quarantined (serves no reads), or null. */
+  readonly quarantine: string | null;
   readonly health: Health;
   readonly running: boolean;
   /** Wall time (ms) of the status this view is built from. */
@@ -38,6 +42,8 @@ export interface NodeStatusReport {
   readonly lastIndex: number;
   readonly leaseMs: number | null;
   readonly stateHash: string | null;
+  readonly verification?: string | null;
+  readonly quarantine?: string | null;
   readonly at: number;
 }
 

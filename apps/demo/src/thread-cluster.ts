@@ -28,8 +28,18 @@ export function toStatusReport(st: RuntimeNodeStatus, at: number): NodeStatusRep
     lastIndex: st.lastIndex,
     leaseMs: st.lease === null ? null : Math.max(0, st.lease - at),
     stateHash: st.stateHash,
+    verification: verificationOf(st),
+    quarantine: st.quarantine ? `${st.quarantine.kind}: ${st.quarantine.reason}` : null,
     at,
   };
+}
+
+/** `ok`, or `diverged`, ...; a leader appends each peer's state (`ok n2:ok n3:unverified`). */
+function verificationOf(st: RuntimeNodeStatus): string | null {
+  const cp = st.checkpoints;
+  if (!cp || cp.interval === 0) return null;
+  const peers = cp.peers.map((p) => `${p.id}:${p.state}`);
+  return [cp.self, ...peers].join(' ');
 }
 
 export function toAlertView(a: SplitBrainAlert): AlertView {

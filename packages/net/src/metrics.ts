@@ -78,6 +78,11 @@ export class NetMetrics {
     'Proposals this node saw committed',
     [],
   );
+  private readonly alerts = this.counter(
+    'raftkit_alerts_total',
+    'Split-brain and divergence alerts raised on this node, by kind and severity',
+    ['kind', 'severity'],
+  );
   private readonly proposalsDropped = this.counter(
     'raftkit_proposals_dropped_total',
     'Proposals this node dropped (not leader, term changed, ...)',
@@ -193,6 +198,10 @@ export class NetMetrics {
   }
   electionStarted(): void {
     this.inc(this.elections, 'elections', {});
+  }
+  /** An alert of the split-brain monitor or of the node itself (divergence, staleLeader, ...). */
+  alertRaised(kind: string, severity: string): void {
+    this.inc(this.alerts, 'alerts', { kind, severity });
   }
 
   /**

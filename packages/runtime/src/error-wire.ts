@@ -8,6 +8,7 @@ import {
   NodeStoppedError,
   NotLeaderError,
   ProposalDroppedError,
+  QuarantinedError,
   RuntimeError,
   StorageError,
   type StorageErrorKind,
@@ -32,6 +33,9 @@ export interface WireError {
 
 export function toWireError(err: unknown): WireError {
   if (err instanceof NotLeaderError) {
+    return { code: err.code, message: err.message, nodeId: err.nodeId, leaderHint: err.leaderHint };
+  }
+  if (err instanceof QuarantinedError) {
     return { code: err.code, message: err.message, nodeId: err.nodeId, leaderHint: err.leaderHint };
   }
   if (err instanceof ProposalDroppedError) {
@@ -73,6 +77,8 @@ export function fromWireError(w: WireError): Error {
         w.leaderHint ?? null,
         w.message,
       );
+    case 'QUARANTINED':
+      return new QuarantinedError(w.nodeId ?? null, w.leaderHint ?? null, w.message);
     case 'TIMEOUT':
       return new TimeoutError(w.message);
     case 'NODE_STOPPED':

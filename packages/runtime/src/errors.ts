@@ -70,6 +70,26 @@ export class ProposalDroppedError extends RuntimeError {
   }
 }
 
+/**
+ * The node is quarantined: its state diverged from the cluster's (found by
+ * checkpoint comparison) or the host quarantined it. It serves no reads
+ * until it is repaired (`cluster.repair(id)`) or released. Nothing was read.
+ */
+export class QuarantinedError extends RuntimeError {
+  constructor(
+    readonly nodeId: NodeId | null,
+    readonly leaderHint: NodeId | null = null,
+    message?: string,
+  ) {
+    super(
+      'QUARANTINED',
+      message ??
+        `node ${nodeId ?? '?'} is quarantined (state divergence suspected): it serves no reads` +
+          (leaderHint ? ` (leader hint: ${leaderHint})` : ''),
+    );
+  }
+}
+
 /** What went wrong with a node's store. */
 export type StorageErrorKind = 'missing' | 'corrupt' | 'inconsistent' | 'locked' | 'io';
 

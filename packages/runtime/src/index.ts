@@ -13,6 +13,7 @@ export {
   Cluster,
   createCluster,
   type MembershipOptions,
+  type RepairResult,
   type WaitForLeaderOptions,
 } from './cluster/cluster.js';
 export {
@@ -20,12 +21,14 @@ export {
   ClusterEvents,
   type MembershipEvent,
   type NodeLifecycleEvent,
+  type RepairEvent,
   type StatusEvent,
   type TransitionEvent,
 } from './cluster/events.js';
 export type { ClusterOptions, LocalNodeOptions } from './cluster/options.js';
 export type {
   ActorEvent,
+  CorruptionResult,
   HashCheckResult,
   NodeControlApi,
   ObservationData,
@@ -33,6 +36,7 @@ export type {
   ReadResult,
   Reply,
   RuntimeNodeStatus,
+  RuntimePeerLiveness,
   SnapshotEvent,
   SnapshotStatus,
 } from './control/api.js';

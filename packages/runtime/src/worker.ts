@@ -62,6 +62,9 @@ async function main(): Promise<void> {
       confChange: (change) => actor.confChange(change),
       campaign: () => actor.campaign(),
       verifyStateHash: () => actor.verifyStateHash(),
+      injectCorruption: (key) => actor.injectCorruption(key),
+      quarantine: (reason) => actor.quarantine(reason),
+      releaseQuarantine: () => actor.releaseQuarantine(),
       snapshotState: () => {
         const r = actor.snapshotState();
         if (r.ok) {

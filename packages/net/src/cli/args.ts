@@ -7,12 +7,14 @@ export class UsageError extends NetConfigError {}
 export const USAGE = `usage:
   raftkit node --id ID --listen HOST:PORT --peers ID=HOST:PORT,... --data DIR --secret-file FILE
                [--cluster-id X] [--metrics-port P] [--udp-port P | --no-udp] [--tick-ms N]
-               [--election-ticks N] [--tls-cert F --tls-key F [--tls-ca F]] [--log-level debug|info|warn|error]
+               [--election-ticks N] [--checkpoint-interval K] [--timeouts fixed|adaptive] [--priority N]
+               [--tls-cert F --tls-key F [--tls-ca F]] [--log-level debug|info|warn|error]
   raftkit put KEY VALUE           --cluster HOST:PORT,... --secret-file FILE [--cluster-id X] [--json]
   raftkit get KEY                 (prints the value alone; exit 1 when absent)
   raftkit cas KEY EXPECTED NEW    (exit 0 swapped, 1 not; --expect-absent: cas KEY NEW)
   raftkit delete KEY
-  raftkit status                  (every node's role, term, leader, indices, peer health and RTTs)
+  raftkit status                  (every node's role, term, leader, indices, verification, quarantine,
+                                   peer health and RTTs, recent alerts)
   raftkit diagram [--format mermaid|svg] [--theme dark|light] [--out FILE]
                                   (the role statechart, derived from roleMachine)
   client options: [--timeout-ms N] [--consistency linearizable|lease|stale] [--tls-cert F --tls-key F --tls-ca F]
@@ -30,6 +32,9 @@ const OPTIONS = {
   'no-udp': { type: 'boolean' },
   'tick-ms': { type: 'string' },
   'election-ticks': { type: 'string' },
+  'checkpoint-interval': { type: 'string' },
+  timeouts: { type: 'string' },
+  priority: { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'tls-ca': { type: 'string' },

@@ -32,6 +32,9 @@ export async function runNode(args: ParsedArgs, out: NodeJS.WritableStream): Pro
     udpPort: args.flags['no-udp'] ? false : optionalInt(args, 'udp-port', 0, 65535),
     tickMs: optionalInt(args, 'tick-ms', 1, 60_000),
     electionTicks: optionalInt(args, 'election-ticks', 2, 10_000),
+    checkpointInterval: optionalInt(args, 'checkpoint-interval', 0, 1_000_000_000),
+    timeouts: timeoutsFlag(args),
+    priority: optionalInt(args, 'priority', 0, 1_000_000),
     tls,
     logger: stderrLogger(level),
   });
@@ -62,6 +65,14 @@ export async function runNode(args: ParsedArgs, out: NodeJS.WritableStream): Pro
       }
     });
   });
+}
+
+/** `--timeouts fixed|adaptive`. */
+export function timeoutsFlag(args: ParsedArgs): 'fixed' | 'adaptive' | undefined {
+  const v = args.flags.timeouts;
+  if (v === undefined) return undefined;
+  if (v !== 'fixed' && v !== 'adaptive') throw new UsageError('--timeouts must be fixed or adaptive');
+  return v;
 }
 
 /** TLS files from the flags. A node needs a certificate and key; a client may give only --tls-ca. */

@@ -17,11 +17,26 @@ const ms = (v: number | undefined | null) => (v === undefined || v === null ? '-
 /** The `raftkit status` tables: one row per node, then one row per directed link. */
 export function renderStatus(rows: readonly Row[]): string {
   const nodes = table(
-    ['NODE', 'ADDRESS', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'LAST', 'REJECTED(conn/frame)'],
+    [
+      'NODE',
+      'ADDRESS',
+      'ROLE',
+      'TERM',
+      'LEADER',
+      'COMMIT',
+      'APPLIED',
+      'LAST',
+      'VERIFIED',
+      'QUARANTINE',
+      'TIMEOUT(el/hb)',
+      'PRIO',
+      'REJECTED(conn/frame)',
+    ],
     rows.map((r) => {
       const n = r.report?.node;
-      if (!r.report) return [r.id, r.address, 'unreachable', '-', '-', '-', '-', '-', '-'];
-      if (!n) return [r.id, r.address, 'stopped', '-', '-', '-', '-', '-', '-'];
+      const none = ['-', '-', '-', '-', '-', '-', '-', '-', '-', '-'];
+      if (!r.report) return [r.id, r.address, 'unreachable', ...none];
+      if (!n) return [r.id, r.address, 'stopped', ...none];
       return [
         r.id,
         r.address,
@@ -31,6 +46,10 @@ export function renderStatus(rows: readonly Row[]): string {
         String(n.commitIndex),
         String(n.appliedIndex),
         String(n.lastIndex),
+        verified(n),
+        n.quarantine ? `${n.quarantine.kind}: ${n.quarantine.reason}` : 'no',
+        n.timeouts ? `${n.timeouts.mode} ${n.timeouts.electionTicks}/${n.timeouts.heartbeatTicks}` : '-',
+        String(n.priority ?? 0),
         `${r.report.net.rejectedConnections}/${r.report.net.rejectedFrames}`,
       ];
     }),
@@ -62,5 +81,42 @@ export function renderStatus(rows: readonly Row[]): string {
     ),
   );
   const errors = rows.filter((r) => r.error).map((r) => `${r.id} (${r.address}): ${r.error}`);
-  return `${nodes}\n\n${links}\n${errors.length ? `\n${errors.join('\n')}\n` : ''}`;
+  return `${nodes}\n\n${links}\n\n${renderAlerts(rows)}${errors.length ? `\n${errors.join('\n')}\n` : ''}`;
+}
+
+/** Own checkpoint state against quorum-confirmed hashes; a leader adds each peer's (never `ok` when unknown). */
+function verified(n: NonNullable<NodeStatusReport['node']>): string {
+  const cp = n.checkpoints;
+  if (!cp) return '-';
+  if (cp.interval === 0) return 'off';
+  const peers = cp.peers.map((p) => `${p.id}:${p.state}`).join(',');
+  return peers ? `${cp.self} [${peers}]` : cp.self;
+}
+
+/** The ALERTS section: every node's recent alerts, merged and deduplicated, oldest first. */
+export function renderAlerts(rows: readonly Row[]): string {
+  const seen = new Set<string>();
+  const alerts = rows
+    .flatMap((r) => r.report?.alerts ?? [])
+    .filter((a) => {
+      const key = `${a.kind}|${a.at}|${a.nodes.join(',')}|${a.index}|${a.term}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.at - b.at);
+  if (alerts.length === 0) return 'ALERTS: none\n';
+  const body = table(
+    ['TIME', 'KIND', 'SEVERITY', 'NODES', 'TERM', 'INDEX', 'MESSAGE'],
+    alerts.map((a) => [
+      new Date(a.at).toISOString(),
+      a.kind,
+      a.severity,
+      a.nodes.join(','),
+      a.term === null ? '-' : String(a.term),
+      a.index === null ? '-' : String(a.index),
+      a.message,
+    ]),
+  );
+  return `ALERTS (${alerts.length})\n${body}\n`;
 }

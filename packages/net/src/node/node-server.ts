@@ -1,3 +1,4 @@
+import type { SplitBrainAlert } from '@raftkit/core';
 import {
   NodeStoppedError,
   type ReadConsistency,
@@ -33,6 +34,8 @@ export interface NodeStatusReport {
   /** null when the actor is not running. */
   readonly node: RuntimeNodeStatus | null;
   readonly peers: readonly PeerStatus[];
+  /** The most recent alerts seen by this node's process (oldest first; at most `recentAlerts`). */
+  readonly alerts: readonly SplitBrainAlert[];
   readonly net: {
     readonly rejectedConnections: number;
     readonly rejectedFrames: number;
@@ -47,7 +50,12 @@ export interface NodeServerOptions {
   readonly backend: NodeBackend;
   /** Requests one client connection may have in flight. Default 256. */
   readonly maxInflightPerClient?: number;
+  /** The alerts seen so far (the report shows the latest few). Default: none. */
+  readonly alerts?: () => readonly SplitBrainAlert[];
 }
+
+/** Alerts a status report carries. */
+const RECENT_ALERTS = 20;
 
 /**
  * Serves client connections of a node process: decodes each request
@@ -73,6 +81,7 @@ export class NodeServer {
       address: formatHostPort(t.address),
       node,
       peers: t.peers(),
+      alerts: (this.opts.alerts?.() ?? []).slice(-RECENT_ALERTS),
       net: {
         rejectedConnections: t.metrics.count('rejectedConnections'),
         rejectedFrames: t.metrics.count('rejectedFrames'),

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
-import type { ReadMode } from '@raftkit/core';
+import type { ReadMode, SplitBrainAlert, TimeoutMode } from '@raftkit/core';
 import {
   type Cluster,
   type ClusterEvents,
@@ -47,6 +47,12 @@ export interface RaftkitNodeOptions {
   readonly preVote?: boolean;
   readonly checkQuorum?: boolean;
   readonly readMode?: ReadMode;
+  /** Checkpoint interval K for divergence detection (0: off). Default: the runtime's (100). */
+  readonly checkpointInterval?: number;
+  /** 'adaptive': election timeout and heartbeat follow the measured RTT. Default 'fixed'. */
+  readonly timeouts?: TimeoutMode;
+  /** This node's leader priority (integer >= 0). Default 0. */
+  readonly priority?: number;
   /** Period of the node's `status` event and of the metrics' node gauges. Default 500 ms. */
   readonly statusIntervalMs?: number;
   readonly logger?: NetLogger;
@@ -164,6 +170,9 @@ export class RaftkitNode {
       preVote: opts.preVote ?? true,
       checkQuorum: opts.checkQuorum ?? true,
       readMode: opts.readMode ?? 'readIndex',
+      ...(opts.checkpointInterval !== undefined ? { checkpointInterval: opts.checkpointInterval } : {}),
+      ...(opts.timeouts !== undefined ? { timeouts: opts.timeouts } : {}),
+      ...(opts.priority !== undefined ? { priorities: { [opts.id]: opts.priority } } : {}),
       seed: randomInt(2 ** 31),
       statusIntervalMs: opts.statusIntervalMs ?? 500,
       start: false,
@@ -179,7 +188,11 @@ export class RaftkitNode {
     });
     // Through the router, so its fault table applies to what arrives from other processes too.
     transport.onRaftFrame((from, frame) => router.send(from, opts.id, frame.buffer as ArrayBuffer));
-    const server = new NodeServer({ transport, backend: cluster.node(opts.id) });
+    const server = new NodeServer({
+      transport,
+      backend: cluster.node(opts.id),
+      alerts: (): readonly SplitBrainAlert[] => cluster.alerts().sort((a, b) => a.at - b.at),
+    });
     try {
       await transport.start();
     } catch (error) {
@@ -264,7 +277,19 @@ export class RaftkitNode {
         reason: t.reason,
       });
     });
-    events.on('alert', (alert) => logger.log('error', 'split-brain alert', { node: this.id, alert }));
+    events.on('alert', (alert) => {
+      metrics.alertRaised(alert.kind, alert.severity);
+      // One JSON line per alert (stderrLogger): kind, severity, the nodes and index it names.
+      logger.log(alert.severity === 'safety' ? 'error' : 'warn', `${alert.kind} alert`, {
+        node: this.id,
+        kind: alert.kind,
+        severity: alert.severity,
+        nodes: alert.nodes,
+        index: alert.index,
+        term: alert.term,
+        alert,
+      });
+    });
     events.on('status', (s) => {
       const st = s.nodes[this.id];
       if (!st) return;

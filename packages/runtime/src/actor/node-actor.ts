@@ -1,6 +1,7 @@
 import {
   type ConfChange,
   DecodeError,
+  type Divergence,
   decodeMessage,
   type Entry,
   encodeMessage,
@@ -10,9 +11,12 @@ import {
   RaftNode,
   type ReadMode,
   type Ready,
+  type SplitBrainAlert,
+  type TimeoutMode,
 } from '@raftkit/core';
 import type {
   ActorEvent,
+  CorruptionResult,
   HashCheckResult,
   ReadConsistency,
   ReadResult,
@@ -21,7 +25,13 @@ import type {
 } from '../control/api.js';
 import { READ_MODE_OF } from '../control/api.js';
 import { toWireError } from '../error-wire.js';
-import { InvalidRequestError, NodeStoppedError, NotLeaderError, TimeoutError } from '../errors.js';
+import {
+  InvalidRequestError,
+  NodeStoppedError,
+  NotLeaderError,
+  QuarantinedError,
+  TimeoutError,
+} from '../errors.js';
 import type { SideWorkClient } from '../side-work/client.js';
 import type { SnapshotCodec } from '../snapshot/codec.js';
 import type { DurableStorage } from '../storage/durable-storage.js';
@@ -51,8 +61,20 @@ export interface ActorOptions {
   readonly epoch: number;
   /** Verify the incremental state hash against a full recomputation every N applied entries (0: never). */
   readonly hashCheckEvery: number;
-  /** Report (index, state hash) checkpoints to the monitor every N applied entries (0: never). */
-  readonly checkpointEvery: number;
+  /**
+   * Checkpoint interval K (0: off): right after applying each multiple of K the
+   * actor reports (index, state hash) to its RaftNode and, as an observation at
+   * exactly that index, to the split-brain monitor.
+   */
+  readonly checkpointInterval: number;
+  readonly checkpointGraceIntervals?: number;
+  readonly checkpointGraceTicks?: number;
+  readonly timeouts?: TimeoutMode;
+  readonly minElectionTicks?: number;
+  readonly maxElectionTicks?: number;
+  /** This node's leader priority (core's `priority`). */
+  readonly priority?: number;
+  readonly priorityTransferDelayTicks?: number;
   /** Push an observation at least this often while something changed (ms). */
   readonly observeEveryMs: number;
   readonly snapshot: ActorSnapshotOptions;
@@ -173,6 +195,14 @@ export class NodeActor {
       checkQuorum: opts.checkQuorum,
       readMode: opts.readMode,
       maxClockDriftTicks: opts.maxClockDriftTicks,
+      checkpointInterval: opts.checkpointInterval,
+      checkpointGraceIntervals: opts.checkpointGraceIntervals,
+      checkpointGraceTicks: opts.checkpointGraceTicks,
+      timeouts: opts.timeouts,
+      minElectionTicks: opts.minElectionTicks,
+      maxElectionTicks: opts.maxElectionTicks,
+      priority: opts.priority,
+      priorityTransferDelayTicks: opts.priorityTransferDelayTicks,
       // The state machine lives in memory: after a restart it is rebuilt from
       // the stored snapshot (if any) and the log after it up to the commit index.
       applied: restoredAt,
@@ -270,6 +300,9 @@ export class NodeActor {
     if (typeof key !== 'string')
       return Promise.resolve(fail(new InvalidRequestError('read expects a string key')));
     if (consistency === 'stale') {
+      // A quarantined node's state may be wrong: it serves no reads at all, not even stale ones.
+      const q = this.node.status();
+      if (q.quarantine) return Promise.resolve(fail(new QuarantinedError(this.id, q.leader)));
       return Promise.resolve(
         ok({ value: this.sm.get(key), index: this.sm.appliedIndex, mode: 'stale' as const }),
       );
@@ -429,6 +462,12 @@ export class NodeActor {
     const at = Date.now();
     for (const t of rd.transitions) this.host.emit({ type: 'transition', transition: { ...t }, at });
     for (const r of rd.snapshotRejections) this.snapshots.onRejected(r);
+    for (const d of rd.divergences) {
+      // Unconfirmed verdicts rest on the leader's hash alone: act (alert, repair) on confirmed ones only.
+      if (!d.confirmed) continue;
+      this.observationDirty = true;
+      this.host.emit({ type: 'alert', alert: divergenceAlert(d, at) });
+    }
     if (rd.softState) {
       const s = rd.softState;
       if (
@@ -468,8 +507,11 @@ export class NodeActor {
   private applyEntry(e: Entry): void {
     const result = this.sm.apply(e);
     this.proposals.onApplied(e, result);
-    const k = this.opts.checkpointEvery;
-    if (k > 0 && e.index % k === 0) this.emitObservation(e.index);
+    // The hash right after applying a checkpoint index, before the next entry (core's rule).
+    if (this.opts.checkpointInterval > 0 && this.node.checkpointDue(e.index)) {
+      this.node.reportCheckpoint(e.index, this.sm.hash());
+      this.emitObservation(e.index);
+    }
     const h = this.opts.hashCheckEvery;
     if (h > 0 && e.index % h === 0 && !this.hashCheckRunning) void this.verifyStateHash();
   }
@@ -572,7 +614,58 @@ export class NodeActor {
       },
       reads: { pending: this.reads.pending, served: this.reads.served, dropped: this.reads.dropped },
       hashChecks: { ...this.hashChecks },
+      tickMs: this.opts.tickMs,
+      checkpoints: structuredClone(st.checkpoints),
+      quarantine: st.quarantine ? structuredClone(st.quarantine) : null,
+      liveness: st.liveness.map((l) => ({
+        ...structuredClone(l),
+        lastContactAgoMs:
+          l.lastContactTick === null ? null : (st.tick - l.lastContactTick) * this.opts.tickMs,
+        rttMeanMs: l.rtt === null ? null : l.rtt.mean * this.opts.tickMs,
+      })),
+      timeouts: { ...st.timeouts },
+      priority: st.priority,
+      priorities: { ...st.priorities },
     });
+  }
+
+  // ---------------------------------------------------------------- quarantine and test hooks
+
+  /** Test hook: flip one applied value in the state machine, bypassing the log (KV store only). */
+  injectCorruption(key?: string): Reply<CorruptionResult> {
+    if (this.stopped) return fail(new NodeStoppedError(this.id));
+    const sm = this.sm as RuntimeStateMachine & { corruptForTesting?: (key?: string) => unknown };
+    if (typeof sm.corruptForTesting !== 'function') {
+      return fail(new InvalidRequestError('this state machine has no corruptForTesting hook'));
+    }
+    if (key !== undefined && typeof key !== 'string') {
+      return fail(new InvalidRequestError('injectCorruption expects a string key'));
+    }
+    try {
+      const c = sm.corruptForTesting(key) as { key: string; before: string | null; after: string };
+      this.observationDirty = true;
+      return ok({ key: c.key, before: c.before, after: c.after, index: this.sm.appliedIndex });
+    } catch (err) {
+      return fail(err instanceof RangeError ? new InvalidRequestError(err.message) : err);
+    }
+  }
+
+  /** Host quarantine: no reads, no lease, hand leadership over (core's `quarantine`). */
+  quarantine(reason: string): Reply<void> {
+    if (this.stopped) return fail(new NodeStoppedError(this.id));
+    if (typeof reason !== 'string' || reason.length === 0) {
+      return fail(new InvalidRequestError('quarantine needs a reason'));
+    }
+    this.node.quarantine(reason);
+    this.kick();
+    return ok(undefined);
+  }
+
+  releaseQuarantine(): Reply<void> {
+    if (this.stopped) return fail(new NodeStoppedError(this.id));
+    this.node.releaseQuarantine();
+    this.kick();
+    return ok(undefined);
   }
 
   // ---------------------------------------------------------------- side work
@@ -645,4 +738,22 @@ export class NodeActor {
     this.stopping = this.storage.close();
     return this.stopping;
   }
+}
+
+/** A confirmed divergence reported by the RaftNode, as a cluster alert naming the node and the index. */
+function divergenceAlert(d: Divergence, at: number): SplitBrainAlert {
+  return {
+    kind: 'divergence',
+    severity: 'safety',
+    at,
+    nodes: [d.node],
+    term: null,
+    index: d.index,
+    duration: null,
+    message:
+      `node ${d.node}: state hash ${d.actual} at checkpoint ${d.index} differs from the ` +
+      `quorum-confirmed ${d.expected} (detected by ${d.detectedBy}); ${d.node} is quarantined`,
+    hashes: { [d.node]: d.actual },
+    minority: [d.node],
+  };
 }

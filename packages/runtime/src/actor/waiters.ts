@@ -7,6 +7,7 @@ import {
   LearnerNotCaughtUpError,
   NotLeaderError,
   ProposalDroppedError,
+  QuarantinedError,
 } from '../errors.js';
 
 export type Resolve<T> = (r: Reply<T>) => void;
@@ -34,8 +35,11 @@ export function dropError(self: NodeId, reason: DropReason, leaderHint: NodeId |
       return new LearnerNotCaughtUpError(leaderHint);
     case 'leaderNotReady':
       return new LeaderNotReadyError(leaderHint);
+    case 'quarantined':
+      // A read refused by (or forwarded to) a node whose state may be diverged.
+      return new QuarantinedError(self, leaderHint);
     default:
-      // truncated / transferring / tooLarge / timeout / quarantined: definitely not applied.
+      // truncated / transferring / tooLarge / timeout: definitely not applied.
       return new ProposalDroppedError(reason, false, leaderHint);
   }
 }

@@ -1,20 +1,25 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { type NodeId, type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
+import { type NodeId, type NodeVerification, type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
 import type { ActorOptions } from '../actor/node-actor.js';
 import type { StorageSpec } from '../actor/worker-init.js';
 import { type ClientOptions, type ClientTarget, RaftClient } from '../client/raft-client.js';
 import type { ActorEvent, RuntimeNodeStatus } from '../control/api.js';
 import { NodeHandle } from '../control/node-handle.js';
 import { NodeProcess } from '../control/node-process.js';
-import { ClusterClosedError, ConfChangePendingError, InvalidRequestError } from '../errors.js';
+import {
+  ClusterClosedError,
+  ConfChangePendingError,
+  InvalidRequestError,
+  MembershipChangeError,
+} from '../errors.js';
 import { hashString } from '../rng.js';
 import { SideWorkPool } from '../side-work/pool.js';
 import type { LinkFaults, LinkSelector } from '../transport/fault-table.js';
 import { Router } from '../transport/router.js';
 import { waitFor } from '../wait-for.js';
-import { ClusterEvents, type MembershipEvent } from './events.js';
+import { ClusterEvents, type MembershipEvent, type RepairEvent } from './events.js';
 import { commitStep, type StepResult } from './membership.js';
 import { type ClusterOptions, checkNodeId, type ResolvedOptions, resolveOptions } from './options.js';
 
@@ -22,6 +27,17 @@ export interface WaitForLeaderOptions {
   readonly timeoutMs?: number;
   /** Ignore these nodes as leaders (e.g. the one just isolated). */
   readonly exclude?: readonly NodeId[];
+}
+
+/** What `cluster.repair(id)` did. */
+export interface RepairResult {
+  readonly node: NodeId;
+  /** Applied index at which the rebuilt node's state hash was seen equal to the common one. */
+  readonly index: number;
+  readonly hash: string;
+  /** How the node caught up: installed a leader snapshot, or replayed the leader's log. */
+  readonly via: 'snapshot' | 'log';
+  readonly ms: number;
 }
 
 export interface MembershipOptions {
@@ -60,6 +76,10 @@ export class Cluster implements ClientTarget {
   private readonly starting = new Set<NodeId>();
   private readonly pool: SideWorkPool;
   private readonly runtimeAlerts: SplitBrainAlert[] = [];
+  /** Confirmed divergences already surfaced (node@index): leader and node itself both report one. */
+  private readonly surfacedDivergences = new Set<string>();
+  /** Nodes being repaired (autoRepair or repair()). */
+  private readonly repairing = new Map<NodeId, Promise<RepairResult>>();
   private readonly clients = new Set<RaftClient>();
   /** Current members (voters and learners) as this cluster manages them. */
   private members: readonly NodeId[];
@@ -87,7 +107,10 @@ export class Cluster implements ClientTarget {
     this.ownsDataDir = ownsDataDir;
     this.router = new Router({ seed: opts.seed });
     this.pool = new SideWorkPool({ maxThreads: opts.sideWorkThreads });
-    this.monitor = new SplitBrainMonitor({ electionTimeout: opts.electionTicks * opts.tickMs });
+    this.monitor = new SplitBrainMonitor({
+      electionTimeout: opts.electionTicks * opts.tickMs,
+      ...(opts.checkpointInterval > 0 ? { checkpointInterval: opts.checkpointInterval } : {}),
+    });
     for (const id of opts.local) this.handles.set(id, new NodeHandle(id, this));
   }
 
@@ -309,6 +332,15 @@ export class Cluster implements ClientTarget {
     return [...this.monitor.alerts(), ...this.runtimeAlerts];
   }
 
+  /**
+   * The split-brain monitor's verdict per local node from the checkpoint
+   * observations: `ok` only while its hash agreed with a strict majority
+   * recently, `diverged`, or `unverified` (silent, lagging, nothing to compare).
+   */
+  verification(): NodeVerification[] {
+    return this.monitor.verification();
+  }
+
   /** The shared side-work pool (CPU-heavy tasks off the actors' event loops). */
   get sideWork(): SideWorkPool {
     return this.pool;
@@ -358,6 +390,109 @@ export class Cluster implements ClientTarget {
    */
   removeNode(id: NodeId, opts: MembershipOptions = {}): Promise<void> {
     return this.exclusive(`removeNode(${id})`, () => this.doRemoveNode(id, opts));
+  }
+
+  /**
+   * Rebuild a diverged (or otherwise suspect) node from the others: remove it
+   * from the configuration, stop its worker, wipe its store, add it back as a
+   * fresh learner that catches up from the leader (by InstallSnapshot when the
+   * leader compacted its log, else by replaying the log), promote it, and
+   * resolve once its state hash equals the common one (same applied index as
+   * the leader with the same hash, or its own checkpoint confirmed by a
+   * quorum). The same path as removeNode + addNode, so a voter never restarts
+   * empty under its old identity (it could vote twice in a term). Needs every
+   * node hosted here and at least two members. Concurrent calls for the same
+   * node share one repair; other membership operations are refused meanwhile.
+   */
+  repair(id: NodeId, opts: MembershipOptions = {}): Promise<RepairResult> {
+    const running = this.repairing.get(id);
+    if (running) return running;
+    const run = this.exclusive(`repair(${id})`, () => this.doRepair(id, opts)).finally(() => {
+      this.repairing.delete(id);
+    });
+    this.repairing.set(id, run);
+    return run;
+  }
+
+  private async doRepair(id: NodeId, opts: MembershipOptions): Promise<RepairResult> {
+    if (!this.members.includes(id)) throw new InvalidRequestError(`node ${id} is not a member`);
+    if (this.members.length < 2) throw new InvalidRequestError('repair needs another member to copy from');
+    const started = performance.now();
+    const timeoutMs = opts.timeoutMs ?? this.opts.membershipTimeoutMs;
+    const deadline = started + timeoutMs;
+    this.emitRepair({ node: id, at: Date.now(), phase: 'started' });
+    try {
+      await this.doRemoveNode(id, { timeoutMs });
+      for (const key of [...this.surfacedDivergences]) {
+        if (key.startsWith(`${id}@`)) this.surfacedDivergences.delete(key);
+      }
+      await this.doAddNode(id, { timeoutMs: Math.max(1, deadline - performance.now()) });
+      const agreed = await waitFor(() => this.commonHash(id), {
+        timeoutMs: Math.max(1, deadline - performance.now()),
+        intervalMs: this.pollMs(),
+        what: `node ${id} to reach the common state hash`,
+      });
+      const st = await this.node(id).status();
+      const result: RepairResult = {
+        node: id,
+        index: agreed.index,
+        hash: agreed.hash,
+        via: st.snapshots.installed > 0 ? 'snapshot' : 'log',
+        ms: performance.now() - started,
+      };
+      this.emitRepair({ node: id, at: Date.now(), phase: 'done', result });
+      return result;
+    } catch (err) {
+      this.emitRepair({
+        node: id,
+        at: Date.now(),
+        phase: 'failed',
+        error: err instanceof Error ? err.message : String(err),
+      });
+      throw err;
+    }
+  }
+
+  /**
+   * The hash `id` shares with the cluster, or null: equal to the leader's at
+   * the same applied index, or its latest own checkpoint verified against a
+   * quorum-confirmed one (`checkpoints.self === 'ok'`, so a busy cluster whose
+   * applied indices rarely line up is judged too).
+   */
+  private async commonHash(id: NodeId): Promise<{ index: number; hash: string } | null> {
+    const statuses = await this.statuses();
+    const me = statuses[id];
+    if (!me || me.quarantine) return null;
+    const leader = Object.values(statuses).find((s) => s?.role === 'leader' && s.id !== id);
+    if (leader && leader.appliedIndex === me.appliedIndex && leader.stateHash === me.stateHash) {
+      return { index: me.appliedIndex, hash: me.stateHash };
+    }
+    const cp = me.checkpoints;
+    if (cp.self === 'ok' && cp.latest && cp.confirmed && cp.latest.index === cp.confirmed.index) {
+      if (cp.latest.hash === cp.confirmed.hash) return { index: cp.latest.index, hash: cp.latest.hash };
+    }
+    return null;
+  }
+
+  private emitRepair(ev: RepairEvent): void {
+    this.events.emit('repair', ev);
+  }
+
+  /** autoRepair: repair a node named by a confirmed divergence, waiting for any membership change in flight. */
+  private autoRepair(id: NodeId): void {
+    if (this.repairing.has(id) || this.isClosed || !this.members.includes(id)) return;
+    const deadline = performance.now() + this.opts.membershipTimeoutMs;
+    const attempt = (): void => {
+      if (this.isClosed) return;
+      this.repair(id).catch((err: unknown) => {
+        const busy = err instanceof MembershipChangeError && err.reason === 'confChangePending';
+        if (busy && performance.now() < deadline && !this.isClosed) {
+          setTimeout(attempt, this.pollMs()).unref();
+        }
+        // Other failures were reported as a 'repair' event with phase 'failed'.
+      });
+    };
+    attempt();
   }
 
   private exclusive<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -503,7 +638,14 @@ export class Cluster implements ClientTarget {
       machine: o.stateMachine,
       epoch,
       hashCheckEvery: o.hashCheckEvery,
-      checkpointEvery: o.checkpointEvery,
+      checkpointInterval: o.checkpointInterval,
+      checkpointGraceIntervals: o.checkpointGraceIntervals,
+      checkpointGraceTicks: o.checkpointGraceTicks,
+      timeouts: o.timeouts,
+      minElectionTicks: o.minElectionTicks,
+      maxElectionTicks: o.maxElectionTicks,
+      priority: o.priorities[id],
+      priorityTransferDelayTicks: o.priorityTransferDelayTicks,
       observeEveryMs: Math.max(10, o.tickMs * 2),
       snapshot: {
         entries: o.snapshotEntries,
@@ -588,11 +730,25 @@ export class Cluster implements ClientTarget {
         for (const alert of this.monitor.observe(ev.observation)) this.events.emit('alert', alert);
         return;
       }
-      case 'alert':
-        this.runtimeAlerts.push(ev.alert);
+      case 'alert': {
+        const a = ev.alert;
+        if (a.kind === 'divergence' && a.index !== null) {
+          // The leader and the diverged node itself both report a confirmed divergence: surface it once.
+          const key = `${a.nodes.join(',')}@${a.index}`;
+          if (this.surfacedDivergences.has(key)) return;
+          this.surfacedDivergences.add(key);
+          if (this.surfacedDivergences.size > 10_000) {
+            this.surfacedDivergences.delete(this.surfacedDivergences.values().next().value as string);
+          }
+        }
+        this.runtimeAlerts.push(a);
         if (this.runtimeAlerts.length > 10_000) this.runtimeAlerts.shift();
-        this.events.emit('alert', ev.alert);
+        this.events.emit('alert', a);
+        if (a.kind === 'divergence' && this.opts.autoRepair && !this.partial) {
+          for (const n of a.nodes) this.autoRepair(n);
+        }
         return;
+      }
       case 'snapshot':
         this.events.emit('snapshot', ev.event);
         return;

@@ -36,6 +36,23 @@ export interface MembershipEvent {
   readonly learners: readonly NodeId[];
 }
 
+/** Progress of `cluster.repair(id)` (or autoRepair). */
+export interface RepairEvent {
+  readonly node: NodeId;
+  readonly at: number;
+  readonly phase: 'started' | 'done' | 'failed';
+  /** phase 'done': where the node's hash was seen equal to the common one. */
+  readonly result?: {
+    readonly node: NodeId;
+    readonly index: number;
+    readonly hash: string;
+    readonly via: 'snapshot' | 'log';
+    readonly ms: number;
+  };
+  /** phase 'failed': why. */
+  readonly error?: string;
+}
+
 export interface ClusterEventMap {
   transition: [TransitionEvent];
   status: [StatusEvent];
@@ -57,6 +74,7 @@ export interface ClusterEventMap {
    */
   snapshot: [SnapshotEvent];
   membership: [MembershipEvent];
+  repair: [RepairEvent];
 }
 
 /**

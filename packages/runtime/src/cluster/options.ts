@@ -1,4 +1,4 @@
-import type { NodeId, ReadMode } from '@raftkit/core';
+import type { NodeId, ReadMode, TimeoutMode } from '@raftkit/core';
 import type { StateMachineSpec } from '../actor/state-machine-spec.js';
 import { InvalidRequestError } from '../errors.js';
 import type { SnapshotCompression } from '../snapshot/envelope.js';
@@ -63,8 +63,29 @@ export interface ClusterOptions {
   readonly statusIntervalMs?: number;
   /** Verify each node's incremental state hash on the side-work pool every N applied entries (0: never). Default 100_000 (it snapshots the state on the actor thread). */
   readonly hashCheckEvery?: number;
-  /** Report state-hash checkpoints to the split-brain monitor every N applied entries (0: never). Default 100. */
-  readonly checkpointEvery?: number;
+  /**
+   * Checkpoint interval K (0: off). Right after applying every entry whose index
+   * is a multiple of K, each node reports its state hash to its RaftNode (which
+   * piggybacks it to the leader for comparison: divergence detection,
+   * quarantine) and to the split-brain monitor (an observation at exactly that
+   * index). One knob for both. Default 100.
+   */
+  readonly checkpointInterval?: number;
+  /** A peer stays `ok` while its last match is less than (1 + this) intervals behind. Default: core's (1). */
+  readonly checkpointGraceIntervals?: number;
+  /** ... and a matching report arrived within this many ticks. Default: core's (2 * electionTicks). */
+  readonly checkpointGraceTicks?: number;
+  /** Repair a node (as `cluster.repair(id)`) as soon as a confirmed divergence names it. Default false. */
+  readonly autoRepair?: boolean;
+  /** 'fixed' (default) or 'adaptive': election timeout and heartbeat follow the measured RTT (core's rule). */
+  readonly timeouts?: TimeoutMode;
+  /** Adaptive bounds of the election timeout (ticks). Default: core's. */
+  readonly minElectionTicks?: number;
+  readonly maxElectionTicks?: number;
+  /** Leader priority per node (integer >= 0; default 0): the highest healthy, caught-up one ends up leading. */
+  readonly priorities?: Readonly<Record<NodeId, number>>;
+  /** Stabilisation delay (ticks) before a priority transfer. Default: core's (2 * electionTicks). */
+  readonly priorityTransferDelayTicks?: number;
   /** Threads of the shared side-work pool. Default 1. */
   readonly sideWorkThreads?: number;
   /** How long a node may take to start. Default 15 s. */
@@ -115,7 +136,15 @@ export interface ResolvedOptions {
   readonly seed: number;
   readonly statusIntervalMs: number;
   readonly hashCheckEvery: number;
-  readonly checkpointEvery: number;
+  readonly checkpointInterval: number;
+  readonly checkpointGraceIntervals: number | undefined;
+  readonly checkpointGraceTicks: number | undefined;
+  readonly autoRepair: boolean;
+  readonly timeouts: TimeoutMode;
+  readonly minElectionTicks: number | undefined;
+  readonly maxElectionTicks: number | undefined;
+  readonly priorities: Readonly<Record<NodeId, number>>;
+  readonly priorityTransferDelayTicks: number | undefined;
   readonly sideWorkThreads: number;
   readonly startTimeoutMs: number;
   readonly snapshotEntries: number;
@@ -168,7 +197,15 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     seed: o.seed ?? 1,
     statusIntervalMs: o.statusIntervalMs ?? 250,
     hashCheckEvery: o.hashCheckEvery ?? 100_000,
-    checkpointEvery: o.checkpointEvery ?? 100,
+    checkpointInterval: o.checkpointInterval ?? 100,
+    checkpointGraceIntervals: o.checkpointGraceIntervals,
+    checkpointGraceTicks: o.checkpointGraceTicks,
+    autoRepair: o.autoRepair ?? false,
+    timeouts: o.timeouts ?? 'fixed',
+    minElectionTicks: o.minElectionTicks,
+    maxElectionTicks: o.maxElectionTicks,
+    priorities: { ...(o.priorities ?? {}) },
+    priorityTransferDelayTicks: o.priorityTransferDelayTicks,
     sideWorkThreads: o.sideWorkThreads ?? 1,
     startTimeoutMs: o.startTimeoutMs ?? 15_000,
     snapshotEntries: o.snapshotEntries ?? 10_000,
@@ -195,6 +232,18 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     throw new InvalidRequestError(
       `snapshotCompression must be 'none', 'deflate' or 'brotli', got ${String(r.snapshotCompression)}`,
     );
+  }
+  if (!(Number.isSafeInteger(r.checkpointInterval) && r.checkpointInterval >= 0)) {
+    throw new InvalidRequestError(`checkpointInterval must be an integer >= 0, got ${r.checkpointInterval}`);
+  }
+  if (r.timeouts !== 'fixed' && r.timeouts !== 'adaptive') {
+    throw new InvalidRequestError(`timeouts must be 'fixed' or 'adaptive', got ${String(r.timeouts)}`);
+  }
+  for (const [id, p] of Object.entries(r.priorities)) {
+    checkNodeId(id); // a node added later (addNode) may be named too
+    if (!(Number.isSafeInteger(p) && p >= 0)) {
+      throw new InvalidRequestError(`priorities.${id} must be an integer >= 0, got ${p}`);
+    }
   }
   if (!(r.tickMs >= 1)) throw new InvalidRequestError(`tickMs must be >= 1, got ${r.tickMs}`);
   if (r.storage !== 'lmdb' && r.storage !== 'memory') {

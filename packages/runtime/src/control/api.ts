@@ -1,14 +1,18 @@
 import type {
+  CheckpointStatus,
   ConfChange,
   ConfState,
   IncomingSnapshotStatus,
   NodeId,
+  PeerLiveness,
   PeerProgress,
+  QuarantineStatus,
   ReadMode,
   Role,
   RoleTransition,
   SnapshotRejection,
   SplitBrainAlert,
+  TimeoutStatus,
 } from '@raftkit/core';
 import type { WireError } from '../error-wire.js';
 import type { StorageStats } from '../storage/durable-storage.js';
@@ -80,6 +84,40 @@ export interface RuntimeNodeStatus {
   readonly reads: { readonly pending: number; readonly served: number; readonly dropped: number };
   /** Incremental state hash verified against a full recomputation on the side-work pool. */
   readonly hashChecks: { readonly runs: number; readonly mismatches: number; readonly lastIndex: number };
+  /** Wall-clock length of one tick (to read the tick counts below). */
+  readonly tickMs: number;
+  /**
+   * Checkpoint verification (core's): `self` is this node against quorum-confirmed
+   * hashes; on a leader `peers[].state` is each member's `ok | diverged | unverified`
+   * (`ok` only after a recent match: a silent or lagging peer is `unverified`).
+   */
+  readonly checkpoints: CheckpointStatus;
+  /** Non-null while quarantined (no reads, no lease): why and since when. */
+  readonly quarantine: QuarantineStatus | null;
+  /** Failure detection per peer (leader: every member; follower: its leader), ticks plus ms conversions. */
+  readonly liveness: readonly RuntimePeerLiveness[];
+  /** Election timeout, heartbeat interval and lease length in force (fixed or adaptive). */
+  readonly timeouts: TimeoutStatus;
+  /** This node's leader priority, and those it learned from peers. */
+  readonly priority: number;
+  readonly priorities: Readonly<Record<NodeId, number>>;
+}
+
+/** Core's PeerLiveness plus the same in milliseconds. */
+export interface RuntimePeerLiveness extends PeerLiveness {
+  /** How long ago the last message from the peer arrived (null: never). */
+  readonly lastContactAgoMs: number | null;
+  /** Mean round trip (leader) or heartbeat inter-arrival time (follower), ms; null before any sample. */
+  readonly rttMeanMs: number | null;
+}
+
+/** What `injectCorruption` changed (a test hook: the state diverges from the log). */
+export interface CorruptionResult {
+  readonly key: string;
+  readonly before: string | null;
+  readonly after: string;
+  /** Applied index at the moment of corruption. */
+  readonly index: number;
 }
 
 /** A node's snapshots and compaction. */
@@ -168,6 +206,11 @@ export interface NodeControlApi {
   verifyStateHash(): Promise<Reply<HashCheckResult>>;
   /** State-machine snapshot bytes with their index and incremental hash. */
   snapshotState(): Reply<{ index: number; hash: string; data: Uint8Array }>;
+  /** Test hook: flip one applied value of the state machine, bypassing the log. */
+  injectCorruption(key?: string): Reply<CorruptionResult>;
+  /** Quarantine this node (no reads, no lease; a leader hands over) until releaseQuarantine. */
+  quarantine(reason: string): Reply<void>;
+  releaseQuarantine(): Reply<void>;
   /** Stop ticking, fail pending calls, flush and close storage. */
   shutdown(): Promise<Reply<void>>;
 }

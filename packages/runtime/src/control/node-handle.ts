@@ -1,6 +1,12 @@
 import type { ConfChange, NodeId } from '@raftkit/core';
 import { ClusterClosedError, NodeStoppedError } from '../errors.js';
-import type { HashCheckResult, ReadConsistency, ReadResult, RuntimeNodeStatus } from './api.js';
+import type {
+  CorruptionResult,
+  HashCheckResult,
+  ReadConsistency,
+  ReadResult,
+  RuntimeNodeStatus,
+} from './api.js';
 import type { NodeProcess } from './node-process.js';
 
 /** What a handle needs from its cluster: the node's current incarnation. */
@@ -84,6 +90,26 @@ export class NodeHandle {
   /** Recompute this node's state hash from a snapshot on the side-work pool and compare. */
   verifyStateHash(): Promise<HashCheckResult> {
     return this.proc().then((p) => p.call((api) => api.verifyStateHash()));
+  }
+
+  /**
+   * Test hook: flip one applied value in this node's state machine (the KV
+   * store's `corruptForTesting`), bypassing the log, so its state diverges
+   * from the other replicas. Resolves with what changed. The next checkpoint
+   * exposes it: a `divergence` alert and the node's quarantine.
+   */
+  injectCorruption(key?: string): Promise<CorruptionResult> {
+    return this.proc().then((p) => p.call((api) => Promise.resolve(api.injectCorruption(key))));
+  }
+
+  /** Quarantine this node by hand: it serves no reads, extends no lease, hands leadership over. */
+  quarantine(reason: string): Promise<void> {
+    return this.proc().then((p) => p.call((api) => Promise.resolve(api.quarantine(reason))));
+  }
+
+  /** End a quarantine (a `diverged` one also ends by itself once a later checkpoint matches). */
+  releaseQuarantine(): Promise<void> {
+    return this.proc().then((p) => p.call((api) => Promise.resolve(api.releaseQuarantine())));
   }
 
   /** The state machine's snapshot at its applied index. */

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { NodeId, TransitionEvent } from '../src/index.js';
+import { waitFor } from '../src/wait-for.js';
+import { closeClusters, startCluster } from './cluster-helpers.js';
+
+afterEach(closeClusters);
+
+describe('leader priority', () => {
+  it('the higher-priority node of 5 ends up leading and keeps it through a restart of another node', async () => {
+    const favourite: NodeId = 'n4';
+    const cluster = await startCluster({ nodes: 5, priorities: { [favourite]: 3 }, seed: 7 });
+    await cluster.waitForLeader();
+    const leader = await waitFor(
+      async () => {
+        const st = await cluster.node(favourite).status();
+        return st.role === 'leader' && (await cluster.waitForLeader({ timeoutMs: 2000 })) === favourite;
+      },
+      { timeoutMs: 10_000, what: `${favourite} leading` },
+    );
+    expect(leader).toBe(true);
+    const status = await cluster.node(favourite).status();
+    expect(status.priority).toBe(3);
+    const termBefore = status.term;
+
+    const transitions: TransitionEvent[] = [];
+    cluster.events.on('transition', (t) => transitions.push(t));
+    const other: NodeId = 'n2';
+    await cluster.kill(other);
+    await cluster.restart(other);
+    await waitFor(async () => (await cluster.node(other).status()).leader === favourite, {
+      timeoutMs: 10_000,
+      what: `${other} following ${favourite} again`,
+    });
+    expect(await cluster.waitForLeader()).toBe(favourite);
+    const after = await cluster.node(favourite).status();
+    expect(after.term).toBe(termBefore);
+    expect(transitions.filter((t) => t.node === favourite && t.from === 'leader')).toEqual([]);
+  });
+});
+
+describe("timeouts: 'adaptive'", () => {
+  it('elects, survives leader isolation and shows the adapted values in status', async () => {
+    const cluster = await startCluster({
+      nodes: 3,
+      storage: 'memory',
+      timeouts: 'adaptive',
+      electionTicks: 10,
+      minElectionTicks: 6,
+      maxElectionTicks: 40,
+    });
+    const first = await cluster.waitForLeader();
+    // Followers measure heartbeat inter-arrival times; with 8+ samples their T follows the network.
+    const adapted = await waitFor(
+      async () => {
+        const sts = await Promise.all(cluster.ids.map((id) => cluster.node(id).status()));
+        const f = sts.find((s) => s.role === 'follower' && s.timeouts.electionTicks !== 10);
+        return f ?? null;
+      },
+      { timeoutMs: 10_000, what: 'an adapted follower timeout' },
+    );
+    expect(adapted.timeouts.mode).toBe('adaptive');
+    expect(adapted.timeouts.electionTicks).toBeGreaterThanOrEqual(6);
+    expect(adapted.timeouts.electionTicks).toBeLessThanOrEqual(40);
+    const live = adapted.liveness.find((l) => l.id === adapted.leader);
+    expect(live?.rtt?.count).toBeGreaterThanOrEqual(8);
+    expect(live?.health).toBe('healthy');
+    expect(live?.lastContactAgoMs).not.toBeNull();
+
+    cluster.isolate(first);
+    const second = await cluster.waitForLeader({ exclude: [first], timeoutMs: 10_000 });
+    expect(second).not.toBe(first);
+    const leaderStatus = await cluster.node(second).status();
+    expect(leaderStatus.liveness.find((l) => l.id === first)?.health).not.toBe('healthy');
+    cluster.heal();
+    await cluster.client().put('after', 'heal');
+    expect((await cluster.node(second).status()).timeouts.mode).toBe('adaptive');
+  });
+});

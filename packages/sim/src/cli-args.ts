@@ -2,10 +2,21 @@
  * Command line of `pnpm sim`:
  *
  *   pnpm sim --seeds N [--nodes 3|5|7] [--ticks T] [--profile P] [--inject-bug B]...
+ *            [--timeouts fixed|adaptive] [--priority ID=P]... [--compare-timeouts]
  *            [--seed S] [--trace] [--json] [--from S0] [--threads K]
  */
-import { isProfileName, type NemesisProfileName } from './nemesis/index.js';
-import { BUG_NAMES, type BugName, DEFAULT_TICKS, isBugName } from './options.js';
+import type { NodeId } from '@raftkit/core';
+import { isProfileName, type NemesisProfileName, PROFILES } from './nemesis/index.js';
+import {
+  BUG_NAMES,
+  type BugName,
+  DEFAULT_TICKS,
+  ELECTION_TICKS,
+  isBugName,
+  isTimeoutsMode,
+  MAX_CLOCK_DRIFT_TICKS,
+  type TimeoutsMode,
+} from './options.js';
 
 export interface CliArgs {
   /** Number of seeds to run (from `from`), unless `seed` is set. */
@@ -21,20 +32,32 @@ export interface CliArgs {
   readonly json: boolean;
   readonly threads: number | null;
   readonly help: boolean;
+  readonly timeouts: TimeoutsMode;
+  /** Base election timeout in ticks (null: the default). */
+  readonly electionTicks: number | null;
+  readonly priorities: Readonly<Record<NodeId, number>>;
+  /** Run every seed with each timeout variant (fixed-short, fixed-long, adaptive) and compare. */
+  readonly compareTimeouts: boolean;
 }
 
 export class CliError extends Error {}
 
 export const USAGE = `usage: pnpm sim --seeds N [--nodes 3|5|7] [--ticks T] [--profile P] [--inject-bug B]
+                [--timeouts fixed|adaptive] [--priority ID=P] [--compare-timeouts]
                 [--seed S] [--trace] [--json] [--from S0] [--threads K]
 
-  --seeds N         run seeds S0..S0+N-1 in parallel (default 100)
-  --from S0         first seed (default 1)
-  --seed S          replay one seed in this thread (with --trace: print every event)
-  --nodes 3|5|7     cluster size (default 5)
-  --ticks T         length of each run in ticks (default ${DEFAULT_TICKS})
-  --profile P       nemesis profile: partitions | crashes | clock | mixed (default) | none
-  --inject-bug B    switch on a deliberate bug (repeatable): ${BUG_NAMES.join(', ')}
+  --seeds N           run seeds S0..S0+N-1 in parallel (default 100)
+  --from S0           first seed (default 1)
+  --seed S            replay one seed in this thread (with --trace: print every event)
+  --nodes 3|5|7       cluster size (default 5)
+  --ticks T           length of each run in ticks (default ${DEFAULT_TICKS})
+  --profile P         nemesis profile: ${Object.keys(PROFILES).join(' | ')} (default mixed)
+  --inject-bug B      switch on a deliberate bug (repeatable): ${BUG_NAMES.join(', ')}
+  --timeouts M        election timeouts of every node: fixed (default) | adaptive
+  --election-ticks E  base election timeout in ticks (default ${ELECTION_TICKS}; > ${MAX_CLOCK_DRIFT_TICKS})
+  --priority ID=P     leader priority P (integer >= 0) of node ID (repeatable; e.g. n3=3)
+  --compare-timeouts  run the seeds with fixed-short, fixed-long and adaptive timeouts and
+                      print spurious elections and failover times (use with --profile jitter)
   --trace           print the full event trace of --seed S (deterministic)
   --json            print one JSON summary object on the last line of stdout
   --threads K       worker threads (default: one per core)
@@ -52,6 +75,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   let json = false;
   let threads: number | null = null;
   let help = false;
+  let timeouts: TimeoutsMode = 'fixed';
+  let electionTicks: number | null = null;
+  const priorities: Record<NodeId, number> = {};
+  let compareTimeouts = false;
 
   const int = (flag: string, v: string | undefined, min: number): number => {
     if (v === undefined || !/^-?\d+$/.test(v))
@@ -108,6 +135,26 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       case '--threads':
         threads = int(flag, value(), 1);
         break;
+      case '--timeouts': {
+        const m = value();
+        if (m === undefined || !isTimeoutsMode(m))
+          throw new CliError(`--timeouts must be fixed or adaptive, got ${m ?? 'nothing'}`);
+        timeouts = m;
+        break;
+      }
+      case '--election-ticks':
+        electionTicks = int(flag, value(), MAX_CLOCK_DRIFT_TICKS + 1);
+        break;
+      case '--priority': {
+        const v = value();
+        const match = v === undefined ? null : /^([A-Za-z0-9_.-]+)=(\d+)$/.exec(v);
+        if (match === null) throw new CliError(`--priority needs ID=P (e.g. n3=3), got ${v ?? 'nothing'}`);
+        priorities[match[1]] = Number(match[2]);
+        break;
+      }
+      case '--compare-timeouts':
+        compareTimeouts = true;
+        break;
       case '--help':
       case '-h':
         help = true;
@@ -117,5 +164,27 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     }
   }
   if (trace && seed === null) throw new CliError('--trace replays one seed: add --seed S');
-  return { seeds, from, seed, nodes, ticks, profile, bugs, trace, json, threads, help };
+  if (compareTimeouts && seed !== null) throw new CliError('--compare-timeouts runs many seeds: drop --seed');
+  if (compareTimeouts && (timeouts !== 'fixed' || electionTicks !== null))
+    throw new CliError('--compare-timeouts chooses the timeouts itself: drop --timeouts / --election-ticks');
+  for (const id of Object.keys(priorities)) {
+    if (!/^n\d+$/.test(id)) throw new CliError(`--priority names a node n1..n${nodes}, got ${id}`);
+  }
+  return {
+    seeds,
+    from,
+    seed,
+    nodes,
+    ticks,
+    profile,
+    bugs,
+    trace,
+    json,
+    threads,
+    help,
+    timeouts,
+    electionTicks,
+    priorities,
+    compareTimeouts,
+  };
 }

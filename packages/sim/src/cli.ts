@@ -4,11 +4,20 @@
  * one seed (with its full trace). Exit status 1 on any invariant violation or
  * non-linearizable history.
  */
-import { CliError, parseCliArgs, USAGE } from './cli-args.js';
+import { type CliArgs, CliError, parseCliArgs, USAGE } from './cli-args.js';
+import { formatComparison, summarizeVariant, TIMEOUT_VARIANTS, type VariantReport } from './jitter.js';
 import type { SimOptions } from './options.js';
 import { runSeedsOnPool } from './pool.js';
 import { runSeed } from './run-seed.js';
-import { addResult, emptyAggregate, formatAggregate, formatSeed, seedFailed } from './summary.js';
+import {
+  addResult,
+  emptyAggregate,
+  failureReason,
+  formatAggregate,
+  formatSeed,
+  replayCommand,
+  seedFailed,
+} from './summary.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseCliArgs(argv);
@@ -21,7 +30,11 @@ async function main(argv: readonly string[]): Promise<number> {
     ticks: args.ticks,
     profile: args.profile,
     bugs: args.bugs,
+    timeouts: args.timeouts,
+    ...(args.electionTicks !== null ? { electionTicks: args.electionTicks } : {}),
+    priorities: args.priorities,
   };
+  if (args.compareTimeouts) return compareTimeouts(args, base);
 
   if (args.seed !== null) {
     const r = runSeed({ ...base, seed: args.seed, trace: args.trace });
@@ -74,12 +87,49 @@ async function main(argv: readonly string[]): Promise<number> {
       ticks: args.ticks,
       profile: args.profile,
       bugs: args.bugs,
+      timeouts: args.timeouts,
+      priorities: args.priorities,
       firstSeed: args.from,
       elapsedMs: Math.round(elapsedMs),
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   }
   return agg.violations > 0 || agg.nonLinearizable > 0 ? 1 : 0;
+}
+
+/** `--compare-timeouts`: the same seeds once per timeout variant, then a comparison table. */
+async function compareTimeouts(args: CliArgs, base: Omit<SimOptions, 'seed'>): Promise<number> {
+  const seeds = Array.from({ length: args.seeds }, (_, i) => args.from + i);
+  const started = performance.now();
+  const reports: VariantReport[] = [];
+  for (const v of TIMEOUT_VARIANTS) {
+    const results = await runSeedsOnPool({
+      seeds,
+      base: { ...base, ...v.options },
+      threads: args.threads ?? undefined,
+      onResult: (r) => {
+        if (seedFailed(r))
+          process.stderr.write(
+            `${v.name} seed ${r.seed}: ${failureReason(r)}\n  replay: ${replayCommand(r)}\n`,
+          );
+      },
+    });
+    reports.push(summarizeVariant(v, results));
+    process.stderr.write(
+      `[sim] ${v.name}: ${seeds.length} seeds, ${((performance.now() - started) / 1000).toFixed(1)}s\n`,
+    );
+  }
+  const elapsedMs = Math.round(performance.now() - started);
+  process.stdout.write(
+    `profile ${args.profile}, ${args.nodes} nodes, ${args.ticks} ticks, seeds ${args.from}..${args.from + args.seeds - 1}\n`,
+  );
+  process.stdout.write(`${formatComparison(reports)}\n`);
+  if (args.json) {
+    process.stdout.write(
+      `${JSON.stringify({ profile: args.profile, nodes: args.nodes, ticks: args.ticks, firstSeed: args.from, seeds: args.seeds, variants: reports, elapsedMs })}\n`,
+    );
+  }
+  return reports.some((r) => r.violations + r.nonLinearizable > 0) ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -26,6 +26,12 @@ export interface LinkProfile {
   readonly reorder: number;
   /** Upper bound of the extra delay of a held-back message. */
   readonly reorderDelayUs: number;
+  /**
+   * Heavy tail: probability that a message meets a latency spike (a congested
+   * queue, a GC pause on a router), which adds up to `spikeUs`. Absent or 0: none.
+   */
+  readonly spikeChance?: number;
+  readonly spikeUs?: number;
 }
 
 export const DEFAULT_LINK: LinkProfile = {
@@ -169,6 +175,8 @@ export class NetworkModel {
     const rng = this.rng;
     let delay = link.baseLatencyUs + rng.exponential(link.jitterUs);
     if (rng.chance(link.reorder)) delay += rng.float() * link.reorderDelayUs;
+    // Drawn only on links that have spikes, so that the other links' streams stay as they were.
+    if (link.spikeChance && rng.chance(link.spikeChance)) delay += rng.float() * (link.spikeUs ?? 0);
     return Math.max(1, Math.round(delay));
   }
 

@@ -3,6 +3,7 @@
  * configuration drawn from the seed (so that many seeds cover many
  * configurations, e.g. small message batches that split replication).
  */
+import type { NodeId } from '@raftkit/core';
 import { type FaultKind, isProfileName, type NemesisProfileName } from './nemesis/index.js';
 import type { Rng } from './rng.js';
 
@@ -42,12 +43,34 @@ export interface SimOptions {
   readonly leaseReads?: 'seed' | 'on' | 'off';
   /** Replaces the profile's fault weights (targeted experiments and tests). */
   readonly faultWeights?: Readonly<Partial<Record<FaultKind, number>>>;
+  /** Election timeouts of every node: 'fixed' (default) or 'adaptive' (core `timeouts: 'adaptive'`). */
+  readonly timeouts?: TimeoutsMode;
+  /** Base election timeout in ticks (default ELECTION_TICKS). */
+  readonly electionTicks?: number;
+  /** Adaptive bounds (core `minElectionTicks` / `maxElectionTicks`); default: the core's. */
+  readonly minElectionTicks?: number;
+  readonly maxElectionTicks?: number;
+  /** Leader priority per node (core `priority`); nodes not named have 0. */
+  readonly priorities?: Readonly<Record<NodeId, number>>;
+  /**
+   * Feed state hashes to the SplitBrainMonitor (default true). Off, only the
+   * core's checkpoints (`Ready.divergences`) can detect a diverged state.
+   */
+  readonly monitorStateHashes?: boolean;
+}
+
+export type TimeoutsMode = 'fixed' | 'adaptive';
+
+export function isTimeoutsMode(s: string): s is TimeoutsMode {
+  return s === 'fixed' || s === 'adaptive';
 }
 
 export const DEFAULT_TICKS = 1000;
 /** Virtual length of a nominal tick. */
 export const TICK_US = 10_000;
 export const ELECTION_TICKS = 10;
+/** Clock-drift bound subtracted from leases; clock rates stay within CLOCK_RATE_RANGE. */
+export const MAX_CLOCK_DRIFT_TICKS = 3;
 
 export interface ResolvedOptions {
   readonly seed: number;
@@ -61,6 +84,12 @@ export interface ResolvedOptions {
   readonly checkerMaxSteps: number;
   readonly leaseReads: 'seed' | 'on' | 'off';
   readonly faultWeights: Readonly<Partial<Record<FaultKind, number>>> | null;
+  readonly timeouts: TimeoutsMode;
+  readonly electionTicks: number;
+  readonly minElectionTicks: number | null;
+  readonly maxElectionTicks: number | null;
+  readonly priorities: Readonly<Record<NodeId, number>>;
+  readonly monitorStateHashes: boolean;
 }
 
 export function resolveOptions(o: SimOptions): ResolvedOptions {
@@ -73,6 +102,17 @@ export function resolveOptions(o: SimOptions): ResolvedOptions {
   if (!isProfileName(profile)) throw new RangeError(`unknown profile ${profile}`);
   for (const b of o.bugs ?? []) if (!isBugName(b)) throw new RangeError(`unknown injected bug ${b}`);
   if (!Number.isSafeInteger(o.seed)) throw new RangeError(`seed must be a safe integer, got ${o.seed}`);
+  const timeouts = o.timeouts ?? 'fixed';
+  if (!isTimeoutsMode(timeouts))
+    throw new RangeError(`timeouts must be 'fixed' or 'adaptive', got ${timeouts}`);
+  const electionTicks = o.electionTicks ?? ELECTION_TICKS;
+  // Lease safety with the drift bound below needs e > MAX_CLOCK_DRIFT_TICKS (see drawClusterConfig).
+  if (!Number.isInteger(electionTicks) || electionTicks <= MAX_CLOCK_DRIFT_TICKS)
+    throw new RangeError(`electionTicks must be an integer > ${MAX_CLOCK_DRIFT_TICKS}, got ${electionTicks}`);
+  for (const [id, p] of Object.entries(o.priorities ?? {})) {
+    if (!Number.isSafeInteger(p) || p < 0)
+      throw new RangeError(`priority of ${id} must be an integer >= 0, got ${p}`);
+  }
   return {
     seed: o.seed,
     nodes,
@@ -85,6 +125,12 @@ export function resolveOptions(o: SimOptions): ResolvedOptions {
     checkerMaxSteps: o.checkerMaxSteps ?? 2_000_000,
     leaseReads: o.leaseReads ?? 'seed',
     faultWeights: o.faultWeights ?? null,
+    timeouts,
+    electionTicks,
+    minElectionTicks: o.minElectionTicks ?? null,
+    maxElectionTicks: o.maxElectionTicks ?? null,
+    priorities: o.priorities ?? {},
+    monitorStateHashes: o.monitorStateHashes ?? true,
   };
 }
 
@@ -101,12 +147,24 @@ export interface ClusterConfig {
   readonly diskLatencyUs: readonly [number, number];
   /** Every K-th applied entry each node reports its state hash to the core (divergence detection). */
   readonly checkpointInterval: number;
+  /** 'fixed' or 'adaptive' election timeouts (with their bounds when adaptive; null = the core's default). */
+  readonly timeouts: TimeoutsMode;
+  readonly minElectionTicks: number | null;
+  readonly maxElectionTicks: number | null;
+  /** Snapshot policy: a node snapshots once this many entries were applied since its last one (0: never). */
+  readonly snapshotEntries: number;
+  /** InstallSnapshot chunk size in bytes (0: the core's default). */
+  readonly snapshotChunkBytes: number;
+  /** After a snapshot at i the log is compacted to i - compactionTail (a tail for slightly lagging followers). */
+  readonly compactionTail: number;
+  /** `promote` accepts a learner at most this many entries behind the commit index. */
+  readonly promoteMaxLag: number;
 }
 
 export function drawClusterConfig(rng: Rng, o: ResolvedOptions): ClusterConfig {
   const leaseReads = o.leaseReads === 'seed' ? rng.chance(0.5) : o.leaseReads === 'on';
-  return {
-    electionTicks: ELECTION_TICKS,
+  const base = {
+    electionTicks: o.electionTicks,
     heartbeatTicks: 1,
     // Small batches split replication across messages (Figure-8 style schedules need that).
     maxEntriesPerMsg: Number(rng.weighted({ '1': 3, '2': 3, '4': 1.5, '64': 2.5 })),
@@ -114,9 +172,36 @@ export function drawClusterConfig(rng: Rng, o: ResolvedOptions): ClusterConfig {
     leaseReads,
     // Lease safety needs (e - d) leader ticks <= (e - 1) follower ticks in real time
     // (one tick lost to granularity): with e = 10, d = 3 rates may differ by 7/9.
-    maxClockDriftTicks: 3,
-    clockRateRange: [0.9, 1.1],
-    diskLatencyUs: [50, rng.pick([500, 2_000, 8_000])],
+    maxClockDriftTicks: MAX_CLOCK_DRIFT_TICKS,
+    clockRateRange: [0.9, 1.1] as const,
+    diskLatencyUs: [50, rng.pick([500, 2_000, 8_000])] as const,
     checkpointInterval: 50,
+    timeouts: o.timeouts,
+    minElectionTicks: o.minElectionTicks,
+    maxElectionTicks: o.maxElectionTicks,
   };
+  // Drawn after everything above, so that the other profiles keep their configurations.
+  switch (o.profile) {
+    case 'compaction':
+      // Aggressive: snapshots every few dozen entries, chunks of tens of bytes (a KV snapshot of
+      // this workload is a few hundred bytes, so every transfer spans several chunks).
+      return {
+        ...base,
+        snapshotEntries: rng.pick([5, 10, 20, 40]),
+        snapshotChunkBytes: rng.pick([32, 64, 128, 512]),
+        compactionTail: rng.pick([0, 0, 2, 8]),
+        promoteMaxLag: 0,
+      };
+    case 'membership':
+      return {
+        ...base,
+        snapshotEntries: rng.pick([0, 25, 50, 100]),
+        snapshotChunkBytes: rng.pick([64, 256]),
+        compactionTail: rng.pick([0, 4]),
+        // A learner under a steady write load trails the commit index by the entries in flight.
+        promoteMaxLag: 4,
+      };
+    default:
+      return { ...base, snapshotEntries: 0, snapshotChunkBytes: 0, compactionTail: 0, promoteMaxLag: 0 };
+  }
 }

@@ -3,34 +3,47 @@
  * KvStateMachine, driven by the Ready contract exactly as the runtime drives
  * it:
  *
- *   1. persist the Ready's hardState/entries/snapshot (unsynced writes);
+ *   1. persist the Ready's snapshot (applySnapshot), entries and hardState
+ *      (unsynced writes);
  *   2. when the Ready must be synced, the disk sync completes after a random
  *      virtual disk latency; only then
  *   3. send the Ready's messages,
- *   4. apply committed entries, serve read states, answer clients,
- *   5. advance().
+ *   4. restore the state machine from the Ready's snapshot (if any), then
+ *      apply committed entries, serve read states, answer clients,
+ *   5. advance(); then, if the snapshot policy says so (or a snapshot was
+ *      requested), snapshot the state machine at its applied index and compact
+ *      the log: both unsynced until the next sync, so a crash before it loses
+ *      them and leaves the previous snapshot and the full log.
  *
  * While a sync is pending the node keeps receiving messages and ticks (as a
  * real host's event loop would); the next Ready is taken after advance().
  * With the injected bug 'reply-before-persist' step 3 happens before step 2.
  *
  * A crash throws away the RaftNode and the state machine (volatile) and
- * recovers storage to what was synced.
+ * recovers storage to what was synced; a restart restores the state machine
+ * from the storage's snapshot and replays the committed log after it. A wipe
+ * (membership: a removed node's disk is erased) also throws the storage away.
  */
 import {
+  type ConfChange,
+  type ConfState,
   type Entry,
+  EntryType,
   encodeKvRequest,
   type KvResult,
   KvStateMachine,
   MemoryStorage,
   type Message,
   type NodeId,
+  type ProposalOutcome,
   type RaftConfig,
   RaftNode,
   type Ready,
   type Role,
+  type TransitionReason,
 } from '@raftkit/core';
 import type { ClientReply, ClientRequest } from './client-protocol.js';
+import { HostSnapshots } from './host-snapshots.js';
 import type { InvariantSuite } from './invariants/index.js';
 import type { ClusterEvent, CrashPoint } from './nemesis/index.js';
 
@@ -50,7 +63,12 @@ export interface NodeEnv {
   /** An armed crash fired: crash `node` now and restart it after `restartAfterUs`. */
   crashFired(node: SimNode, point: CrashPoint, restartAfterUs: number): void;
   log(text: () => string): void;
+  /** At most this many missed ticks are replayed when a paused node resumes. */
+  readonly maxCatchUpTicks: number;
 }
+
+/** How a new leader's candidacy began: its own election timer, a leadership transfer, or the host's campaign(). */
+export type ElectionCause = 'timeout' | 'transfer' | 'campaign';
 
 interface PendingWrite {
   readonly req: Extract<ClientRequest, { kind: 'write' }>;
@@ -68,9 +86,6 @@ interface AppliedResult {
   readonly term: number;
   readonly result: KvResult | null;
 }
-
-/** At most this many ticks are replayed when a paused node resumes. */
-const MAX_CATCH_UP_TICKS = 30;
 
 /** Results of recently applied entries, kept for outcomes that arrive after the apply. */
 const RECENT_RESULTS = 512;
@@ -96,6 +111,10 @@ export class SimNode {
   leader: NodeId | null = null;
   commit = 0;
   armed: { point: CrashPoint; restartAfterUs: number } | null = null;
+  /** Membership bootstrap of a node that joined a running cluster (null: the initial voters). */
+  bootstrap: ConfState | null = null;
+  /** Last index of the log as of the latest completed disk sync (what a crash keeps). */
+  durableIndex = 0;
 
   private readonly inbox: NodeInput[] = [];
   private missedTicks = 0;
@@ -106,14 +125,42 @@ export class SimNode {
   private readonly pendingReads = new Map<number, PendingRead>();
   private readsAwaitingApply: { index: number; read: PendingRead }[] = [];
   private readonly recentResults = new Map<number, AppliedResult>();
+  private readonly pendingConfChanges = new Map<number, (o: ProposalOutcome) => void>();
   private nextReadCtx = 1;
+  private candidacy: ElectionCause = 'timeout';
+  private readonly snapshots: HostSnapshots;
 
   constructor(
     readonly id: NodeId,
     private readonly env: NodeEnv,
-    /** Builds this node's RaftConfig for a (re)start; `seed` differs per incarnation. */
-    private readonly makeConfig: (storage: MemoryStorage, incarnation: number) => RaftConfig,
-  ) {}
+    /**
+     * Builds this node's RaftConfig for a (re)start over `storage`, whose
+     * state machine was restored up to `applied`; `seed` differs per incarnation.
+     */
+    private readonly makeConfig: (storage: MemoryStorage, incarnation: number, applied: number) => RaftConfig,
+    /** After a snapshot at i the log is compacted to i - compactionTail. */
+    compactionTail = 0,
+  ) {
+    const node = this;
+    this.snapshots = new HostSnapshots(
+      {
+        id,
+        env,
+        get sm() {
+          return node.sm;
+        },
+        get storage() {
+          return node.storage;
+        },
+      },
+      compactionTail,
+    );
+  }
+
+  /** Snapshots taken by this host, installed from a leader, restored at a restart (all lives). */
+  get snapshotStats(): HostSnapshots['stats'] {
+    return this.snapshots.stats;
+  }
 
   get up(): boolean {
     return this.raft !== null;
@@ -123,23 +170,33 @@ export class SimNode {
     return this.syncing !== null;
   }
 
-  /** Starts (or restarts after a crash) from what storage holds. */
+  /** Starts (or restarts after a crash) from what storage holds: the snapshot, then the log after it. */
   start(): void {
     this.incarnation++;
     this.sm = new KvStateMachine();
-    const raft = new RaftNode(this.makeConfig(this.storage, this.incarnation));
+    this.durableIndex = this.storage.lastIndex();
+    const inv = this.env.invariants;
+    this.snapshots.onStart(this.bootstrap !== null);
+    const raft = new RaftNode(this.makeConfig(this.storage, this.incarnation, this.sm.appliedIndex));
     this.raft = raft;
     const st = raft.status();
     this.role = st.role;
     this.term = st.term;
     this.leader = st.leader;
     this.commit = st.commitIndex;
-    const inv = this.env.invariants;
     inv.commits.onRestart(this.id, this.commit, this.env.now);
-    inv.stateMachines.onReset(this.id, 0);
+    inv.stateMachines.onReset(this.id, this.sm.appliedIndex);
     if (this.role === 'leader') this.becameLeader();
     this.env.changed(this, true);
     this.pump();
+  }
+
+  /** The disk is erased too (a removed node's machine reused): the next start is a fresh join. */
+  wipe(): void {
+    this.crash();
+    this.storage = new MemoryStorage();
+    this.durableIndex = 0;
+    this.env.invariants.commits.onWipe(this.id);
   }
 
   /** Loses volatile state and unsynced writes. */
@@ -157,6 +214,9 @@ export class SimNode {
     this.pendingReads.clear();
     this.readsAwaitingApply = [];
     this.recentResults.clear();
+    this.pendingConfChanges.clear();
+    this.snapshots.onCrash();
+    this.durableIndex = this.storage.lastIndex();
     if (this.role === 'leader') this.env.invariants.commits.onNotLeader(this.id);
     this.role = 'follower';
     this.leader = null;
@@ -173,7 +233,7 @@ export class SimNode {
     // The host's tick source is a real clock: after a pause it sees the time that passed
     // (capped: beyond a few election timeouts more ticks change nothing). Without this a
     // resumed leader would think its lease still runs and serve stale lease reads.
-    const catchUp = Math.min(this.missedTicks, MAX_CATCH_UP_TICKS);
+    const catchUp = Math.min(this.missedTicks, this.env.maxCatchUpTicks);
     this.missedTicks = 0;
     for (let i = 0; i < catchUp && this.raft !== null; i++) this.raft.tick();
     const queued = this.inbox.splice(0);
@@ -230,6 +290,30 @@ export class SimNode {
     }
   }
 
+  /**
+   * Proposes a membership change here (the operator talks to the leader).
+   * Returns whether the entry was appended; `done` gets the outcome when it
+   * arrives (never if this node crashes first). InvalidArgumentError (a
+   * change that does not fit the configuration) propagates.
+   */
+  proposeConfChange(change: ConfChange, done: (o: ProposalOutcome) => void): boolean {
+    const raft = this.raft;
+    if (raft === null || this.paused) return false;
+    const before = raft.status().lastIndex;
+    const id = raft.proposeConfChange(change);
+    this.pendingConfChanges.set(id, done);
+    const appended = raft.status().lastIndex > before;
+    this.pump();
+    return appended;
+  }
+
+  /** Asks for a snapshot (and compaction) at the applied index, as soon as no sync is pending. */
+  requestSnapshot(): void {
+    if (this.raft === null) return;
+    this.snapshots.request();
+    if (this.syncing === null && !this.paused) this.snapshots.maybeTake(this.raft);
+  }
+
   /** Takes Readys until one has to wait for the disk. */
   pump(): void {
     for (;;) {
@@ -253,12 +337,18 @@ export class SimNode {
   private synced(): void {
     const rd = this.syncing;
     if (rd === null) return;
-    if (this.armed?.point === 'beforeSync') {
-      const { restartAfterUs } = this.armed;
-      this.env.crashFired(this, 'beforeSync', restartAfterUs);
+    const armed = this.armed;
+    if (
+      armed !== null &&
+      (armed.point === 'beforeSync' ||
+        (armed.point === 'beforeSnapshotSync' && (rd.snapshot !== null || this.snapshots.unsyncedSnapshot)))
+    ) {
+      this.env.crashFired(this, armed.point, armed.restartAfterUs);
       return;
     }
     this.storage.sync();
+    this.durableIndex = this.storage.lastIndex();
+    this.snapshots.onSynced();
     this.env.invariants.commits.onDurableCommit(this.id, this.storage.initialState().hardState.commit);
     this.syncing = null;
     this.complete(rd);
@@ -278,6 +368,9 @@ export class SimNode {
     if (rd.hardState !== null && rd.hardState.term > this.term) this.term = rd.hardState.term;
     for (const t of rd.transitions) {
       env.log(() => `${this.id} ${t.from} -> ${t.to} term ${t.term} (${t.reason})`);
+      // A pre-candidacy says why the campaign began; its promotion to candidate keeps that.
+      if (t.to === 'preCandidate' || (t.to === 'candidate' && t.reason !== 'preVoteWon'))
+        this.candidacy = candidacyCause(t.reason);
     }
     if (rd.snapshot !== null) this.storage.applySnapshot(rd.snapshot);
     if (rd.entries.length > 0)
@@ -290,8 +383,21 @@ export class SimNode {
       if (rd.hardState.commit !== this.commit) {
         inv.commits.onCommit(this.id, rd.hardState.commit, this.term, this.storage, env.now);
         this.commit = rd.hardState.commit;
-        if (this.role === 'leader')
-          env.clusterEvent({ kind: 'leaderCommitted', node: this.id, commit: this.commit });
+        if (this.role === 'leader') {
+          const raft = this.raft;
+          if (raft !== null && this.commit > 0) {
+            // The configuration in force at the commit index, and the newest (a change appended since).
+            const confs = [raft.confStateAt(this.commit), raft.confStateAt(this.storage.lastIndex())];
+            inv.membership.onLeaderCommit(
+              this.id,
+              this.commit,
+              this.storage.term(this.commit),
+              confs,
+              env.now,
+            );
+          }
+          env.clusterEvent({ kind: 'leaderCommitted', node: this.id, commit: this.commit, term: this.term });
+        }
       }
     }
     const becameLeader = this.role === 'leader' && (roleBefore !== 'leader' || termBefore !== this.term);
@@ -303,8 +409,11 @@ export class SimNode {
   private becameLeader(): void {
     const inv = this.env.invariants;
     inv.elections.onLeader(this.id, this.term, this.env.now);
+    if (this.raft !== null)
+      inv.membership.onLeader(this.id, this.term, this.raft.status().conf, this.env.now);
     inv.commits.onLeader(this.id, this.term, this.storage, this.env.now);
-    this.env.clusterEvent({ kind: 'leaderElected', node: this.id, term: this.term });
+    this.env.clusterEvent({ kind: 'leaderElected', node: this.id, term: this.term, cause: this.candidacy });
+    this.candidacy = 'timeout';
   }
 
   private appendEntries(entries: readonly Entry[], stillLeader: boolean): void {
@@ -319,6 +428,8 @@ export class SimNode {
     if (first <= lastBefore) inv.commits.onTruncate(this.id, prevIndex, env.now);
     inv.logs.onAppend(this.id, entries, prevTerm, lastBefore, stillLeader ? this.term : null, env.now);
     storage.append(entries);
+    // A replaced suffix is no longer what the disk is known to hold (until the next sync).
+    if (prevIndex < this.durableIndex) this.durableIndex = prevIndex;
   }
 
   private complete(rd: Ready): void {
@@ -335,6 +446,14 @@ export class SimNode {
       return;
     }
     let applied = false;
+    if (rd.snapshot !== null) {
+      this.snapshots.restore(raft, rd.snapshot);
+      // Results of entries inside the snapshot are unknown here; their clients retry with their session.
+      this.recentResults.clear();
+      for (const i of [...this.awaitingApply.keys()])
+        if (i <= rd.snapshot.meta.index) this.awaitingApply.delete(i);
+      applied = true;
+    }
     for (const e of rd.committedEntries) {
       this.apply(raft, e);
       applied = true;
@@ -345,8 +464,9 @@ export class SimNode {
       this.env.invariants.report({
         invariant: 'stateMachineSafety',
         time: this.env.now,
-        nodes: [d.node, d.detectedBy],
-        message: `${d.detectedBy} found ${d.node}'s state hash at index ${d.index} to be ${d.actual}, expected ${d.expected}${d.confirmed ? ' (quorum-confirmed)' : ''}`,
+        nodes: d.node === d.detectedBy ? [d.node] : [d.node, d.detectedBy],
+        index: d.index,
+        message: `divergence: ${d.detectedBy} found ${d.node}'s state hash at index ${d.index} to be ${d.actual}, expected ${d.expected}${d.confirmed ? ' (quorum-confirmed)' : ''}`,
       });
     }
     for (const r of rd.snapshotRejections) {
@@ -366,6 +486,12 @@ export class SimNode {
       }
     }
     for (const o of rd.outcomes) {
+      const confDone = this.pendingConfChanges.get(o.id);
+      if (confDone !== undefined) {
+        this.pendingConfChanges.delete(o.id);
+        confDone(o);
+        continue;
+      }
       const w = this.pendingWrites.get(o.id);
       if (w === undefined) continue;
       this.pendingWrites.delete(o.id);
@@ -386,11 +512,18 @@ export class SimNode {
     }
     raft.advance();
     if (applied) this.env.changed(this, false);
+    if (!this.paused) this.snapshots.maybeTake(raft);
   }
 
   private apply(raft: RaftNode, e: Entry): void {
-    this.env.invariants.stateMachines.onApply(this.id, e, this.commit, this.env.now);
+    const inv = this.env.invariants;
+    inv.stateMachines.onApply(this.id, e, this.commit, this.env.now);
+    if (e.type === EntryType.ConfChange) {
+      inv.membership.onApplyConfChange(this.id, e, this.env.now);
+      this.snapshots.onConfChangeApplied(e.index);
+    }
     const result = this.sm.apply(e);
+    inv.snapshots.onApplied(e.index, this.sm);
     // Divergence detection: the state hash right after every K-th entry goes to the core.
     if (raft.checkpointDue(e.index)) raft.reportCheckpoint(e.index, this.sm.hash());
     const done: AppliedResult = { term: e.term, result };
@@ -462,6 +595,12 @@ export class SimNode {
   private sendAll(messages: readonly Message[]): void {
     for (const m of messages) this.env.send(m);
   }
+}
+
+function candidacyCause(reason: TransitionReason): ElectionCause {
+  if (reason === 'timeoutNow') return 'transfer';
+  if (reason === 'campaign') return 'campaign';
+  return 'timeout';
 }
 
 function replyHead(req: ClientRequest, node: NodeId) {

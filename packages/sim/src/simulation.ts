@@ -12,12 +12,14 @@
  * cluster must have converged and the client history must be linearizable.
  */
 import {
+  InvalidArgumentError,
   type Message,
   type NodeId,
   NotLeaderError,
   type RaftConfig,
   type SplitBrainAlert,
   SplitBrainMonitor,
+  type VerificationState,
 } from '@raftkit/core';
 import { withInjectedBugs } from '@raftkit/core/testing';
 import {
@@ -30,10 +32,19 @@ import {
 } from './checker/index.js';
 import { type ClientReply, type ClientRequest, describeReply, describeRequest } from './client-protocol.js';
 import { describeMessage } from './describe-message.js';
+import { ElectionStats } from './election-stats.js';
 import { EventQueue } from './event-queue.js';
 import { checkConvergence, InvariantSuite, type Violation } from './invariants/index.js';
-import { type ClusterEvent, type CrashPoint, type FaultTarget, Nemesis, PROFILES } from './nemesis/index.js';
-import { NetworkModel } from './network.js';
+import { MembershipHost } from './membership-host.js';
+import {
+  type ClusterEvent,
+  type CrashPoint,
+  type FaultTarget,
+  MembershipOperator,
+  Nemesis,
+  PROFILES,
+} from './nemesis/index.js';
+import { DEFAULT_LINK, NetworkModel } from './network.js';
 import {
   type ClusterConfig,
   drawClusterConfig,
@@ -67,7 +78,7 @@ export class Simulation {
   readonly options: ResolvedOptions;
   readonly config: ClusterConfig;
   readonly network: NetworkModel;
-  readonly invariants = new InvariantSuite();
+  readonly invariants: InvariantSuite;
   readonly monitor: SplitBrainMonitor;
   readonly recorder: HistoryRecorder;
   readonly trace: Trace;
@@ -75,12 +86,20 @@ export class Simulation {
   readonly clients: Client[] = [];
   readonly nemesis: Nemesis;
   readonly tickUs = TICK_US;
+  /** Elections, spurious elections and failover times (liveness numbers). */
+  readonly elections: ElectionStats;
+  /** Membership changes: the machines that may join and leave (membership profiles only). */
+  readonly membership: MembershipHost | null;
 
   private readonly queue = new EventQueue<SimEvent>();
   private readonly diskRng: Rng;
   private readonly tickRng: Rng;
   private readonly nodeSeeds: Rng;
+  /** The machines running as cluster nodes right now (up, or down and due to restart). */
   private readonly ids: NodeId[];
+  /** The voters the cluster was started with. */
+  readonly initialVoters: readonly NodeId[];
+  private readonly operator: MembershipOperator | null = null;
   private time = 0;
   private events = 0;
   private readonly leaders = new Set<NodeId>();
@@ -102,20 +121,22 @@ export class Simulation {
     this.nodeSeeds = root('node-seeds');
     this.trace = new Trace(o.trace);
     this.ids = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
-    this.network = new NetworkModel(this.ids, root('network'));
-    this.monitor = new SplitBrainMonitor({ electionTimeout: this.config.electionTicks });
+    this.initialVoters = this.ids.slice();
+    this.invariants = new InvariantSuite({ voters: this.initialVoters, learners: [] });
+    this.invariants.membership.setDurableLookup((id, index, term) => this.durablyHolds(id, index, term));
+    const profileDef = PROFILES[o.profile];
+    this.network = new NetworkModel(this.ids, root('network'), { ...DEFAULT_LINK, ...profileDef.link });
+    this.monitor = new SplitBrainMonitor({
+      electionTimeout: this.config.electionTicks,
+      checkpointInterval: this.config.checkpointInterval,
+    });
     this.recorder = new HistoryRecorder({ now: () => this.time });
     this.endTime = o.ticks * TICK_US;
     const quietTicks = Math.max(150, Math.round(o.ticks * 0.2));
     this.healAt = this.endTime - quietTicks * TICK_US;
+    this.elections = new ElectionStats(TICK_US, this.healAt);
 
-    const replyBeforePersist = o.bugs.includes('reply-before-persist');
-    for (const id of this.ids) {
-      const node = new SimNode(id, this.nodeEnv(replyBeforePersist), (storage) =>
-        this.raftConfig(id, storage),
-      );
-      this.nodes.set(id, node);
-    }
+    for (const id of this.ids) this.createNode(id);
     this.readOnlyPhases = drawReadOnlyPhases(root('phases'), this.endTime - 80 * TICK_US, TICK_US);
     const clientEnv = this.clientEnv();
     const workload = {
@@ -138,14 +159,23 @@ export class Simulation {
         }),
       );
     }
-    const profile =
-      o.faultWeights === null ? PROFILES[o.profile] : { ...PROFILES[o.profile], weights: o.faultWeights };
+    const profile = o.faultWeights === null ? profileDef : { ...profileDef, weights: o.faultWeights };
+    if (profileDef.membership) {
+      // Two spare machines beyond the initial voters may join (and rejoin after a wipe).
+      const spares = [1, 2].map((i) => `n${o.nodes + i}`);
+      this.membership = new MembershipHost(this.hostEnv(), spares);
+    } else {
+      this.membership = null;
+    }
     this.nemesis = new Nemesis(this.faultTarget(), profile, root('nemesis'), {
       startAt: 30 * TICK_US,
       healAt: this.healAt,
       clockRateRange: this.config.clockRateRange,
       electionTicks: this.config.electionTicks,
     });
+    if (this.membership !== null) {
+      this.operator = new MembershipOperator(this.nemesis, this.membership, root('membership'), o.nodes);
+    }
   }
 
   get now(): number {
@@ -172,6 +202,7 @@ export class Simulation {
     for (const node of this.nodes.values()) this.startNode(node);
     for (const c of this.clients) c.start(this.tickRng.int(5, 20) * TICK_US);
     this.nemesis.start();
+    this.operator?.start(40 * TICK_US);
     this.runUntil(this.endTime);
     if (!this.invariants.failed) this.awaitConvergence();
     let verdict: Verdict | 'skipped' = 'skipped';
@@ -270,8 +301,21 @@ export class Simulation {
     }
     if (this.invariants.failed) return;
     const report = this.invariants.report;
+    const members = this.finalMembers();
+    const strayLeaders = this.ids.filter(
+      (id) => !members.some((m) => m.id === id) && this.nodes.get(id)?.role === 'leader',
+    );
+    if (strayLeaders.length > 0) {
+      report({
+        invariant: 'convergence',
+        time: this.time,
+        nodes: strayLeaders,
+        message: `nodes outside the final configuration believe they lead: ${strayLeaders.join(', ')}`,
+      });
+      return;
+    }
     checkConvergence(
-      [...this.nodes.values()].map((n) => ({
+      members.map((n) => ({
         id: n.id,
         up: n.up,
         commitIndex: n.commit,
@@ -283,16 +327,35 @@ export class Simulation {
     );
     if (this.invariants.failed) return;
     this.invariants.acks.finalCheck(
-      [...this.nodes.values()].map((n) => ({ id: n.id, log: n.storage, appliedIndex: n.sm.appliedIndex })),
+      members.map((n) => ({ id: n.id, log: n.storage, appliedIndex: n.sm.appliedIndex })),
       this.time,
     );
+    // A last status round (as a host's periodic report would give): the monitor's
+    // verification at the end judges every node by what it reports now.
+    for (const n of members) if (n.up) this.observe(n, false);
+  }
+
+  /**
+   * The nodes that must have converged at the end: all of them, or with
+   * membership changes the members (voters and learners) of the leader's
+   * configuration (removed machines that keep running are not).
+   */
+  private finalMembers(): SimNode[] {
+    const all = this.ids.map((id) => this.node(id));
+    if (this.membership === null) return all;
+    const leader = this.currentLeader();
+    const conf =
+      leader !== null ? this.node(leader).raft?.status().conf : this.invariants.membership.committedConf;
+    if (conf === undefined) return all;
+    const members = new Set([...conf.voters, ...conf.learners]);
+    return [...members].sort().map((id) => this.node(id));
   }
 
   private converged(): boolean {
     let applied = -1;
     let hash = '';
     let leaders = 0;
-    for (const n of this.nodes.values()) {
+    for (const n of this.finalMembers()) {
       if (!n.up || n.paused) return false;
       if (n.role === 'leader') leaders++;
       const a = n.sm.appliedIndex;
@@ -308,12 +371,15 @@ export class Simulation {
 
   // ---- wiring --------------------------------------------------------------
 
-  private raftConfig(id: NodeId, storage: SimNode['storage']): RaftConfig {
+  private raftConfig(id: NodeId, storage: SimNode['storage'], applied: number): RaftConfig {
     const c = this.config;
+    const boot = this.node(id).bootstrap;
+    const priority = this.options.priorities[id] ?? 0;
     const config: RaftConfig = {
       id,
       storage,
-      peers: this.ids,
+      peers: boot?.voters ?? this.initialVoters,
+      ...(boot !== null && boot.learners.length > 0 ? { learners: boot.learners } : {}),
       seed: this.nodeSeeds.nextU32(),
       electionTicks: c.electionTicks,
       heartbeatTicks: c.heartbeatTicks,
@@ -321,9 +387,51 @@ export class Simulation {
       maxEntriesPerMsg: c.maxEntriesPerMsg,
       maxInflightMsgs: c.maxInflightMsgs,
       checkpointInterval: c.checkpointInterval,
-      applied: 0,
+      applied,
+      // The simulator decides when to snapshot: the entry-count policy of the profile, or never.
+      snapshotEntries: c.snapshotEntries,
+      snapshotBytes: 0,
+      ...(c.snapshotChunkBytes > 0 ? { snapshotChunkBytes: c.snapshotChunkBytes } : {}),
+      ...(c.promoteMaxLag > 0 ? { promoteMaxLag: c.promoteMaxLag } : {}),
+      ...(c.timeouts === 'adaptive'
+        ? {
+            timeouts: 'adaptive' as const,
+            ...(c.minElectionTicks !== null ? { minElectionTicks: c.minElectionTicks } : {}),
+            ...(c.maxElectionTicks !== null ? { maxElectionTicks: c.maxElectionTicks } : {}),
+          }
+        : {}),
+      ...(priority > 0 ? { priority } : {}),
     };
     return this.options.bugs.length > 0 ? withInjectedBugs(config, this.options.bugs) : config;
+  }
+
+  private node(id: NodeId): SimNode {
+    const n = this.nodes.get(id);
+    if (n === undefined) throw new RangeError(`unknown node ${id}`);
+    return n;
+  }
+
+  private createNode(id: NodeId): SimNode {
+    const existing = this.nodes.get(id);
+    if (existing !== undefined) return existing;
+    const node = new SimNode(
+      id,
+      this.nodeEnv(this.options.bugs.includes('reply-before-persist')),
+      (storage, _incarnation, applied) => this.raftConfig(id, storage, applied),
+      this.config.compactionTail,
+    );
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  /** Whether `id` durably holds (index, term): synced to its disk, or compacted into its snapshot. */
+  private durablyHolds(id: NodeId, index: number, term: number): boolean {
+    const n = this.nodes.get(id);
+    if (n === undefined) return false;
+    const s = n.storage;
+    if (index < s.firstIndex() - 1) return (s.snapshot()?.meta.index ?? 0) >= index;
+    if (index > n.durableIndex || index > s.lastIndex()) return false;
+    return s.term(index) === term;
   }
 
   private startNode(node: SimNode): void {
@@ -335,13 +443,16 @@ export class Simulation {
   private crashNode(node: SimNode): void {
     if (!node.up) return;
     this.log(() => `${node.id} CRASH${node.syncPending ? ' (unsynced writes lost)' : ''}`);
+    const led = node.role === 'leader' && this.currentLeader() === node.id;
+    this.elections.onCrash(node.id, led ? node.term : null, this.time);
     node.crash();
     this.leaders.delete(node.id);
     this.record(this.monitor.nodeStopped(node.id, this.time / TICK_US));
   }
 
   private restartNode(node: SimNode): void {
-    if (node.up) return;
+    // A machine taken out of service (membership) is not restarted by a fault's heal.
+    if (node.up || !this.ids.includes(node.id)) return;
     this.log(() => `${node.id} RESTART`);
     this.startNode(node);
   }
@@ -354,6 +465,11 @@ export class Simulation {
       },
       invariants: this.invariants,
       replyBeforePersist,
+      // Beyond a few of the longest election timeouts more ticks change nothing.
+      maxCatchUpTicks:
+        3 *
+        (this.config.maxElectionTicks ??
+          (this.config.timeouts === 'adaptive' ? 4 : 1) * this.config.electionTicks),
       scheduleSync(node: SimNode) {
         const [lo, hi] = sim.config.diskLatencyUs;
         const rng = sim.diskRng;
@@ -380,6 +496,11 @@ export class Simulation {
         sim.queue.push(sim.time + sim.network.clientLatency(), { k: 'reply', client, reply });
       },
       clusterEvent(e: ClusterEvent) {
+        if (e.kind === 'leaderElected') {
+          sim.elections.onElected(e.node, e.term, e.cause, sim.time, (id) => sim.liveAndConnected(id));
+        } else if (e.kind === 'leaderCommitted') {
+          sim.elections.onLeaderCommit(e.term, sim.time);
+        }
         sim.nemesis.observe(e);
       },
       changed(node: SimNode, restarted: boolean) {
@@ -424,13 +545,15 @@ export class Simulation {
     };
   }
 
+  /** Up, running, and no fault in force that cuts it off (for counting spurious elections). */
+  private liveAndConnected(id: NodeId): boolean {
+    const n = this.nodes.get(id);
+    return n?.up === true && !n.paused && !this.network.isFaulty();
+  }
+
   private faultTarget(): FaultTarget {
     const sim = this;
-    const node = (id: NodeId) => {
-      const n = sim.nodes.get(id);
-      if (n === undefined) throw new RangeError(`unknown node ${id}`);
-      return n;
-    };
+    const node = (id: NodeId) => sim.node(id);
     return {
       get now() {
         return sim.time;
@@ -438,8 +561,8 @@ export class Simulation {
       tickUs: TICK_US,
       network: this.network,
       nodeIds: () => sim.ids,
-      isUp: (id) => node(id).up,
-      isPaused: (id) => node(id).paused,
+      isUp: (id) => sim.nodes.get(id)?.up ?? false,
+      isPaused: (id) => sim.nodes.get(id)?.paused ?? false,
       leader: () => sim.currentLeader(),
       crash: (id) => sim.crashNode(node(id)),
       restart: (id) => sim.restartNode(node(id)),
@@ -463,8 +586,8 @@ export class Simulation {
         try {
           n.raft.transferLeadership(to);
         } catch (err) {
-          // Leadership may have been lost since the last Ready: nothing to transfer.
-          if (!(err instanceof NotLeaderError)) throw err;
+          // Leadership may have been lost since the last Ready, or `to` may no longer be a voter.
+          if (!(err instanceof NotLeaderError) && !(err instanceof InvalidArgumentError)) throw err;
         }
         n.pump();
       },
@@ -477,6 +600,32 @@ export class Simulation {
       },
       at: (time, fn) => sim.queue.push(Math.max(time, sim.time), { k: 'call', fn }),
       log: (text) => sim.log(() => text),
+      voters: () => sim.membership?.voters() ?? sim.ids,
+      snapshotNow: (id) => node(id).requestSnapshot(),
+      logBounds: (id) => {
+        const s = node(id).storage;
+        return { first: s.firstIndex(), last: s.lastIndex() };
+      },
+      ...(this.membership !== null ? { membership: this.membership } : {}),
+    };
+  }
+
+  /** What the membership host needs from the simulation. */
+  private hostEnv() {
+    const sim = this;
+    return {
+      get now() {
+        return sim.time;
+      },
+      tickUs: TICK_US,
+      hosted: this.ids,
+      network: this.network,
+      node: (id: NodeId) => sim.createNode(id),
+      leader: () => sim.currentLeader(),
+      start: (n: SimNode) => sim.startNode(n),
+      crash: (n: SimNode) => sim.crashNode(n),
+      at: (time: number, fn: () => void) => sim.queue.push(Math.max(time, sim.time), { k: 'call', fn }),
+      log: (text: string) => sim.log(() => text),
     };
   }
 
@@ -519,7 +668,7 @@ export class Simulation {
         leader: node.leader,
         commitIndex: node.commit,
         appliedIndex: node.sm.appliedIndex,
-        stateHash: node.sm.hash(),
+        stateHash: this.options.monitorStateHashes ? node.sm.hash() : null,
         leaseUntil,
         restarted,
         epoch: node.incarnation,
@@ -535,7 +684,8 @@ export class Simulation {
         this.invariants.report({
           invariant: 'splitBrainMonitor',
           time: this.time,
-          nodes: a.nodes,
+          nodes: a.kind === 'divergence' && a.minority !== undefined ? a.minority : a.nodes,
+          ...(a.index !== null ? { index: a.index } : {}),
           message: `${a.kind}: ${a.message}`,
         });
       }
@@ -562,6 +712,25 @@ export class Simulation {
       stats.fail += c.stats.fail;
       stats.info += c.stats.info;
     }
+    const snapshots = { taken: 0, installed: 0, restoredAtStart: 0 };
+    for (const n of this.nodes.values()) {
+      snapshots.taken += n.snapshotStats.taken;
+      snapshots.installed += n.snapshotStats.installed;
+      snapshots.restoredAtStart += n.snapshotStats.restoredAtStart;
+    }
+    const verification: Record<NodeId, VerificationState> = {};
+    for (const v of this.monitor.verification()) {
+      if (this.ids.includes(v.node)) verification[v.node] = v.state;
+    }
+    const membership: Record<string, number> =
+      this.membership === null
+        ? {}
+        : {
+            committed: this.invariants.membership.changesCommitted,
+            ...this.membership.stats,
+            ...(this.operator?.stats ?? {}),
+          };
+    const liveness = this.elections.result();
     return {
       seed: o.seed,
       nodes: o.nodes,
@@ -569,6 +738,7 @@ export class Simulation {
       profile: o.profile,
       bugs: o.bugs,
       config: this.config,
+      priorities: o.priorities,
       violations: this.invariants.violations.slice(0, 5) as Violation[],
       verdict,
       checkerSteps,
@@ -581,6 +751,15 @@ export class Simulation {
       operations,
       ops: stats,
       faults: this.nemesis.injected(),
+      spuriousElections: liveness.spuriousElections,
+      failoverTicks: liveness.failoverTicks,
+      failoversUnfinished: liveness.failoversUnfinished,
+      leaderChangesInQuiet: liveness.leaderChangesInQuiet,
+      finalLeader: this.currentLeader(),
+      snapshots,
+      membership,
+      finalMembers: this.finalMembers().map((n) => n.id),
+      verification,
       alerts: {
         safety: this.alerts.filter((a) => a.severity === 'safety').length,
         warning: this.alerts.filter((a) => a.severity === 'warning').length,

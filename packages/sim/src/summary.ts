@@ -2,10 +2,11 @@
  * Results: one per seed (plain data, so it crosses worker threads), their
  * aggregate over many seeds, and the human-readable forms of both.
  */
+import type { NodeId, VerificationState } from '@raftkit/core';
 import type { Verdict } from './checker/index.js';
 import type { Violation } from './invariants/index.js';
 import type { NemesisProfileName } from './nemesis/index.js';
-import type { BugName, ClusterConfig } from './options.js';
+import { type BugName, type ClusterConfig, ELECTION_TICKS } from './options.js';
 
 export interface SeedResult {
   readonly seed: number;
@@ -14,6 +15,8 @@ export interface SeedResult {
   readonly profile: NemesisProfileName;
   readonly bugs: readonly BugName[];
   readonly config: ClusterConfig;
+  /** Leader priorities configured (nodes not named have 0). */
+  readonly priorities: Readonly<Record<NodeId, number>>;
   /** The first breaches (the run stops at the first one). */
   readonly violations: readonly Violation[];
   /** Linearizability of the client history; 'skipped' when a violation stopped the run first. */
@@ -33,6 +36,27 @@ export interface SeedResult {
   readonly operations: number;
   readonly ops: { readonly ok: number; readonly fail: number; readonly info: number };
   readonly faults: Readonly<Record<string, number>>;
+  /** Elections won on a timeout while the previous leader was up, running and not cut off. */
+  readonly spuriousElections: number;
+  /** Ticks from each leader crash until a leader of a higher term committed. */
+  readonly failoverTicks: readonly number[];
+  /** Leader crashes not recovered from (no new leader committed) by the end. */
+  readonly failoversUnfinished: number;
+  /** Elections after the nemesis' final heal. */
+  readonly leaderChangesInQuiet: number;
+  readonly finalLeader: NodeId | null;
+  /** Snapshots taken by hosts, installed from leaders (chunked InstallSnapshot), restored at restarts. */
+  readonly snapshots: {
+    readonly taken: number;
+    readonly installed: number;
+    readonly restoredAtStart: number;
+  };
+  /** Membership changes (membership profile): committed changes, joins, wipes, the operator's counts. */
+  readonly membership: Readonly<Record<string, number>>;
+  /** The nodes of the final configuration (all nodes when membership does not change). */
+  readonly finalMembers: readonly NodeId[];
+  /** The SplitBrainMonitor's state verification of each running node at the end. */
+  readonly verification: Readonly<Record<NodeId, VerificationState>>;
   readonly alerts: { readonly safety: number; readonly warning: number };
   readonly events: number;
   /** Virtual time at the end, microseconds. */
@@ -67,6 +91,15 @@ export interface Aggregate {
   ops: { ok: number; fail: number; info: number };
   faults: Record<string, number>;
   alerts: { safety: number; warning: number };
+  spuriousElections: number;
+  failovers: number;
+  failoversUnfinished: number;
+  failoverMeanTicks: number | null;
+  failoverMaxTicks: number | null;
+  snapshots: { taken: number; installed: number; restoredAtStart: number };
+  membership: Record<string, number>;
+  /** Nodes of the final configurations by the monitor's verification at the end. */
+  verification: { ok: number; unverified: number; diverged: number };
   violationsByInvariant: Record<string, number>;
   failingSeeds: FailingSeed[];
   /** Seeds whose check ran out of budget (verdict unknown). */
@@ -90,6 +123,14 @@ export function emptyAggregate(): Aggregate {
     ops: { ok: 0, fail: 0, info: 0 },
     faults: {},
     alerts: { safety: 0, warning: 0 },
+    spuriousElections: 0,
+    failovers: 0,
+    failoversUnfinished: 0,
+    failoverMeanTicks: null,
+    failoverMaxTicks: null,
+    snapshots: { taken: 0, installed: 0, restoredAtStart: 0 },
+    membership: {},
+    verification: { ok: 0, unverified: 0, diverged: 0 },
     violationsByInvariant: {},
     failingSeeds: [],
     unknownSeeds: [],
@@ -99,7 +140,12 @@ export function emptyAggregate(): Aggregate {
 }
 
 /** The command that replays one seed with its trace. */
-export function replayCommand(r: Pick<SeedResult, 'seed' | 'nodes' | 'ticks' | 'profile' | 'bugs'>): string {
+export function replayCommand(
+  r: Pick<SeedResult, 'seed' | 'nodes' | 'ticks' | 'profile' | 'bugs'> & {
+    readonly config?: Pick<ClusterConfig, 'timeouts' | 'electionTicks'>;
+    readonly priorities?: SeedResult['priorities'];
+  },
+): string {
   const parts = [
     'pnpm sim',
     `--seed ${r.seed}`,
@@ -108,6 +154,10 @@ export function replayCommand(r: Pick<SeedResult, 'seed' | 'nodes' | 'ticks' | '
     `--profile ${r.profile}`,
   ];
   for (const b of r.bugs) parts.push(`--inject-bug ${b}`);
+  if (r.config?.timeouts === 'adaptive') parts.push('--timeouts adaptive');
+  if (r.config !== undefined && r.config.electionTicks !== ELECTION_TICKS)
+    parts.push(`--election-ticks ${r.config.electionTicks}`);
+  for (const [id, p] of Object.entries(r.priorities ?? {})) parts.push(`--priority ${id}=${p}`);
   parts.push('--trace');
   return parts.join(' ');
 }
@@ -146,6 +196,22 @@ export function addResult(a: Aggregate, r: SeedResult): void {
   for (const [k, n] of Object.entries(r.faults)) a.faults[k] = (a.faults[k] ?? 0) + n;
   a.alerts.safety += r.alerts.safety;
   a.alerts.warning += r.alerts.warning;
+  a.spuriousElections += r.spuriousElections;
+  if (r.failoverTicks.length > 0) {
+    const sum = (a.failoverMeanTicks ?? 0) * a.failovers + r.failoverTicks.reduce((x, y) => x + y, 0);
+    a.failovers += r.failoverTicks.length;
+    a.failoverMeanTicks = Math.round((sum / a.failovers) * 100) / 100;
+    a.failoverMaxTicks = Math.max(a.failoverMaxTicks ?? 0, ...r.failoverTicks);
+  }
+  a.failoversUnfinished += r.failoversUnfinished;
+  a.snapshots.taken += r.snapshots.taken;
+  a.snapshots.installed += r.snapshots.installed;
+  a.snapshots.restoredAtStart += r.snapshots.restoredAtStart;
+  for (const [k, n] of Object.entries(r.membership)) a.membership[k] = (a.membership[k] ?? 0) + n;
+  for (const id of r.finalMembers) {
+    const v = r.verification[id];
+    if (v !== undefined) a.verification[v]++;
+  }
   if (seedFailed(r))
     a.failingSeeds.push({ seed: r.seed, reason: failureReason(r), replay: replayCommand(r) });
 }
@@ -162,6 +228,22 @@ export function formatAggregate(a: Aggregate, elapsedMs: number): string {
     `commits:              ${a.commits} entries, ${a.acknowledgedWrites} acknowledged writes`,
     `client ops:           ${a.ops.ok} ok, ${a.ops.fail} fail, ${a.ops.info} info`,
     `monitor alerts:       ${a.alerts.safety} safety, ${a.alerts.warning} warning`,
+    `verification:         ${a.verification.ok} ok, ${a.verification.unverified} unverified, ${a.verification.diverged} diverged (final members, monitor)`,
+    `spurious elections:   ${a.spuriousElections}`,
+    `leader failovers:     ${a.failovers}${a.failovers > 0 ? ` (mean ${a.failoverMeanTicks} ticks, max ${a.failoverMaxTicks})` : ''}${a.failoversUnfinished > 0 ? `, ${a.failoversUnfinished} unfinished` : ''}`,
+    ...(a.snapshots.taken + a.snapshots.installed > 0
+      ? [
+          `snapshots:            ${a.snapshots.taken} taken, ${a.snapshots.installed} installed from leaders, ${a.snapshots.restoredAtStart} restored at restarts`,
+        ]
+      : []),
+    ...(Object.keys(a.membership).length > 0
+      ? [
+          `membership:           ${Object.entries(a.membership)
+            .sort(([x], [y]) => (x < y ? -1 : 1))
+            .map(([k, n]) => `${k}=${n}`)
+            .join(' ')}`,
+        ]
+      : []),
     `faults injected:      ${Object.entries(a.faults)
       .sort(([x], [y]) => (x < y ? -1 : 1))
       .map(([k, n]) => `${k}=${n}`)
@@ -187,10 +269,18 @@ export function formatSeed(r: SeedResult): string {
     `  client ops:   ${r.ops.ok} ok, ${r.ops.fail} fail, ${r.ops.info} info`,
     `  faults:       ${JSON.stringify(r.faults)}`,
     `  alerts:       ${r.alerts.safety} safety, ${r.alerts.warning} warning`,
+    `  liveness:     ${r.spuriousElections} spurious elections, failovers ${JSON.stringify(r.failoverTicks)} ticks${r.failoversUnfinished > 0 ? ', one unfinished' : ''}, ${r.leaderChangesInQuiet} leader changes after the final heal, final leader ${r.finalLeader ?? '-'}`,
+    `  snapshots:    ${r.snapshots.taken} taken, ${r.snapshots.installed} installed, ${r.snapshots.restoredAtStart} restored at restarts`,
+    ...(Object.keys(r.membership).length > 0
+      ? [`  membership:   ${JSON.stringify(r.membership)}; final members ${r.finalMembers.join(',')}`]
+      : []),
+    `  verification: ${JSON.stringify(r.verification)}`,
     `  events:       ${r.events}, digest ${r.digest}, ${r.wallMs} ms`,
   ];
   for (const v of r.violations)
-    lines.push(`  VIOLATION ${v.invariant} at ${v.time}us nodes [${v.nodes.join(',')}]: ${v.message}`);
+    lines.push(
+      `  VIOLATION ${v.invariant} at ${v.time}us nodes [${v.nodes.join(',')}]${v.index !== undefined ? ` index ${v.index}` : ''}: ${v.message}`,
+    );
   if (r.nonLinearizableExplanation) lines.push(r.nonLinearizableExplanation);
   if (seedFailed(r)) lines.push(`  replay: ${replayCommand(r)}`);
   return lines.join('\n');

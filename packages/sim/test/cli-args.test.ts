@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CliError, parseCliArgs } from '../src/cli-args.js';
 import { DEFAULT_TICKS } from '../src/options.js';
+import { replayCommand } from '../src/summary.js';
 
 describe('parseCliArgs', () => {
   it('has the documented defaults', () => {
@@ -56,5 +57,53 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(['--trace'])).toThrow(/--seed/);
     expect(() => parseCliArgs(['--frobnicate'])).toThrow(/unknown argument/);
     expect(() => parseCliArgs(['--ticks', '10'])).toThrow(/>= 200/);
+    expect(() => parseCliArgs(['--timeouts', 'fast'])).toThrow(/fixed or adaptive/);
+    expect(() => parseCliArgs(['--priority', 'n3'])).toThrow(/ID=P/);
+    expect(() => parseCliArgs(['--priority', 'x=1'])).toThrow(/names a node/);
+    expect(() => parseCliArgs(['--election-ticks', '3'])).toThrow(/>= 4/);
+    expect(() => parseCliArgs(['--compare-timeouts', '--timeouts', 'adaptive'])).toThrow(
+      /chooses the timeouts/,
+    );
+    expect(() => parseCliArgs(['--compare-timeouts', '--seed', '1'])).toThrow(/many seeds/);
+  });
+
+  it('reads the issue 5 and 9 options: profiles, timeouts, priorities, the comparison', () => {
+    expect(parseCliArgs([])).toMatchObject({
+      timeouts: 'fixed',
+      electionTicks: null,
+      priorities: {},
+      compareTimeouts: false,
+    });
+    for (const profile of ['compaction', 'membership', 'jitter'] as const) {
+      expect(parseCliArgs(['--profile', profile]).profile).toBe(profile);
+    }
+    expect(
+      parseCliArgs([
+        '--timeouts',
+        'adaptive',
+        '--priority',
+        'n3=3',
+        '--priority=n1=1',
+        '--election-ticks',
+        '20',
+      ]),
+    ).toMatchObject({ timeouts: 'adaptive', priorities: { n3: 3, n1: 1 }, electionTicks: 20 });
+    expect(parseCliArgs(['--profile', 'jitter', '--compare-timeouts'])).toMatchObject({
+      profile: 'jitter',
+      compareTimeouts: true,
+    });
+  });
+
+  it('the replay command repeats the timeout and priority options', () => {
+    const base = { seed: 7, nodes: 5, ticks: 1000, profile: 'jitter' as const, bugs: [] };
+    expect(replayCommand(base)).toBe('pnpm sim --seed 7 --nodes 5 --ticks 1000 --profile jitter --trace');
+    const cmd = replayCommand({
+      ...base,
+      config: { timeouts: 'adaptive', electionTicks: 40 },
+      priorities: { n3: 3 },
+    });
+    expect(cmd).toBe(
+      'pnpm sim --seed 7 --nodes 5 --ticks 1000 --profile jitter --timeouts adaptive --election-ticks 40 --priority n3=3 --trace',
+    );
   });
 });

@@ -62,6 +62,55 @@ describe('pnpm sim (dist/cli.js)', () => {
     expect(many.stderr).toContain('replay: pnpm sim --seed 6');
   });
 
+  it('--timeouts adaptive and --priority reach every node', () => {
+    const r = sim([
+      '--seed',
+      '3',
+      '--ticks',
+      '300',
+      '--profile',
+      'none',
+      '--timeouts',
+      'adaptive',
+      '--priority',
+      'n2=5',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(result.config.timeouts).toBe('adaptive');
+    expect(result.priorities).toEqual({ n2: 5 });
+    expect(result.finalLeader).toBe('n2');
+  });
+
+  it('--profile jitter --compare-timeouts prints the comparison table and its JSON', () => {
+    const r = sim([
+      '--profile',
+      'jitter',
+      '--compare-timeouts',
+      '--seeds',
+      '2',
+      '--ticks',
+      '500',
+      '--threads',
+      '2',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/timeouts\s+election timeout\s+seeds\s+spurious elections/);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(summary.variants.map((v: { variant: string }) => v.variant)).toEqual([
+      'fixed-short',
+      'fixed-long',
+      'adaptive',
+    ]);
+    for (const v of summary.variants) {
+      expect(v.seeds).toBe(2);
+      expect(v.violations).toBe(0);
+      expect(v.spuriousElections).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('rejects bad arguments with exit 2 and the usage', () => {
     const r = sim(['--nodes', '4']);
     expect(r.code).toBe(2);

@@ -1,4 +1,4 @@
-import type { Entry } from '@raftkit/core';
+import { type ConfChange, type ConfState, type Entry, EntryType, encodeConfChange } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
 import { checkConvergence, InvariantSuite, type LogView, type Violation } from '../src/invariants/index.js';
 
@@ -244,5 +244,86 @@ describe('convergence', () => {
     expect(run([view('n1', 5), view('n2', 5, 'h', false)])).toEqual([['n2']]);
     expect(run([view('n1', 5), view('n2', 4)])).toEqual([['n2']]);
     expect(run([view('n1', 5, 'a'), view('n2', 5, 'b')])).toEqual([['n1', 'n2']]);
+  });
+});
+
+describe('membership safety', () => {
+  const initial = { voters: ['n1', 'n2', 'n3', 'n4'], learners: ['n5'] };
+  const confEntry = (index: number, term: number, change: ConfChange, conf: ConfState): Entry => ({
+    index,
+    term,
+    type: EntryType.ConfChange,
+    data: encodeConfChange({ change, conf }),
+  });
+
+  it('only a voter of its configuration leads', () => {
+    const s = new InvariantSuite(initial);
+    s.membership.onLeader('n1', 1, initial, 0);
+    expect(s.violations).toEqual([]);
+    s.membership.onLeader('n5', 2, initial, 10);
+    expect(names(s)).toEqual(['membershipSafety']);
+    expect(s.violations[0].message).toMatch(/n5 became leader of term 2 but is not a voter/);
+  });
+
+  it('committed configurations form a chain of single changes; overlapping ones are caught', () => {
+    const s = new InvariantSuite(initial);
+    const c1 = { voters: ['n1', 'n2', 'n3', 'n4', 'n5'], learners: [] };
+    s.membership.onApplyConfChange('n2', confEntry(10, 1, { type: 'promote', node: 'n5' }, c1), 0);
+    s.membership.onApplyConfChange('n3', confEntry(10, 1, { type: 'promote', node: 'n5' }, c1), 1); // applied again elsewhere
+    expect(s.violations).toEqual([]);
+    expect(s.membership.committedConf).toEqual(c1);
+    // A change decided against the configuration before C1 (the overlapping-changes bug).
+    const c2 = { voters: ['n2', 'n3', 'n4'], learners: ['n5'] };
+    s.membership.onApplyConfChange('n2', confEntry(12, 2, { type: 'remove', node: 'n1' }, c2), 5);
+    expect(names(s)).toEqual(['membershipSafety']);
+    expect(s.violations[0].message).toMatch(/two changes overlapped/);
+    expect(s.violations[0].index).toBe(12);
+  });
+
+  it('a snapshot must carry the committed configuration at its index', () => {
+    const s = new InvariantSuite(initial);
+    const c1 = { voters: ['n1', 'n2', 'n3', 'n4', 'n5'], learners: [] };
+    s.membership.onApplyConfChange('n1', confEntry(10, 1, { type: 'promote', node: 'n5' }, c1), 0);
+    s.membership.onSnapshotConf('n1', 9, initial, 1);
+    s.membership.onSnapshotConf('n1', 10, c1, 2);
+    expect(s.violations).toEqual([]);
+    s.membership.onSnapshotConf('n6', 5, { voters: ['n1', 'n2', 'n3'], learners: ['n6'] }, 3);
+    expect(names(s)).toEqual(['membershipSafety']);
+  });
+
+  it('a leader commits only what a majority of the voters durably hold', () => {
+    const s = new InvariantSuite(initial);
+    const durable = new Set(['n1', 'n2']);
+    s.membership.setDurableLookup((id) => durable.has(id));
+    // 2 of 4 voters: not a majority of the configuration at the index, nor of the newest.
+    s.membership.onLeaderCommit('n1', 7, 1, [initial, initial], 0);
+    expect(names(s)).toEqual(['commitQuorum']);
+    const t = new InvariantSuite(initial);
+    t.membership.setDurableLookup((id) => durable.has(id));
+    // Decided before a promote of n5 was appended: a majority of {n1,n2,n3} is enough.
+    t.membership.onLeaderCommit('n1', 7, 1, [{ voters: ['n1', 'n2', 'n3'], learners: [] }, initial], 0);
+    expect(t.violations).toEqual([]);
+  });
+});
+
+describe('snapshot safety', () => {
+  const state = (appliedIndex: number, hash: string) => ({ appliedIndex, hash: () => hash });
+
+  it('a snapshot taken or restored must hold the state every replica had at its index', () => {
+    const s = new InvariantSuite();
+    s.snapshots.onApplied(5, state(5, 'h5'));
+    s.snapshots.onApplied(5, state(5, 'other')); // only the first applier's hash is kept
+    s.snapshots.onTaken('n1', 5, 'h5', 0);
+    s.snapshots.onRestored('n2', 5, 5, 'h5', 1);
+    expect(s.violations).toEqual([]);
+    s.snapshots.onRestored('n3', 5, 5, 'hX', 2);
+    expect(names(s)).toEqual(['snapshotSafety']);
+    expect(s.violations[0]).toMatchObject({ nodes: ['n3'], index: 5 });
+  });
+
+  it('a restored state must say it applied the snapshot index', () => {
+    const s = new InvariantSuite();
+    s.snapshots.onRestored('n1', 8, 7, 'h', 0);
+    expect(s.violations[0].message).toMatch(/whose state says it applied 7/);
   });
 });

@@ -87,6 +87,15 @@ class FakeCluster implements FaultTarget {
   log(text: string) {
     this.log_.push(`${this.t} ${text}`);
   }
+  voters() {
+    return this.ids;
+  }
+  snapshotNow(id: NodeId) {
+    this.log_.push(`snapshot ${id}`);
+  }
+  logBounds() {
+    return { first: 1, last: 0 };
+  }
   runAll() {
     for (let e = this.q.pop(); e !== undefined; e = this.q.pop()) {
       this.t = e.time;

@@ -22,6 +22,7 @@ function host(opts: { replyBeforePersist?: boolean } = {}) {
     clusterEvent: () => {},
     crashFired: () => {},
     log: () => {},
+    maxCatchUpTicks: 30,
   };
   const node = new SimNode(
     'n1',

@@ -99,17 +99,55 @@ describe('Simulation runs', () => {
   });
 });
 
-describe('state divergence', () => {
-  it("a node whose state is corrupted behind the log's back is caught", () => {
-    const sim = new Simulation({ seed: 21, profile: 'none', ticks: 400 });
+describe('state divergence (corruption drill)', () => {
+  const K = 50; // the simulator's checkpoint interval
+
+  /**
+   * Corrupts one follower's applied state at 1.5 s, behind the log's back, and returns what was
+   * caught. The corrupted key is one the workload never writes: a corrupted workload key is often
+   * overwritten by the next put before the next checkpoint (the states agree again).
+   */
+  function drill(opts: { monitorStateHashes: boolean }) {
+    const sim = new Simulation({ seed: 21, profile: 'none', ticks: 400, ...opts });
+    expect(sim.config.checkpointInterval).toBe(K);
+    let victim = '';
+    let appliedAtCorruption = 0;
     sim.schedule(1_500_000, () => {
-      sim.nodes.get('n2')?.sm.corruptForTesting();
+      const follower = [...sim.nodes.values()].find((n) => n.up && n.role !== 'leader');
+      if (follower === undefined) throw new Error('no follower to corrupt');
+      victim = follower.id;
+      appliedAtCorruption = follower.sm.appliedIndex;
+      follower.sm.corruptForTesting('drill');
     });
     const r = sim.run();
+    return { r, victim, appliedAtCorruption };
+  }
+
+  it('is caught within one checkpoint interval and names the node and the index', () => {
+    const { r, victim, appliedAtCorruption } = drill({ monitorStateHashes: true });
     expect(r.violations.length).toBeGreaterThan(0);
     const v = r.violations[0];
     expect(['splitBrainMonitor', 'stateMachineSafety']).toContain(v.invariant);
-    expect(v.nodes).toContain('n2');
+    expect(v.nodes).toContain(victim);
     expect(v.message).toMatch(/diverge|hash/);
+    expect(v.index).toBeGreaterThanOrEqual(appliedAtCorruption);
+    expect(v.index).toBeLessThanOrEqual(appliedAtCorruption + K);
+  });
+
+  it("the core's checkpoints alone (Ready.divergences) catch it at the next checkpoint, naming the node", () => {
+    const { r, victim, appliedAtCorruption } = drill({ monitorStateHashes: false });
+    const v = r.violations[0];
+    expect(v?.invariant).toBe('stateMachineSafety');
+    expect(v.nodes[0]).toBe(victim);
+    expect(v.message).toMatch(/^divergence: /);
+    const nextCheckpoint = (Math.floor(appliedAtCorruption / K) + 1) * K;
+    expect(v.index).toBe(nextCheckpoint);
+    expect(v.message).toContain(`${victim}'s state hash at index ${nextCheckpoint}`);
+  });
+
+  it('a healthy run ends with every node verified by the monitor', () => {
+    const r = runSeed({ seed: 21, profile: 'none', ticks: 400 });
+    expect(r.violations).toEqual([]);
+    expect(Object.values(r.verification)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
   });
 });

@@ -17,13 +17,20 @@
 import type { NodeId } from '@raftkit/core';
 import { type LogView, termOrNull, type ViolationSink } from './types.js';
 
+/** Term of a committed index that no node has reported an entry for yet. */
+const UNKNOWN = -1;
+
 interface Leader {
   readonly term: number;
   readonly log: LogView;
 }
 
 export class CommitSafety {
-  /** committedTerm[i]: term of the entry committed at index i (dense from 1). */
+  /**
+   * committedTerm[i]: term of the entry committed at index i (dense from 1;
+   * UNKNOWN where a node learnt a commit only through a snapshot and no node
+   * reported the entry itself yet).
+   */
   private readonly committedTerm: number[] = [0];
   /** commitObservedTerm[i]: smallest current term of a node seen reporting index i committed. */
   private readonly commitObservedTerm: number[] = [0];
@@ -39,7 +46,9 @@ export class CommitSafety {
   }
 
   committedTermAt(index: number): number | undefined {
-    return index >= 1 && index < this.committedTerm.length ? this.committedTerm[index] : undefined;
+    if (index < 1 || index >= this.committedTerm.length) return undefined;
+    const t = this.committedTerm[index];
+    return t === UNKNOWN ? undefined : t;
   }
 
   /** `node` (currently in `term`) reports commit index `commit` over its `log`. */
@@ -78,8 +87,19 @@ export class CommitSafety {
     nodeTerm: number,
     time: number,
   ): void {
+    // A commit learnt through a snapshot skips the compacted indices before it: they are
+    // committed too, but their terms are unknown here until some node reports them.
+    while (this.committedTerm.length < index) {
+      this.committedTerm.push(UNKNOWN);
+      this.commitObservedTerm.push(nodeTerm);
+    }
     if (index < this.committedTerm.length) {
       const known = this.committedTerm[index];
+      if (known === UNKNOWN) {
+        this.committedTerm[index] = entryTerm;
+        if (nodeTerm < this.commitObservedTerm[index]) this.commitObservedTerm[index] = nodeTerm;
+        return;
+      }
       if (known !== entryTerm) {
         this.report({
           invariant: 'stateMachineSafety',
@@ -92,7 +112,7 @@ export class CommitSafety {
       if (nodeTerm < this.commitObservedTerm[index]) this.commitObservedTerm[index] = nodeTerm;
       return;
     }
-    // Commits grow as prefixes, so a new index is always the next one.
+    // Commits grow as prefixes, so a new index is the next one.
     this.committedTerm.push(entryTerm);
     this.commitObservedTerm.push(nodeTerm);
     for (const [leader, l] of this.leaders) {
@@ -104,6 +124,13 @@ export class CommitSafety {
   /** The commit index `node` made durable (its hardState was synced). */
   onDurableCommit(node: NodeId, commit: number): void {
     if (commit > (this.durableCommitOf.get(node) ?? 0)) this.durableCommitOf.set(node, commit);
+  }
+
+  /** `node`'s disk was erased (membership: a removed node reused): it starts over from nothing. */
+  onWipe(node: NodeId): void {
+    this.durableCommitOf.delete(node);
+    this.commitOf.delete(node);
+    this.leaders.delete(node);
   }
 
   /** `node` restarted from its synced storage with commit index `commit`. */
@@ -138,7 +165,7 @@ export class CommitSafety {
     const leader = { term, log };
     this.leaders.set(node, leader);
     for (let i = 1; i < this.committedTerm.length; i++) {
-      if (this.commitObservedTerm[i] >= term) continue;
+      if (this.commitObservedTerm[i] >= term || this.committedTerm[i] === UNKNOWN) continue;
       if (!this.checkLeaderHas(node, leader, i, time)) return;
     }
   }
@@ -149,6 +176,7 @@ export class CommitSafety {
 
   private checkLeaderHas(node: NodeId, l: Leader, index: number, time: number): boolean {
     if (index < l.log.firstIndex()) return true; // compacted into a snapshot that covers it
+    if (this.committedTerm[index] === UNKNOWN) return true;
     const t = termOrNull(l.log, index);
     const want = this.committedTerm[index];
     if (t === want) return true;

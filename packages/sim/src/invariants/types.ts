@@ -10,6 +10,12 @@ export type InvariantName =
   | 'commitMonotonic'
   | 'ackedWriteLost'
   | 'splitBrainMonitor'
+  /** Membership: only voters lead, committed configurations form a chain of single changes, snapshots carry the right one. */
+  | 'membershipSafety'
+  /** A leader's commit is durably held by a majority of the voters of the configuration it decided under. */
+  | 'commitQuorum'
+  /** A snapshot taken or restored holds the state every replica had at its index. */
+  | 'snapshotSafety'
   | 'convergence'
   /** The core or the host threw where it must not (e.g. storage refused a write). */
   | 'exception';
@@ -19,6 +25,8 @@ export interface Violation {
   /** Virtual time (microseconds) at which the breach was seen. */
   readonly time: number;
   readonly nodes: readonly NodeId[];
+  /** The log index concerned, when there is one (e.g. where states diverged). */
+  readonly index?: number;
   readonly message: string;
 }
 

@@ -1,3 +1,9 @@
+export {
+  type LeaderView,
+  type MembershipControl,
+  MembershipOperator,
+  type RemovedFate,
+} from './membership.js';
 export { type CrashPoint, type FaultTarget, Nemesis, type NemesisOptions } from './nemesis.js';
 export {
   type FaultKind,

@@ -12,6 +12,9 @@
 import type { NodeId } from '@raftkit/core';
 import type { NetworkModel } from '../network.js';
 import type { Rng } from '../rng.js';
+import { Compaction } from './compaction.js';
+import type { MembershipControl } from './membership.js';
+import { overlappingChanges } from './overlapping-changes.js';
 import type { FaultKind, NemesisProfile } from './profiles.js';
 import { type ClusterEvent, Reactions } from './reactions.js';
 import { Scenarios } from './scenarios.js';
@@ -21,7 +24,9 @@ export type CrashPoint =
   /** At the sync: writes not yet synced are lost (messages already sent only if the host sends early). */
   | 'beforeSync'
   /** Right after a synced vote grant left the node. */
-  | 'afterVoteSent';
+  | 'afterVoteSent'
+  /** At the first sync that would make a snapshot durable (one it took, or one installed from the leader). */
+  | 'beforeSnapshotSync';
 
 export interface FaultTarget {
   readonly now: number;
@@ -50,6 +55,14 @@ export interface FaultTarget {
   at(time: number, fn: () => void): void;
   /** A line for the trace. */
   log(text: string): void;
+  /** Voters of the configuration in force (as the leader sees it); a static cluster: nodeIds(). */
+  voters(): readonly NodeId[];
+  /** Makes `id` snapshot its state machine at its applied index and compact its log. */
+  snapshotNow(id: NodeId): void;
+  /** First and last index of `id`'s log (what a leader can still send without a snapshot). */
+  logBounds(id: NodeId): { readonly first: number; readonly last: number };
+  /** Membership operations, in simulations whose profile changes membership. */
+  readonly membership?: MembershipControl;
 }
 
 export interface NemesisOptions {
@@ -70,7 +83,8 @@ export class Nemesis {
   private readonly nodeFaultGeneration = new Map<NodeId, number>();
   private isHealed = false;
   readonly reactions: Reactions;
-  private readonly scenarios: Scenarios;
+  readonly scenarios: Scenarios;
+  private readonly compaction: Compaction;
 
   constructor(
     readonly target: FaultTarget,
@@ -83,6 +97,7 @@ export class Nemesis {
       () => target.now,
     );
     this.scenarios = new Scenarios(this);
+    this.compaction = new Compaction(this);
   }
 
   /** Schedules the first fault and the final heal. */
@@ -252,11 +267,21 @@ export class Nemesis {
       }
       case 'transferLeadership': {
         if (leader === null) return false;
-        const to = rng.pick(ids.filter((id) => id !== leader));
+        const voters = t.voters().filter((id) => id !== leader);
+        if (voters.length === 0) return false;
+        const to = rng.pick(voters);
         t.log(`nemesis transfer ${leader} -> ${to}`);
         t.transferLeadership(leader, to);
         return true;
       }
+      case 'snapshotNow':
+        return this.compaction.snapshotNow();
+      case 'laggard':
+        return this.compaction.laggard(leader);
+      case 'crashDuringSnapshot':
+        return this.compaction.crashDuringSnapshot(leader);
+      case 'overlappingChanges':
+        return overlappingChanges(this, leader);
     }
   }
 
@@ -319,13 +344,14 @@ export class Nemesis {
     return this.nodeFaultGeneration.get(id) ?? 0;
   }
 
-  /** Node faults keep a majority of nodes up and running. */
+  /** Node faults keep a majority of the voters up and running (non-voters may always go down). */
   canTakeDown(id: NodeId): boolean {
     const t = this.target;
     if (!t.isUp(id) || t.isPaused(id)) return false;
-    const ids = t.nodeIds();
-    const down = ids.filter((n) => !t.isUp(n) || t.isPaused(n)).length;
-    return down + 1 <= Math.floor((ids.length - 1) / 2);
+    const voters = t.voters();
+    if (!voters.includes(id)) return true;
+    const down = voters.filter((n) => !t.isUp(n) || t.isPaused(n)).length;
+    return down + 1 <= Math.floor((voters.length - 1) / 2);
   }
 
   /** A random node that may go down; `prefer` (usually the leader) is chosen 40% of the time. */

@@ -2,6 +2,7 @@
  * Named nemesis profiles: which faults a run injects and how often. Weights
  * are relative; a kind with weight 0 is never picked.
  */
+import type { LinkProfile } from '../network.js';
 
 export type FaultKind =
   /** Split into a majority and a minority side. */
@@ -45,9 +46,25 @@ export type FaultKind =
   /** Run a node's clock faster or slower (within the configured drift bound). */
   | 'clockSkew'
   /** Ask the leader to hand leadership to a random follower. */
-  | 'transferLeadership';
+  | 'transferLeadership'
+  /** A few random nodes snapshot their state machine now and compact their logs. */
+  | 'snapshotNow'
+  /** A follower is kept away until the leader compacted past its log, then returns over lossy links (see compaction.ts). */
+  | 'laggard'
+  /** Arm a node to crash at the sync that would make a snapshot durable (taken or installed). */
+  | 'crashDuringSnapshot'
+  /** Ongaro's overlapping membership changes across two leaders (see overlapping-changes.ts). */
+  | 'overlappingChanges';
 
-export type NemesisProfileName = 'partitions' | 'crashes' | 'clock' | 'mixed' | 'none';
+export type NemesisProfileName =
+  | 'partitions'
+  | 'crashes'
+  | 'clock'
+  | 'mixed'
+  | 'compaction'
+  | 'membership'
+  | 'jitter'
+  | 'none';
 
 export interface NemesisProfile {
   readonly name: NemesisProfileName;
@@ -56,6 +73,10 @@ export interface NemesisProfile {
   readonly meanIntervalTicks: number;
   /** Range of a fault's duration in ticks before it is healed. */
   readonly durationTicks: readonly [number, number];
+  /** Membership changes run beside the faults (an operator adds, promotes and removes nodes: membership.ts). */
+  readonly membership?: boolean;
+  /** Behaviour of every link for the whole run (default: DEFAULT_LINK). */
+  readonly link?: Partial<LinkProfile>;
 }
 
 export const PROFILES: Readonly<Record<NemesisProfileName, NemesisProfile>> = {
@@ -136,6 +157,69 @@ export const PROFILES: Readonly<Record<NemesisProfileName, NemesisProfile>> = {
     },
     meanIntervalTicks: 20,
     durationTicks: [3, 80],
+  },
+  compaction: {
+    name: 'compaction',
+    weights: {
+      snapshotNow: 3,
+      laggard: 3,
+      crashDuringSnapshot: 2,
+      crash: 2,
+      crashLeader: 1.5,
+      crashRestartFast: 1,
+      crashOnSync: 1,
+      crashAll: 1,
+      partitionMajority: 1.5,
+      isolateLeader: 1,
+      leaderMinority: 1,
+      lossyLinks: 2,
+      pause: 1,
+      figure8: 1,
+      transferLeadership: 0.5,
+    },
+    meanIntervalTicks: 20,
+    durationTicks: [5, 80],
+  },
+  membership: {
+    name: 'membership',
+    weights: {
+      overlappingChanges: 3,
+      partitionMajority: 1.5,
+      partitionRandom: 1,
+      isolateLeader: 1.5,
+      leaderMinority: 1,
+      oneWay: 0.5,
+      lossyLinks: 1,
+      crash: 2,
+      crashLeader: 1.5,
+      crashRestartFast: 1,
+      crashOnSync: 1,
+      crashAll: 0.5,
+      pause: 1,
+      snapshotNow: 1,
+      transferLeadership: 0.5,
+    },
+    meanIntervalTicks: 25,
+    durationTicks: [5, 60],
+    membership: true,
+  },
+  jitter: {
+    name: 'jitter',
+    // Only leader crashes, one every ~150 ticks (down for 40-80 ticks), on a network whose
+    // latency is jittery and heavy-tailed all the time (see jitter.ts for the comparison):
+    // one-way latency 0.5 ms + exponential with a 30 ms mean (3 heartbeat intervals), 5% of
+    // messages delayed by up to 200 ms more, 2% lost.
+    weights: { crashLeader: 1 },
+    meanIntervalTicks: 150,
+    durationTicks: [40, 80],
+    link: {
+      baseLatencyUs: 500,
+      jitterUs: 30_000,
+      loss: 0.02,
+      reorder: 0,
+      spikeChance: 0.05,
+      spikeUs: 200_000,
+    },
   },
   none: { name: 'none', weights: {}, meanIntervalTicks: 1, durationTicks: [1, 1] },
 };

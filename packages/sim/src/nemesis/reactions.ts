@@ -7,10 +7,20 @@
 import type { NodeId } from '@raftkit/core';
 
 export type ClusterEvent =
-  /** A node became leader. */
-  | { readonly kind: 'leaderElected'; readonly node: NodeId; readonly term: number }
+  /** A node became leader; `cause`: its own election timer, a leadership transfer, or a forced campaign. */
+  | {
+      readonly kind: 'leaderElected';
+      readonly node: NodeId;
+      readonly term: number;
+      readonly cause: 'timeout' | 'transfer' | 'campaign';
+    }
   /** A leader's commit index advanced. */
-  | { readonly kind: 'leaderCommitted'; readonly node: NodeId; readonly commit: number }
+  | {
+      readonly kind: 'leaderCommitted';
+      readonly node: NodeId;
+      readonly commit: number;
+      readonly term: number;
+    }
   /** A node acknowledged a committed write to a client. */
   | { readonly kind: 'writeAcked'; readonly node: NodeId };
 

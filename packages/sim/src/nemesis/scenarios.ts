@@ -30,7 +30,7 @@ export class Scenarios {
   /** Until this time every newly elected leader is killed shortly after winning. */
   private leaderKillerUntil = 0;
   /** The multi-step scenario in progress: it owns the network until it ends. */
-  running: 'figure8' | 'duel' | null = null;
+  running: 'figure8' | 'duel' | 'overlappingChanges' | null = null;
 
   constructor(private readonly n: Nemesis) {}
 

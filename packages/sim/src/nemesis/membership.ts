@@ -1,0 +1,247 @@
+/**
+ * The membership operator: beside the nemesis' faults it changes the
+ * cluster's configuration the way an operator (or an autoscaler) would, with
+ * single-server changes through the leader:
+ *
+ * - add a learner: a spare machine (never used, or wiped after its removal)
+ *   starts empty, bootstrapped with the current voters and itself as a
+ *   learner, and the leader adds it (it catches up from the log or, once the
+ *   log is compacted, from a chunked snapshot);
+ * - promote a learner (retried while the leader says it is not caught up);
+ * - remove a voter, sometimes the leader itself, sometimes one that is
+ *   crashed or cut off at that moment (it never hears of its removal and keeps
+ *   campaigning), or a learner.
+ *
+ * What becomes of a removed machine is drawn once its removal committed: it
+ * keeps running (a forgotten process that may campaign forever), it is stopped,
+ * or it is stopped and wiped, after which it may join again later under the
+ * same id. The number of voters wanders around a target drawn from the seed
+ * (4 voters more often than others: the shape overlapping changes need).
+ *
+ * The operator never acts while a change is pending (the leader's newest
+ * configuration is not committed) or a nemesis scenario owns the cluster, and
+ * wipes only machines whose removal it saw committed: a wiped voter would be
+ * data loss, not a fault Raft is meant to survive.
+ */
+import type { ConfChange, ConfState, NodeId, ProposalOutcome } from '@raftkit/core';
+import type { Rng } from '../rng.js';
+import type { FaultTarget, Nemesis } from './nemesis.js';
+
+/** The leader's view of the configuration. */
+export interface LeaderView {
+  readonly leader: NodeId;
+  readonly term: number;
+  readonly conf: ConfState;
+  /** Index of the newest change in the leader's log if not committed yet, else 0. */
+  readonly pendingConfIndex: number;
+  /** Learners the leader replicates to normally, heard from recently, close to its commit index. */
+  readonly caughtUpLearners: readonly NodeId[];
+}
+
+/** What the operator (and the overlapping-changes scenario) may do to the cluster's membership. */
+export interface MembershipControl {
+  /** The current leader's view, or null when no node leads. */
+  view(): LeaderView | null;
+  /**
+   * Proposes `change` at `leader` now. Returns whether it was appended;
+   * `done` gets the outcome when it arrives (never if the leader crashes first).
+   */
+  propose(leader: NodeId, change: ConfChange, done: (o: ProposalOutcome) => void): boolean;
+  /** Machines that may join: never started, or wiped (and idle for a while) since. */
+  spares(): readonly NodeId[];
+  /** Starts `id` with empty storage, bootstrapped to join `conf` as a learner. */
+  startJoiner(id: NodeId, conf: ConfState): void;
+  /** Takes `id` out of service for good (no restart); `wipe` also erases its disk, so it may join again. */
+  decommission(id: NodeId, wipe: boolean): void;
+  /** True while `id` runs as one of the cluster's machines (up, or down and due to restart). */
+  isHosted(id: NodeId): boolean;
+}
+
+/** What is done with a machine once its removal committed. */
+export type RemovedFate = 'keepRunning' | 'stop' | 'wipe';
+
+interface InFlight {
+  readonly change: ConfChange;
+  readonly until: number;
+}
+
+const MAX_MEMBERS = 7;
+const MIN_VOTERS = 3;
+
+export class MembershipOperator {
+  private inFlight: InFlight | null = null;
+  private targetVoters: number;
+  /** Removed machines that keep running, until maybe retired later. */
+  private readonly lingering = new Set<NodeId>();
+  /** Joiners started for an addLearner whose fate is not settled. */
+  private readonly joining = new Set<NodeId>();
+  readonly stats: Record<string, number> = {};
+
+  constructor(
+    private readonly nemesis: Nemesis,
+    private readonly control: MembershipControl,
+    private readonly rng: Rng,
+    private readonly initialVoters: number,
+  ) {
+    this.targetVoters = this.drawTarget();
+  }
+
+  private get t(): FaultTarget {
+    return this.nemesis.target;
+  }
+
+  start(at: number): void {
+    this.t.at(at, () => this.act());
+  }
+
+  private count(what: string): void {
+    this.stats[what] = (this.stats[what] ?? 0) + 1;
+  }
+
+  private drawTarget(): number {
+    const n = this.initialVoters;
+    const weights: Record<string, number> = { '3': 1, '4': 3 };
+    weights[String(n)] = (weights[String(n)] ?? 0) + 1;
+    weights[String(Math.min(n + 1, MAX_MEMBERS - 1))] = 0.5;
+    return Number(this.rng.weighted(weights));
+  }
+
+  private act(): void {
+    const t = this.t;
+    const n = this.nemesis;
+    if (n.healed) return;
+    t.at(t.now + this.rng.int(8, 30) * t.tickUs, () => this.act());
+    if (n.scenarios.running !== null) return;
+    if (this.inFlight !== null && t.now < this.inFlight.until) return;
+    this.inFlight = null;
+    const v = this.control.view();
+    if (v === null || v.pendingConfIndex !== 0) return;
+    this.tidy(v);
+    const voters = v.conf.voters;
+    const members = voters.length + v.conf.learners.length;
+    const learner = v.conf.learners.find((id) => v.caughtUpLearners.includes(id)) ?? v.conf.learners[0];
+    if (this.rng.chance(0.1)) this.targetVoters = this.drawTarget();
+
+    if (learner !== undefined && (voters.length < this.targetVoters || this.rng.chance(0.25))) {
+      this.propose(v, { type: 'promote', node: learner });
+    } else if (voters.length > this.targetVoters && voters.length > MIN_VOTERS) {
+      this.remove(v);
+    } else if (members < MAX_MEMBERS && (voters.length < this.targetVoters || this.rng.chance(0.5))) {
+      if (!this.addLearner(v) && voters.length > MIN_VOTERS) this.remove(v);
+    } else if (voters.length > MIN_VOTERS && this.rng.chance(0.5)) {
+      this.remove(v); // churn: a later round adds a machine again
+    } else if (learner !== undefined && this.rng.chance(0.3)) {
+      this.propose(v, { type: 'remove', node: learner });
+    }
+  }
+
+  /** Settles machines that are running but not members: failed joiners and removed ones. */
+  private tidy(v: LeaderView): void {
+    const members = new Set([...v.conf.voters, ...v.conf.learners]);
+    for (const id of [...this.joining]) {
+      if (members.has(id)) this.joining.delete(id);
+    }
+    for (const id of [...this.lingering]) {
+      if (members.has(id) || !this.control.isHosted(id)) {
+        this.lingering.delete(id);
+        continue;
+      }
+      if (this.rng.chance(0.2)) {
+        this.t.log(`membership: ${id} (removed) campaigns`);
+        this.t.campaign(id);
+      }
+      if (this.rng.chance(0.08)) {
+        this.lingering.delete(id);
+        this.retire(id, 'wipe');
+      }
+    }
+  }
+
+  private addLearner(v: LeaderView): boolean {
+    const spares = this.control.spares().filter((id) => !this.joining.has(id));
+    if (spares.length === 0) return false;
+    const id = this.rng.pick(spares);
+    const t = this.t;
+    t.log(`membership: ${id} starts empty to join as a learner`);
+    this.control.startJoiner(id, v.conf);
+    this.joining.add(id);
+    const appended = this.propose(v, { type: 'addLearner', node: id }, (o) => {
+      if (o.status === 'dropped' && o.reason !== 'termChanged') {
+        // Never appended, or overwritten (it can never commit): the machine goes back to the spares.
+        this.joining.delete(id);
+        this.retire(id, 'wipe');
+      }
+    });
+    if (!appended) {
+      this.joining.delete(id);
+      this.retire(id, 'wipe');
+    }
+    return true;
+  }
+
+  private remove(v: LeaderView): void {
+    const t = this.t;
+    const rng = this.rng;
+    const voters = v.conf.voters;
+    const away = voters.filter((id) => id !== v.leader && (!t.isUp(id) || !t.network.canReach(v.leader, id)));
+    let victim: NodeId;
+    const r = rng.float();
+    if (r < 0.25) victim = v.leader;
+    else if (r < 0.5 && away.length > 0) victim = rng.pick(away);
+    else victim = rng.pick(voters);
+    if (victim !== v.leader && t.isUp(victim) && rng.chance(0.25)) {
+      // It will not hear of its removal: it keeps campaigning with its old configuration.
+      this.nemesis.networkFault(`membership: isolate ${victim} before removing it`, () =>
+        t.network.isolate(victim),
+      );
+    }
+    this.propose(v, { type: 'remove', node: victim }, (o) => {
+      if (o.status === 'committed') this.removed(victim);
+    });
+  }
+
+  /** `id`'s removal committed: decide what becomes of the machine. */
+  private removed(id: NodeId): void {
+    if (this.nemesis.healed || !this.control.isHosted(id)) return;
+    const fate = this.rng.weighted<RemovedFate>({ keepRunning: 4, stop: 2, wipe: 3 });
+    this.count(`removed:${fate}`);
+    if (fate === 'keepRunning') {
+      this.t.log(`membership: ${id} was removed and keeps running`);
+      this.lingering.add(id);
+    } else {
+      this.retire(id, fate);
+    }
+  }
+
+  private retire(id: NodeId, how: 'stop' | 'wipe'): void {
+    if (!this.control.isHosted(id)) return;
+    this.t.log(`membership: ${id} is ${how === 'wipe' ? 'stopped and wiped' : 'stopped'}`);
+    this.control.decommission(id, how === 'wipe');
+  }
+
+  private propose(v: LeaderView, change: ConfChange, then?: (o: ProposalOutcome) => void): boolean {
+    const t = this.t;
+    const what = `${change.type} ${change.node}`;
+    let appended = false;
+    try {
+      appended = this.control.propose(v.leader, change, (o) => {
+        this.count(o.status === 'committed' ? `${change.type}:committed` : `dropped:${o.reason}`);
+        t.log(
+          `membership: ${what} ${o.status === 'committed' ? `committed at ${o.index}` : `dropped (${o.reason})`}`,
+        );
+        if (this.inFlight?.change === change) this.inFlight = null;
+        then?.(o);
+      });
+    } catch (err) {
+      // The change does not fit the leader's configuration (it moved on since the view was taken).
+      t.log(`membership: ${what} refused: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+    t.log(`membership: ${v.leader} proposes ${what}${appended ? '' : ' (not appended)'}`);
+    if (appended) {
+      this.count(change.type);
+      this.inFlight = { change, until: t.now + 60 * t.tickUs };
+    }
+    return appended;
+  }
+}

@@ -13,27 +13,7 @@ export {
   ControlService,
   parseControl,
 } from './control.js';
-export {
-  type DiagramFormat,
-  type DiagramLayout,
-  type DiagramTheme,
-  describeGuard,
-  edgeLabel,
-  GraphDerivationError,
-  type GraphEdge,
-  type GraphState,
-  graphToMermaid,
-  graphToSvg,
-  layoutGraph,
-  machineToGraph,
-  parseDiagramArgs,
-  ROLE_COLOURS,
-  renderDiagram,
-  roleMachineGraph,
-  roleMachineToMermaid,
-  roleMachineToSvg,
-  type StateGraph,
-} from './diagram.js';
+export * from './diagram.js';
 export { DemoHub, type HubEvent, type HubOptions } from './hub.js';
 export type * from './model.js';
 export { buildReport, type DemoReport, formatReport } from './report.js';

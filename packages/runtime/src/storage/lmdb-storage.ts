@@ -227,7 +227,10 @@ export class LmdbStorage implements DurableStorage {
     const snapIndex = this.snap?.meta.index ?? 0;
     const snapTerm = this.snap?.meta.term ?? 0;
     const compRec = this.meta.get('compaction') as CompactionRecord | undefined;
-    const comp = compRec ?? { index: snapIndex, term: snapTerm };
+    // No record: the log was never compacted (an installed snapshot always writes one; a snapshot
+    // taken here with fewer entries behind it than snapshotCatchUpEntries compacts nothing), so it
+    // begins at 1.
+    const comp = compRec ?? { index: 0, term: 0 };
     if (
       !Number.isSafeInteger(comp.index) ||
       !Number.isSafeInteger(comp.term) ||

@@ -1,4 +1,4 @@
-import type { ConfState, NodeId, NodeStatus, RaftNode, Snapshot, SnapshotRejection } from '@raftkit/core';
+import type { ConfState, NodeStatus, RaftNode, Snapshot, SnapshotRejection } from '@raftkit/core';
 import type { SnapshotEvent, SnapshotStatus } from '../control/api.js';
 import { StorageError } from '../errors.js';
 import type { SnapshotCodec, UnpackedSnapshot } from '../snapshot/codec.js';
@@ -29,43 +29,11 @@ interface Deps {
   readonly sm: RuntimeStateMachine;
   readonly codec: SnapshotCodec;
   readonly catchUpEntries: number;
-  /** Where `confStateAt` is right from at start (`initialConfFloor`). */
-  readonly confFloor: number;
   emit(event: SnapshotEvent): void;
   /** A failure the actor cannot continue from (storage write, codec). */
   fatal(err: unknown): void;
   /** A snapshot finished compressing: run the Ready loop so it gets stored. */
   kick(): void;
-}
-
-/**
- * The lowest index at which the core's `confStateAt` is right, at start.
- *
- * A node that joined a running cluster (cluster.addNode, repair) bootstraps
- * with the configuration of the moment it joined: the voters then, itself a
- * learner. For indices before the first ConfChange entry in its log the core
- * answers `confStateAt` with that bootstrap configuration, which is not what
- * was in force there (the joiner was not a member yet, later members may be
- * missing or removed ones present). A snapshot taken there would carry the
- * wrong membership in its metadata, and whoever restores or receives it would
- * run with it. So a joiner takes no snapshot until it applied a ConfChange
- * entry or installed / restored a snapshot (from then on the core knows each
- * configuration); an initial voter's bootstrap configuration is the one in
- * force from index 1, so its floor is 0.
- *
- * The store's bootstrap configuration decides (it is written when the store
- * is created), so a restarted joiner is recognised even when it is not told
- * again; `given` is what the actor was started with, used when the store has
- * none. With a stored snapshot the floor is its index: the applied index
- * never goes below it, and after it the core has the snapshot's configuration
- * and the ConfChange entries of the log (re-applied from there on, which
- * lowers the floor as they come).
- */
-export function initialConfFloor(storage: DurableStorage, self: NodeId, given: ConfState): number {
-  const snap = storage.snapshot();
-  if (snap) return snap.meta.index;
-  const boot = storage.initialState().confState ?? given;
-  return boot.learners.includes(self) ? Number.POSITIVE_INFINITY : 0;
 }
 
 interface Packed {
@@ -93,17 +61,8 @@ export class SnapshotKeeper {
   private taken = 0;
   private restoredAtStart = 0;
   private lastTaken: SnapshotStatus['lastTaken'] = null;
-  /** Lowest index at which `confStateAt` is known to be right (see `initialConfFloor`). */
-  private confFloor: number;
 
-  constructor(private readonly d: Deps) {
-    this.confFloor = d.confFloor;
-  }
-
-  /** A ConfChange entry at `index` was applied: the core knows every configuration from there on. */
-  onConfChangeApplied(index: number): void {
-    this.confFloor = Math.min(this.confFloor, index);
-  }
+  constructor(private readonly d: Deps) {}
 
   /** Restore the state machine from the stored snapshot, if any (decompressed on the pool). Returns its index. */
   static async restoreStored(
@@ -157,9 +116,6 @@ export class SnapshotKeeper {
     if (this.busy || !node.snapshotDue()) return;
     const { sm, codec } = this.d;
     const index = sm.appliedIndex;
-    // A joiner before its first ConfChange entry: confStateAt(index) would be its bootstrap
-    // (join-time) configuration, not the one in force at index. Wait until it is known.
-    if (index < this.confFloor) return;
     // The configuration at `index`, taken now: it is what the snapshot's metadata must say.
     const conf = node.confStateAt(index);
     const raw = sm.snapshot();
@@ -236,8 +192,6 @@ export class SnapshotKeeper {
   }
 
   onInstalled(snap: Snapshot): void {
-    // The snapshot carries the configuration at its index: known from there on.
-    this.confFloor = Math.min(this.confFloor, snap.meta.index);
     this.emit('installed', snap);
   }
 

@@ -227,10 +227,7 @@ export class LmdbStorage implements DurableStorage {
     const snapIndex = this.snap?.meta.index ?? 0;
     const snapTerm = this.snap?.meta.term ?? 0;
     const compRec = this.meta.get('compaction') as CompactionRecord | undefined;
-    // No record: the log was never compacted (an installed snapshot always writes one; a snapshot
-    // taken here with fewer entries behind it than snapshotCatchUpEntries compacts nothing), so it
-    // begins at 1.
-    const comp = compRec ?? { index: 0, term: 0 };
+    const comp = compRec ?? { index: snapIndex, term: snapTerm };
     if (
       !Number.isSafeInteger(comp.index) ||
       !Number.isSafeInteger(comp.term) ||

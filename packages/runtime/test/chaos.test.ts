@@ -7,9 +7,9 @@ import {
   kvOperations,
 } from '@raftkit/sim';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RaftClient } from '../src/index.js';
 import { seededRandom } from '../src/rng.js';
 import { closeClusters, startCluster, waitConverged } from './cluster-helpers.js';
+import { perform } from './kv-workload.js';
 import { RuntimeNemesis } from './runtime-nemesis.js';
 
 afterEach(closeClusters);
@@ -115,25 +115,3 @@ describe('chaos', () => {
     expect(safety, JSON.stringify(safety)).toEqual([]);
   }, 120_000);
 });
-
-async function perform(
-  client: RaftClient,
-  inv: KvInvocation,
-  consistency: 'lease' | 'linearizable',
-): Promise<{ value?: string | null; swapped?: boolean }> {
-  switch (inv.kind) {
-    case 'get':
-      return { value: (await client.get(inv.key, { consistency })) ?? null };
-    case 'put':
-      await client.put(inv.key, inv.value);
-      return {};
-    case 'append':
-      await client.append(inv.key, inv.value);
-      return {};
-    case 'cas':
-      return { swapped: await client.cas(inv.key, inv.expected, inv.value) };
-    case 'delete':
-      await client.delete(inv.key);
-      return {};
-  }
-}

@@ -89,13 +89,15 @@ function randomInvocation(
   return { kind: 'delete', key };
 }
 
+/** Run one recorded invocation through the client; `consistency` applies to reads (client default if absent). */
 export async function perform(
   client: RaftClient,
   inv: KvInvocation,
+  consistency?: 'lease' | 'linearizable',
 ): Promise<{ value?: string | null; swapped?: boolean }> {
   switch (inv.kind) {
     case 'get':
-      return { value: (await client.get(inv.key)) ?? null };
+      return { value: (await client.get(inv.key, consistency ? { consistency } : undefined)) ?? null };
     case 'put':
       await client.put(inv.key, inv.value);
       return {};

@@ -115,6 +115,22 @@ describe('LmdbStorage snapshots and compaction', () => {
     expect(s.firstIndex()).toBe(26);
   });
 
+  it('reopens after a snapshot that compacted nothing (taken inside the catch-up window): the log still begins at 1', async () => {
+    let s = await withLog();
+    s.createSnapshot(20, conf, bytes('state@20'));
+    await s.flush();
+    s = await reopen(s);
+    expect(s.snapshot()?.meta.index).toBe(20);
+    expect(s.firstIndex()).toBe(1);
+    expect(s.lastIndex()).toBe(30);
+    expect(s.entries(1, 3).map(text)).toEqual(['e1', 'e2']);
+    // A later compaction is remembered as usual.
+    s.compact(15);
+    await s.flush();
+    s = await reopen(s);
+    expect(s.firstIndex()).toBe(16);
+  });
+
   it('lets a snapshot installed from the leader overtake one of ours that was not written yet', async () => {
     let s = await withLog();
     s.createSnapshot(20, conf, bytes('ours@20'));

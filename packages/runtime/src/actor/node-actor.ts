@@ -4,6 +4,7 @@ import {
   type Divergence,
   decodeMessage,
   type Entry,
+  EntryType,
   encodeMessage,
   type Message,
   type NodeId,
@@ -38,7 +39,7 @@ import type { DurableStorage } from '../storage/durable-storage.js';
 import { packFrames, unpackFrames } from '../transport/frame-batch.js';
 import type { InboundBatches, OutboundBatches } from '../transport/port-protocol.js';
 import { ConfChangeRequests } from './conf-changes.js';
-import { type ActorSnapshotOptions, SnapshotKeeper } from './snapshot-keeper.js';
+import { type ActorSnapshotOptions, initialConfFloor, SnapshotKeeper } from './snapshot-keeper.js';
 import type { RuntimeStateMachine, StateMachineSpec } from './state-machine-spec.js';
 import { fail, ok, ProposalWaiters, ReadWaiters, type Resolve } from './waiters.js';
 
@@ -172,6 +173,10 @@ export class NodeActor {
       sm,
       codec: host.codec,
       catchUpEntries: opts.snapshot.catchUpEntries,
+      confFloor: initialConfFloor(storage, opts.id, {
+        voters: [...opts.peers],
+        learners: [...(opts.learners ?? [])],
+      }),
       emit: (event) => host.emit({ type: 'snapshot', event }),
       fatal: (err) => this.fatal(err),
       kick: () => this.kick(),
@@ -507,6 +512,7 @@ export class NodeActor {
   private applyEntry(e: Entry): void {
     const result = this.sm.apply(e);
     this.proposals.onApplied(e, result);
+    if (e.type === EntryType.ConfChange) this.snapshots.onConfChangeApplied(e.index);
     // The hash right after applying a checkpoint index, before the next entry (core's rule).
     if (this.opts.checkpointInterval > 0 && this.node.checkpointDue(e.index)) {
       this.node.reportCheckpoint(e.index, this.sm.hash());

@@ -23,12 +23,36 @@ export interface ActorSnapshotOptions {
   readonly level?: number;
 }
 
+/**
+ * Lowest applied index at which `RaftNode.confStateAt` is known to be right
+ * for a node starting over `storage`. A node that joined a running cluster
+ * bootstraps with the membership of the moment it joined (current voters,
+ * itself a learner); for indices before the first ConfChange entry in its log
+ * the core answers with that bootstrap membership, not what was in force
+ * there, so a snapshot taken there would record the wrong membership. Such a
+ * node takes no snapshot below the first ConfChange entry it applies or the
+ * snapshot it stores. Read from the store, not the caller's `fallback`, so a
+ * restart that no longer knows the node joined still recognises it.
+ */
+export function initialConfFloor(
+  storage: Pick<DurableStorage, 'snapshot' | 'initialState'>,
+  id: string,
+  fallback: ConfState,
+): number {
+  const snap = storage.snapshot();
+  if (snap) return snap.meta.index;
+  const boot = storage.initialState().confState ?? fallback;
+  return boot.learners.includes(id) ? Number.POSITIVE_INFINITY : 0;
+}
+
 interface Deps {
   readonly id: string;
   readonly storage: DurableStorage;
   readonly sm: RuntimeStateMachine;
   readonly codec: SnapshotCodec;
   readonly catchUpEntries: number;
+  /** `initialConfFloor` of this start. */
+  readonly confFloor: number;
   emit(event: SnapshotEvent): void;
   /** A failure the actor cannot continue from (storage write, codec). */
   fatal(err: unknown): void;
@@ -61,8 +85,17 @@ export class SnapshotKeeper {
   private taken = 0;
   private restoredAtStart = 0;
   private lastTaken: SnapshotStatus['lastTaken'] = null;
+  /** No snapshot below this applied index: see initialConfFloor. */
+  private confFloor: number;
 
-  constructor(private readonly d: Deps) {}
+  constructor(private readonly d: Deps) {
+    this.confFloor = d.confFloor;
+  }
+
+  /** A ConfChange entry at `index` was applied: the membership from there on is known. */
+  onConfChangeApplied(index: number): void {
+    this.confFloor = Math.min(this.confFloor, index);
+  }
 
   /** Restore the state machine from the stored snapshot, if any (decompressed on the pool). Returns its index. */
   static async restoreStored(
@@ -116,6 +149,7 @@ export class SnapshotKeeper {
     if (this.busy || !node.snapshotDue()) return;
     const { sm, codec } = this.d;
     const index = sm.appliedIndex;
+    if (index < this.confFloor) return;
     // The configuration at `index`, taken now: it is what the snapshot's metadata must say.
     const conf = node.confStateAt(index);
     const raw = sm.snapshot();
@@ -192,6 +226,7 @@ export class SnapshotKeeper {
   }
 
   onInstalled(snap: Snapshot): void {
+    this.confFloor = Math.min(this.confFloor, snap.meta.index);
     this.emit('installed', snap);
   }
 

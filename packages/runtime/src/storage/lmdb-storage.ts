@@ -227,7 +227,10 @@ export class LmdbStorage implements DurableStorage {
     const snapIndex = this.snap?.meta.index ?? 0;
     const snapTerm = this.snap?.meta.term ?? 0;
     const compRec = this.meta.get('compaction') as CompactionRecord | undefined;
-    const comp = compRec ?? { index: snapIndex, term: snapTerm };
+    // Every compaction (own or by an installed snapshot) writes this record in the same transaction; without
+    // one nothing was ever compacted and the log begins at 1, even if a snapshot was taken (inside the
+    // catch-up window a node snapshots without discarding any entry).
+    const comp = compRec ?? { index: 0, term: 0 };
     if (
       !Number.isSafeInteger(comp.index) ||
       !Number.isSafeInteger(comp.term) ||

@@ -14,4 +14,6 @@ export interface PeerStatus {
   /** Raft frames dropped towards this peer (queue full or no link). */
   readonly droppedFrames: number;
   readonly queuedFrames: number;
+  /** Bytes of those queued frames (bounded by the send queue's `maxBytes`). */
+  readonly queuedBytes: number;
 }

@@ -83,7 +83,9 @@ describe('TcpTransport', () => {
     }
     await transports.get('n3')!.close();
     await waitFor(() => n1.peers().find((p) => p.id === 'n3')!.health === 'down', { what: 'n3 down' });
-    expect(n1.peers().find((p) => p.id === 'n2')!.health).toBe('healthy');
+    await waitFor(() => n1.peers().find((p) => p.id === 'n2')!.health === 'healthy', {
+      what: 'n2 still healthy',
+    });
     const text = await n1.metrics.metrics();
     expect(text).toMatch(/raftkit_peer_health\{peer="n3"\} 0/);
     expect(text).toMatch(/raftkit_peer_health\{peer="n2"\} 2/);
@@ -186,7 +188,10 @@ describe('TcpTransport', () => {
       expect(dropped).toBeGreaterThan(1000);
       expect(n1.peers()[0].droppedFrames).toBe(dropped);
       expect(n1.peers()[0].queuedFrames).toBeLessThanOrEqual(64);
-      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+      // The queue's own accounting is the exact bound; the process-wide figure also counts garbage
+      // V8 has not collected yet, so it gets a loose bound (125 MiB were offered).
+      expect(n1.peers()[0].queuedBytes).toBeLessThanOrEqual(1024 * 1024 + frame.byteLength + 64);
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 * 1024 * 1024);
       expect(n1.isConnected('n2')).toBe(true); // control frames still fit: the link is not torn down
     } finally {
       for (const s of sockets) s.destroy();

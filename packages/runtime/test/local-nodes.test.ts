@@ -92,9 +92,14 @@ describe('createCluster({ local }): a process hosting some of the nodes', () => 
     await expect(a.kill('n3')).rejects.toBeInstanceOf(InvalidRequestError);
     expect(() => b.client()).toThrow(/pin the client to a local node/);
 
-    const leaderA = await a.waitForLeader({ timeoutMs: 5000 });
-    const leaderB = await b.waitForLeader({ timeoutMs: 5000 });
-    expect(leaderA).toBe(leaderB);
+    // Both processes name the same leader (polled together: an election may happen in between).
+    const leaderA = await waitFor(
+      async () => {
+        const l = await a.waitForLeader({ timeoutMs: 5000 });
+        return l === (await b.waitForLeader({ timeoutMs: 5000 })) ? l : null;
+      },
+      { timeoutMs: 10_000, what: 'both processes to agree on the leader' },
+    );
     expect(Object.keys(await a.statuses()).sort()).toEqual(['n1', 'n2']);
     expect(Object.keys(await b.statuses())).toEqual(['n3']);
 

@@ -44,9 +44,23 @@ describe('membership changes', () => {
     await okAtLeast(load.counts.ok + 40);
 
     // Shrink: remove the current leader (it hands over) and another original member.
-    const leader = await cluster.waitForLeader({ timeoutMs: 5000 });
+    // (An election on a loaded machine may have made a new member the leader: hand it back to an
+    // original member first, so the two removed are originals and n4/n5 stay.)
+    const originals: NodeId[] = ['n1', 'n2', 'n3'];
+    const leader = await waitFor(
+      async () => {
+        const l = await cluster.waitForLeader({ timeoutMs: 5000 });
+        if (originals.includes(l)) return l;
+        await cluster
+          .node(l)
+          .transferLeadership('n1')
+          .catch(() => {});
+        return null;
+      },
+      { timeoutMs: 15_000, what: 'an original member to lead' },
+    );
     await cluster.removeNode(leader);
-    const other = ['n1', 'n2', 'n3'].find((id) => id !== leader) as NodeId;
+    const other = originals.find((id) => id !== leader) as NodeId;
     await cluster.removeNode(other);
     await okAtLeast(load.counts.ok + 40);
     await load.stop();
@@ -122,7 +136,9 @@ describe('membership changes', () => {
   });
 
   it('one change at a time, and typed errors for changes that cannot be made', async () => {
-    const cluster = await startCluster({ nodes: 3, storage: 'memory' });
+    // A longer election timeout (600 ms): the isolated leader below must still lead (CheckQuorum has
+    // not stepped it down) when the second change reaches it, even on a loaded machine.
+    const cluster = await startCluster({ nodes: 3, storage: 'memory', electionTicks: 40 });
     const leader = await cluster.waitForLeader({ timeoutMs: 5000 });
     await cluster.client().put('k', 'v');
     const follower = followersOf(cluster, leader)[0];

@@ -86,7 +86,7 @@ describe('snapshots and log compaction', () => {
       expect(st.snapshots.taken, st.id).toBeGreaterThanOrEqual(2);
       expect(st.snapshots.index).toBeGreaterThanOrEqual(80);
       // Compacted right up to the snapshot: the log begins at snapshot index + 1.
-      expect(st.firstIndex).toBe(st.snapshots.index + 1);
+      expect(st.snapshots.firstIndex).toBe(st.snapshots.index + 1);
       expect(st.snapshots.codec).toBe('pool');
       expect(st.snapshots.lastTaken?.storedBytes ?? 0).toBeLessThan(st.snapshots.lastTaken?.rawBytes ?? 0);
       expect(st.storage.entriesCompacted).toBeGreaterThanOrEqual(80);

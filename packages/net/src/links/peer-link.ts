@@ -109,6 +109,7 @@ export class PeerLink {
       probes: null,
       droppedFrames: this.droppedTotal,
       queuedFrames: this.conn?.queuedFrames ?? 0,
+      queuedBytes: this.conn?.queuedBytes ?? 0,
     };
   }
 

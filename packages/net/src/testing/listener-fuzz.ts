@@ -237,6 +237,8 @@ export async function fuzzListener(opts: FuzzOptions): Promise<FuzzReport> {
   };
 
   /** One pre-handshake connection: send `frames` one after the other, watching for the close. */
+  /** How long a case whose connection the server must close waits for that close. */
+  const MUST_CLOSE_PATIENCE_MS = 5000;
   const rawCase = async (c: FuzzCase, payloads: Buffer[], patienceMs = reactionMs) => {
     const s = stats(c);
     const raw = await openRaw();
@@ -440,14 +442,18 @@ export async function fuzzListener(opts: FuzzOptions): Promise<FuzzReport> {
       );
     if (pick < 75) {
       // HELLO, then an AUTH with a random proof (no need to read the challenge: a guess is a guess).
-      return rawCase('forgedAuth', [
-        Buffer.concat([hello(), encodeFrame(FrameKind.Auth, encodeAuth({ proof: bytes(32) }))]),
-      ]);
+      // The server must close these itself: give it the credential cases' patience, so a stalled event
+      // loop on a busy machine is not mistaken for a server that kept the connection open.
+      return rawCase(
+        'forgedAuth',
+        [Buffer.concat([hello(), encodeFrame(FrameKind.Auth, encodeAuth({ proof: bytes(32) }))])],
+        MUST_CLOSE_PATIENCE_MS,
+      );
     }
     if (pick < 80) {
       const header = Buffer.alloc(5);
       header.writeUInt32BE(HANDSHAKE_MAX_FRAME_BYTES + 2 + int(1 << 30), 0);
-      return rawCase('oversized', [header]);
+      return rawCase('oversized', [header], MUST_CLOSE_PATIENCE_MS);
     }
     return authedCase(1 + int(20));
   };

@@ -141,18 +141,24 @@ function configSection(results) {
   return out.join('\n');
 }
 
+/** How a cluster result's actors talked: results from before direct links carry no router counter. */
+function linksOf(x) {
+  if (x.directLinks === false) return 'router';
+  return x.perWrite.routerBatches === undefined ? '—' : 'direct';
+}
+
 function rowDetails(r) {
   const d = r.data;
   const out = [];
   if (r.id === 'cluster') {
     out.push(
-      '| nodes | storage | clients | writes/s | p50 | p99 | p99.9 | frames/write | batches/write | storage txns/write (all) | leader txns/write | leader mean persist |',
+      '| nodes | storage | links | clients | writes/s | p50 | p99 | p99.9 | frames/write | batches/write | router batches/write | storage txns/write (all) | leader txns/write | leader mean persist |',
     );
-    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-    for (const x of d.results) {
+    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const x of [...d.results, ...(d.viaRouter ?? [])]) {
       const p = x.perWrite;
       out.push(
-        `| ${x.nodes} | ${x.storage} | ${x.clients} | ${fmtCount(x.writesPerSec)} | ${fmtMs(x.latencyMs.p50)} | ${fmtMs(x.latencyMs.p99)} | ${fmtMs(x.latencyMs.p999)} | ${p.raftFrames.toFixed(2)} | ${p.raftBatches.toFixed(2)} | ${p.storageTxns.toFixed(3)} | ${p.leaderStorageTxns === null ? 'leader changed' : p.leaderStorageTxns.toFixed(3)} | ${x.storage === 'lmdb' ? fmtMs(x.leaderMeanPersistMs) : '—'} |`,
+        `| ${x.nodes} | ${x.storage} | ${linksOf(x)} | ${x.clients} | ${fmtCount(x.writesPerSec)} | ${fmtMs(x.latencyMs.p50)} | ${fmtMs(x.latencyMs.p99)} | ${fmtMs(x.latencyMs.p999)} | ${p.raftFrames.toFixed(2)} | ${p.raftBatches.toFixed(2)} | ${p.routerBatches === undefined ? '—' : p.routerBatches.toFixed(2)} | ${p.storageTxns.toFixed(3)} | ${p.leaderStorageTxns === null ? 'leader changed' : p.leaderStorageTxns.toFixed(3)} | ${x.storage === 'lmdb' ? fmtMs(x.leaderMeanPersistMs) : '—'} |`,
       );
     }
   } else if (r.id === 'failover') {

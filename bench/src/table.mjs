@@ -87,6 +87,19 @@ export function tableLines(results) {
         base.join('; '),
       );
     }
+    for (const r of rows.cluster.data.viaRouter ?? []) {
+      const direct = rows.cluster.data.results.find(
+        (x) => x.nodes === r.nodes && x.storage === r.storage && x.clients === r.clients,
+      );
+      add(
+        '3',
+        `${r.nodes} nodes, ${r.storage}, ${r.clients} client(s), directLinks: false (all via the router)`,
+        `${fmtCount(r.writesPerSec)} writes/s, ${lat(r.latencyMs)}; per write: ${r.perWrite.raftBatches.toFixed(2)} batches, ${r.perWrite.routerBatches.toFixed(2)} re-posted by the router${r.errors ? `; ${r.errors} errors` : ''}${r.leaderChanged ? '; LEADER CHANGED during the run' : ''}`,
+        direct
+          ? `direct links (row above): ${fmtRatio(direct.writesPerSec / r.writesPerSec)} the writes/s, p50 ${fmtRatio(direct.latencyMs.p50 / r.latencyMs.p50)}`
+          : '',
+      );
+    }
   }
   if (!notOk('reads', '4')) {
     for (const r of rows.reads.data.results) {

@@ -2,7 +2,9 @@
 // 3 and 5 nodes, memory and LMDB storage, 1/16/64/256 concurrent clients
 // doing 100-byte puts through RaftClient. Committed writes/s, latency
 // percentiles, and from the nodes' status counters: Raft frames and storage
-// transactions per committed write.
+// transactions per committed write. The 3-node memory shape runs once more
+// with `directLinks: false` (every Raft batch re-posted by the main-thread
+// router, as before direct actor ports) for the ratio direct / router.
 import { createCluster } from '@raftkit/runtime';
 import { VALUE } from '../fixtures.mjs';
 import { closedLoop } from '../load.mjs';
@@ -15,6 +17,8 @@ export const CLUSTER_SHAPES = [
   { nodes: 5, storage: 'lmdb' },
 ];
 export const CLIENT_COUNTS = [1, 16, 64, 256];
+/** The comparison run without direct links: shape and client counts. */
+export const VIA_ROUTER = { nodes: 3, storage: 'memory', directLinks: false, clients: [1, 64] };
 export const TICK_MS = 20;
 export const ELECTION_TICKS = 10;
 
@@ -47,6 +51,7 @@ async function counters(cluster) {
     leaderStorageBatches: leader ? leader.storage.batches : 0,
     leaderFramesOut: leader ? leader.traffic.framesOut : 0,
     leaderMeanPersistMs: leader ? leader.storage.meanPersistMs : 0,
+    routerBatches: cluster.router.stats().batchesDelivered,
   };
 }
 
@@ -84,6 +89,8 @@ export async function putLoad(cluster, clients, { ms, warmupMs }) {
         leaderStorageTxns: sameLeader ? (after.leaderStorageBatches - before.leaderStorageBatches) / w : null,
         leaderFrames: sameLeader ? (after.leaderFramesOut - before.leaderFramesOut) / w : null,
         readies: (after.readies - before.readies) / w,
+        // Batches the main thread re-posted (0 between local actors on direct links).
+        routerBatches: (after.routerBatches - before.routerBatches) / w,
       },
       leaderMeanPersistMs: after.leaderMeanPersistMs,
       leaderChanged: !sameLeader || newLeaders > 0,
@@ -104,7 +111,8 @@ export async function runClusterRow({ quick }) {
     measureMs: ms,
     warmupMs,
     counters:
-      'status().traffic.framesOut and .batchesOut, status().storage.batches (LMDB transactions or memory batches), summed over all nodes; leader-only where the leader did not change',
+      'status().traffic.framesOut and .batchesOut, status().storage.batches (LMDB transactions or memory batches), summed over all nodes; leader-only where the leader did not change; router batches: router.stats().batchesDelivered',
+    viaRouter: `${VIA_ROUTER.nodes} nodes, ${VIA_ROUTER.storage}, ${VIA_ROUTER.clients.join('/')} client(s) again with directLinks: false (every batch through the main-thread router)`,
   };
   const results = [];
   for (const shape of CLUSTER_SHAPES) {
@@ -116,5 +124,14 @@ export async function runClusterRow({ quick }) {
       }
     });
   }
-  return { config, results };
+  const { clients: viaClients, ...viaShape } = VIA_ROUTER;
+  const viaRouter = [];
+  await withCluster(viaShape, async (cluster) => {
+    for (const clients of viaClients) {
+      progress.step(`${viaShape.nodes} nodes, ${viaShape.storage}, ${clients} client(s), via the router`);
+      const r = await putLoad(cluster, clients, { ms, warmupMs });
+      viaRouter.push({ nodes: viaShape.nodes, storage: viaShape.storage, directLinks: false, ...r });
+    }
+  });
+  return { config, results, viaRouter };
 }

@@ -63,8 +63,14 @@ export {
 export type { DurableStorage, PersistBatch, StorageStats } from './storage/durable-storage.js';
 export { type LmdbDurability, LmdbStorage, type LmdbStorageOptions } from './storage/lmdb-storage.js';
 export { MemoryDurableStorage } from './storage/memory-storage.js';
+export type { DirectTraffic } from './transport/direct-peers.js';
 export { FaultTable, type LinkFaults, type LinkSelector, NO_FAULTS } from './transport/fault-table.js';
 export { packFrames, type UnpackedFrames, unpackFrames } from './transport/frame-batch.js';
-export type { InboundBatches, OutboundBatches } from './transport/port-protocol.js';
+export type {
+  DirectPeerMessage,
+  InboundBatches,
+  OutboundBatches,
+  RouterToActor,
+} from './transport/port-protocol.js';
 export { type Link, Router, type RouterOptions, type RouterStats } from './transport/router.js';
 export { type WaitForOptions, waitFor } from './wait-for.js';

@@ -1,7 +1,8 @@
 /**
  * Entry point of an actor worker (loaded from dist/worker.js). Opens the
  * node's storage and state machine, starts the NodeActor, wires its ports:
- * raw Raft frames on raftPort, the Comlink control API on controlPort,
+ * raw Raft frames on raftPort (and on the direct ports to peer actors the
+ * router hands over there), the Comlink control API on controlPort,
  * batched proposals and reads on opsPort, side work on sidePort, and events
  * on parentPort.
  */
@@ -19,7 +20,8 @@ import { PoolSnapshotCodec } from './snapshot/codec.js';
 import type { DurableStorage } from './storage/durable-storage.js';
 import { LmdbStorage } from './storage/lmdb-storage.js';
 import { MemoryDurableStorage } from './storage/memory-storage.js';
-import type { InboundBatches } from './transport/port-protocol.js';
+import { DirectPeers } from './transport/direct-peers.js';
+import type { RouterToActor } from './transport/port-protocol.js';
 
 const init = workerData as WorkerInit;
 const events = parentPort;
@@ -47,13 +49,22 @@ async function main(): Promise<void> {
       compression: init.actor.snapshot.compression,
       level: init.actor.snapshot.level,
     });
+    // Direct ports arrive on raftPort, whose listener is added once the actor exists.
+    const direct = new DirectPeers((m) => actor.onInbound(m));
     const actor = await NodeActor.create(init.actor, storage, sm, {
-      sendFrames: (out, transfer) => init.raftPort.postMessage(out, transfer),
+      sendFrames: (out) => {
+        const rest = direct.route(out);
+        if (rest !== null) init.raftPort.postMessage(rest, rest.bufs);
+      },
       emit,
       side,
       codec,
+      directTraffic: () => direct.traffic(),
     });
-    init.raftPort.on('message', (m: InboundBatches) => actor.onInbound(m));
+    init.raftPort.on('message', (m: RouterToActor) => {
+      if ('kind' in m) direct.onControl(m);
+      else actor.onInbound(m);
+    });
     const ops = new OpsServer(init.opsPort, actor);
 
     const api: NodeControlApi = {
@@ -80,6 +91,7 @@ async function main(): Promise<void> {
           await actor.stop();
           side.close();
           ops.close();
+          direct.close();
           init.raftPort.close();
           return { ok: true, value: undefined };
         } catch (err) {

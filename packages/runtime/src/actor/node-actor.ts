@@ -36,6 +36,7 @@ import {
 import type { SideWorkClient } from '../side-work/client.js';
 import type { SnapshotCodec } from '../snapshot/codec.js';
 import type { DurableStorage } from '../storage/durable-storage.js';
+import type { DirectTraffic } from '../transport/direct-peers.js';
 import { packFrames, unpackFrames } from '../transport/frame-batch.js';
 import type { InboundBatches, OutboundBatches } from '../transport/port-protocol.js';
 import { ConfChangeRequests } from './conf-changes.js';
@@ -87,6 +88,8 @@ export interface ActorOptions {
 export interface ActorHost {
   sendFrames(out: OutboundBatches, transfer: ArrayBuffer[]): void;
   emit(event: ActorEvent): void;
+  /** Batches the host sent and received on direct ports to peer actors (bypassing the router). */
+  directTraffic?(): DirectTraffic;
   readonly side: SideWorkClient | null;
   /** Snapshot compression and checksums (on the side-work pool in a worker). */
   readonly codec: SnapshotCodec;
@@ -578,6 +581,7 @@ export class NodeActor {
   status(): Reply<RuntimeNodeStatus> {
     const st = this.node.status();
     const c = this.counters;
+    const direct = this.host.directTraffic?.();
     return ok({
       id: this.id,
       role: st.role,
@@ -611,6 +615,8 @@ export class NodeActor {
         framesIn: c.framesIn,
         batchesOut: c.batchesOut,
         framesOut: c.framesOut,
+        directBatchesOut: direct?.batchesOut ?? 0,
+        directBatchesIn: direct?.batchesIn ?? 0,
         readies: c.readies,
       },
       proposals: {

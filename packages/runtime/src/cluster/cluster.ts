@@ -105,7 +105,7 @@ export class Cluster implements ClientTarget {
     for (const id of opts.ids) this.known.add(id);
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
-    this.router = new Router({ seed: opts.seed });
+    this.router = new Router({ seed: opts.seed, directLinks: opts.directLinks });
     this.pool = new SideWorkPool({ maxThreads: opts.sideWorkThreads });
     this.monitor = new SplitBrainMonitor({
       electionTimeout: opts.electionTicks * opts.tickMs,
@@ -256,13 +256,23 @@ export class Cluster implements ClientTarget {
   /** Terminate a node's worker abruptly (as a crash; a write in progress may be cut off). */
   async kill(id: NodeId): Promise<void> {
     this.node(id);
-    await this.procs.get(id)?.kill();
+    const proc = this.procs.get(id);
+    if (proc?.running) this.router.withdrawDirect(id);
+    await proc?.kill();
   }
 
   /** Stop a node gracefully (it flushes and closes its storage). */
   async stop(id: NodeId): Promise<void> {
     this.node(id);
-    await this.procs.get(id)?.shutdown();
+    await this.shutdownProc(id);
+  }
+
+  /** Stop a node's worker gracefully, its direct links taken down first (peers send via the router meanwhile). */
+  private async shutdownProc(id: NodeId, timeoutMs?: number): Promise<void> {
+    const proc = this.procs.get(id);
+    if (!proc) return;
+    if (proc.running) this.router.withdrawDirect(id);
+    await proc.shutdown(timeoutMs);
   }
 
   /** Start a stopped or killed node again from its data dir (its store must exist and be intact). */
@@ -358,6 +368,7 @@ export class Cluster implements ClientTarget {
       this.statusTimer = null;
       for (const c of this.clients) c.close();
       this.clients.clear();
+      for (const id of this.procs.keys()) this.router.withdrawDirect(id);
       await Promise.all([...this.procs.values()].map((p) => p.shutdown(3000)));
       this.procs.clear();
       await this.router.close();
@@ -553,7 +564,7 @@ export class Cluster implements ClientTarget {
       // Not a member (or not known to be one): take the worker down again; a retry starts it empty.
       this.members = Object.freeze(this.members.filter((m) => m !== id));
       this.removed.add(id);
-      await this.procs.get(id)?.shutdown();
+      await this.shutdownProc(id);
       throw err;
     }
     this.emitMembership(id, 'learnerAdded', added);
@@ -567,7 +578,7 @@ export class Cluster implements ClientTarget {
     if (this.members.length === 1) throw new InvalidRequestError('cannot remove the last member');
     const deadline = performance.now() + (opts.timeoutMs ?? this.opts.membershipTimeoutMs);
     const removed = await commitStep(this, 'remove', id, deadline, this.pollMs());
-    await this.procs.get(id)?.shutdown();
+    await this.shutdownProc(id);
     this.members = Object.freeze(this.members.filter((m) => m !== id));
     this.removed.add(id);
     this.emitMembership(id, 'removed', removed);

@@ -59,6 +59,14 @@ export interface ClusterOptions {
   readonly stateMachine?: StateMachineSpec;
   /** Seed for election jitter (per node, derived) and the router's fault decisions. Default 1. */
   readonly seed?: number;
+  /**
+   * Let the local actors send each other's frame batches on direct
+   * MessagePorts, skipping the main-thread router, on every link the fault
+   * table leaves untouched (faulted links, remote nodes and injected frames
+   * always pass the router). false: every batch goes through the router.
+   * Default true.
+   */
+  readonly directLinks?: boolean;
   /** Period of the 'status' event while someone listens. Default 250 ms. */
   readonly statusIntervalMs?: number;
   /** Verify each node's incremental state hash on the side-work pool every N applied entries (0: never). Default 100_000 (it snapshots the state on the actor thread). */
@@ -134,6 +142,7 @@ export interface ResolvedOptions {
   readonly maxClockDriftTicks: number | undefined;
   readonly stateMachine: StateMachineSpec;
   readonly seed: number;
+  readonly directLinks: boolean;
   readonly statusIntervalMs: number;
   readonly hashCheckEvery: number;
   readonly checkpointInterval: number;
@@ -195,6 +204,7 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     maxClockDriftTicks: o.maxClockDriftTicks,
     stateMachine: o.stateMachine ?? 'kv',
     seed: o.seed ?? 1,
+    directLinks: o.directLinks ?? true,
     statusIntervalMs: o.statusIntervalMs ?? 250,
     hashCheckEvery: o.hashCheckEvery ?? 100_000,
     checkpointInterval: o.checkpointInterval ?? 100,

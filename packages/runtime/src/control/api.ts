@@ -78,6 +78,10 @@ export interface RuntimeNodeStatus {
     readonly framesIn: number;
     readonly batchesOut: number;
     readonly framesOut: number;
+    /** Of batchesOut, those posted straight to a peer actor of this process (direct link, not through the router). */
+    readonly directBatchesOut: number;
+    /** Of batchesIn, those that arrived on a direct link. */
+    readonly directBatchesIn: number;
     readonly readies: number;
   };
   readonly proposals: { readonly pending: number; readonly committed: number; readonly dropped: number };

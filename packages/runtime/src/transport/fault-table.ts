@@ -42,10 +42,26 @@ export class FaultTable {
   /** Fault rules by selector key: "from|to" with "*" for any. */
   private readonly rules = new Map<string, LinkFaults>();
   private version = 0;
+  private readonly listeners = new Set<() => void>();
 
   /** Bumped on every change, so a caller can cache decisions per version. */
   get generation(): number {
     return this.version;
+  }
+
+  /**
+   * Call `listener` synchronously after every change (the router recomputes
+   * its direct links there, before the changing call returns). Returns a
+   * function that removes it.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.version++;
+    for (const l of this.listeners) l();
   }
 
   /** True when no fault of any kind is configured (the router's fast path). */
@@ -67,19 +83,19 @@ export class FaultTable {
       }
     });
     this.groups = map;
-    this.version++;
+    this.changed();
   }
 
   /** Cut one node off from every other node (in both directions), on top of any partition. */
   isolate(id: NodeId): void {
     this.isolated.add(id);
-    this.version++;
+    this.changed();
   }
 
   /** Block one direction only: messages from `from` to `to` are lost (an asymmetric partition). */
   cut(from: NodeId, to: NodeId): void {
     this.cuts.add(`${from}\u0000${to}`);
-    this.version++;
+    this.changed();
   }
 
   /** Remove every partition, isolation, cut and link fault: a healthy network. */
@@ -88,7 +104,7 @@ export class FaultTable {
     this.isolated.clear();
     this.cuts.clear();
     this.rules.clear();
-    this.version++;
+    this.changed();
   }
 
   /**
@@ -103,7 +119,7 @@ export class FaultTable {
     const key = `${sel.from ?? '*'}|${sel.to ?? '*'}`;
     if (isNoFaults(f)) this.rules.delete(key);
     else this.rules.set(key, f);
-    this.version++;
+    this.changed();
   }
 
   /** Can a message from `from` reach `to` at all? */

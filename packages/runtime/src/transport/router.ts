@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { NodeId } from '@raftkit/core';
 import { seededRandom } from '../rng.js';
+import { DirectLinks } from './direct-links.js';
 import { FaultTable, type LinkFaults, type LinkSelector } from './fault-table.js';
 import { packFrames, unpackFrames } from './frame-batch.js';
 import type { InboundBatches, OutboundBatches } from './port-protocol.js';
@@ -31,11 +32,24 @@ export interface RouterStats {
   readonly injected: number;
   /** InstallSnapshot chunks with a byte flipped by `corruptSnapshotChunks` (a test fault). */
   readonly snapshotChunksCorrupted: number;
+  /**
+   * Directed links between local actors that bypass the router now (direct
+   * MessagePorts; their batches are counted by the actors, in
+   * `status().traffic.directBatchesOut`, not here). 0 without `directLinks`.
+   */
+  readonly directLinks: number;
 }
 
 export interface RouterOptions {
   /** Seed of the fault decisions (drop / duplicate / delay jitter). */
   readonly seed?: number;
+  /**
+   * Give attached actors direct MessagePorts to each other (direct-links.ts)
+   * for every link the fault table leaves untouched. The ports' ends arrive on
+   * the actors' raw ports as DirectPeerMessages, so only actors that
+   * understand them (worker.ts) may be attached. Default false.
+   */
+  readonly directLinks?: boolean;
 }
 
 /**
@@ -44,6 +58,12 @@ export interface RouterOptions {
  * nodes are reached through `Link`s. The router never decodes frames: it
  * moves transferable buffers, and splits a batch only when a link has
  * message faults (drop / duplicate / delay).
+ *
+ * With `directLinks`, batches between two attached actors skip the main
+ * thread while their link has no fault and no corruption rule could match
+ * it: each change of the fault table or of the rules recomputes which links
+ * are direct before the call returns, so a faulted link's traffic always
+ * passes here and keeps its semantics and counters.
  */
 export class Router {
   readonly faults = new FaultTable();
@@ -52,6 +72,7 @@ export class Router {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly random: () => number;
   private corruption: CorruptionRule[] = [];
+  private readonly direct: DirectLinks | null;
   private closed = false;
   private s = {
     batchesDelivered: 0,
@@ -66,6 +87,11 @@ export class Router {
 
   constructor(opts: RouterOptions = {}) {
     this.random = seededRandom(opts.seed ?? 1);
+    this.direct = opts.directLinks ? new DirectLinks((from, to) => this.mayBypass(from, to)) : null;
+    if (this.direct) {
+      const direct = this.direct;
+      this.faults.onChange(() => direct.refresh());
+    }
   }
 
   /** Attach a local actor: frames it posts on `port` are routed; frames for it are posted to it. */
@@ -74,12 +100,14 @@ export class Router {
     this.ports.set(id, port);
     port.on('message', (msg: OutboundBatches) => this.fromActor(id, msg));
     port.unref();
+    if (!this.closed) this.direct?.attach(id, port);
   }
 
   /** Detach a local actor (killed or stopped) and close the router's end of its port. */
   detach(id: NodeId): void {
     const port = this.ports.get(id);
     if (!port) return;
+    this.direct?.detach(id);
     this.ports.delete(id);
     port.removeAllListeners('message');
     port.close();
@@ -87,6 +115,26 @@ export class Router {
 
   isAttached(id: NodeId): boolean {
     return this.ports.has(id);
+  }
+
+  /**
+   * Take a node's direct links down now, ahead of stopping or killing it, so
+   * its peers send to it through the router (which counts what a dead node
+   * misses as unroutable) instead of into a port about to close. It gets
+   * direct links again when it is attached again.
+   */
+  withdrawDirect(id: NodeId): void {
+    this.direct?.detach(id);
+  }
+
+  /** Whether a batch from -> to bypasses the router now. */
+  isDirect(from: NodeId, to: NodeId): boolean {
+    return this.direct?.isDirect(from, to) ?? false;
+  }
+
+  /** The directed links that bypass the router now. */
+  directLinks(): [NodeId, NodeId][] {
+    return this.direct?.list() ?? [];
   }
 
   /** Route frames for `ids` through a transport (remote nodes). */
@@ -112,6 +160,7 @@ export class Router {
     }
     this.corruption = this.corruption.filter((r) => r.from !== opts.from || r.to !== opts.to);
     if (opts.count > 0) this.corruption.push({ from: opts.from, to: opts.to, remaining: opts.count });
+    this.direct?.refresh();
   }
 
   /**
@@ -125,7 +174,10 @@ export class Router {
       const r = corruptSnapshotChunks(this.corruption, from, to, batch, this.random);
       batch = r.batch;
       this.s.snapshotChunksCorrupted += r.corrupted;
-      if (r.corrupted > 0) this.corruption = this.corruption.filter((rule) => rule.remaining > 0);
+      if (r.corrupted > 0 && this.corruption.some((rule) => rule.remaining <= 0)) {
+        this.corruption = this.corruption.filter((rule) => rule.remaining > 0);
+        this.direct?.refresh();
+      }
     }
     const ft = this.faults;
     if (ft.clean) {
@@ -154,7 +206,7 @@ export class Router {
   }
 
   stats(): RouterStats {
-    return { ...this.s };
+    return { ...this.s, directLinks: this.direct?.list().length ?? 0 };
   }
 
   /** Stop routing: detach every actor, cancel delayed deliveries, close links. */
@@ -163,10 +215,31 @@ export class Router {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.direct?.close();
     for (const id of [...this.ports.keys()]) this.detach(id);
     const links = new Set(this.links.values());
     this.links.clear();
     for (const l of links) await l.close?.();
+  }
+
+  /**
+   * The direct-link policy: no partition, isolation or cut between them, no
+   * message fault on the link, and no snapshot-corruption rule that could
+   * match it (both ends being attached is the channels' own condition).
+   */
+  private mayBypass(from: NodeId, to: NodeId): boolean {
+    const ft = this.faults;
+    if (!ft.clean && (!ft.reachable(from, to) || ft.faultsOf(from, to) !== null)) return false;
+    for (const r of this.corruption) {
+      if (
+        r.remaining > 0 &&
+        (r.from === undefined || r.from === from) &&
+        (r.to === undefined || r.to === to)
+      ) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private fromActor(from: NodeId, msg: OutboundBatches): void {

@@ -110,6 +110,8 @@ async function liferaftRows(ms, warmupMs, clusterRow) {
         peerErrors: st.errors,
         peerLastError: st.lastError,
         peerLeaderStillLeads: st.leaderStillLeads,
+        peerNotLeaderRetries: st.notLeaderRetries,
+        peerLeaderChanges: st.leaderChanges,
         ratio: r.peerPerSec / r.raftkitPerSec,
         raftkitRow3PerSec: row3?.writesPerSec ?? null,
         ratioToRow3: row3 ? r.peerPerSec / row3.writesPerSec : null,
@@ -126,7 +128,7 @@ async function liferaftRows(ms, warmupMs, clusterRow) {
     against:
       'raftkit 3-node worker cluster, memory storage, same client counts, both running, measured in alternating slices (row 3 memory and LMDB figures beside)',
     config:
-      "3 nodes in one process, in-process transport (JSON packets delivered on setImmediate), levelup/leveldown log (not fsynced), election 200-400 ms, heartbeat 50 ms; clients await the leader's 'commit' event (2 s timeout = lost)",
+      "3 nodes in one process, in-process transport (JSON packets delivered on setImmediate), levelup/leveldown log (not fsynced), election 200-400 ms, heartbeat 50 ms; clients await the leader's 'commit' event (2 s timeout = lost); commands are handed to liferaft one at a time (its log assigns index last + 1 without serializing concurrent commands, which overwrote each other), their commits awaited concurrently; a NOTLEADER command is retried (up to 8 times, backoff 10-160 ms) on the node leading then",
     rows,
   };
 }

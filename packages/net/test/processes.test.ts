@@ -66,6 +66,22 @@ describe('three node processes', () => {
     expect(del.code).toBe(0);
     expect((await runCli(['get', 'greeting', ...cluster.clientArgs()])).code).toBe(1);
 
+    // append: an absent key starts empty; the suffix is concatenated, through any node.
+    const first = await runCli(['append', 'journal', 'one,', ...cluster.clientArgs(cluster.address(b))]);
+    expect(first, first.stderr).toMatchObject({ code: 0, stdout: 'OK\n' });
+    const second = await runCli([
+      'append',
+      'journal',
+      'two words',
+      '--json',
+      ...cluster.clientArgs(cluster.address(c)),
+    ]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).toEqual({ ok: true, key: 'journal' });
+    const appended = await runCli(['get', 'journal', ...cluster.clientArgs(cluster.address(a))]);
+    expect(appended).toMatchObject({ code: 0, stdout: 'one,two words\n' });
+    expect(await client.get('journal')).toBe('one,two words');
+
     const status = await runCli(['status', ...cluster.clientArgs()]);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(
@@ -78,6 +94,9 @@ describe('three node processes', () => {
     const badArgs = await runCli(['put', 'onlykey', ...cluster.clientArgs()]);
     expect(badArgs.code).toBe(2);
     expect(badArgs.stderr).toMatch(/put takes 2 argument/);
+    const badAppend = await runCli(['append', 'onlykey', ...cluster.clientArgs()]);
+    expect(badAppend.code).toBe(2);
+    expect(badAppend.stderr).toMatch(/append takes 2 argument/);
     const wrongSecretFile = `${cluster.dir}/wrong-secret`;
     (await import('node:fs')).writeFileSync(wrongSecretFile, 'definitely-not-the-secret\n');
     const wrong = await runCli([

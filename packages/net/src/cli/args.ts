@@ -10,6 +10,7 @@ export const USAGE = `usage:
                [--election-ticks N] [--checkpoint-interval K] [--timeouts fixed|adaptive] [--priority N]
                [--tls-cert F --tls-key F [--tls-ca F]] [--log-level debug|info|warn|error]
   raftkit put KEY VALUE           --cluster HOST:PORT,... --secret-file FILE [--cluster-id X] [--json]
+  raftkit append KEY VALUE        (concatenates VALUE to the current value; an absent key starts empty)
   raftkit get KEY                 (prints the value alone; exit 1 when absent)
   raftkit cas KEY EXPECTED NEW    (exit 0 swapped, 1 not; --expect-absent: cas KEY NEW)
   raftkit delete KEY

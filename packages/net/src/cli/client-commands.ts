@@ -11,7 +11,7 @@ export interface Output {
 }
 
 /**
- * `raftkit put|get|cas|delete|status`. Exit codes: 0 success; 1 "no" (get:
+ * `raftkit put|append|get|cas|delete|status`. Exit codes: 0 success; 1 "no" (get:
  * absent, cas: not swapped); 2 error (message on stderr).
  */
 export async function runClientCommand(args: ParsedArgs, io: Output): Promise<number> {
@@ -19,6 +19,7 @@ export async function runClientCommand(args: ParsedArgs, io: Output): Promise<nu
   const json = args.flags.json === true;
   const arity: Record<string, number> = {
     put: 2,
+    append: 2,
     get: 1,
     cas: args.flags['expect-absent'] ? 2 : 3,
     delete: 1,
@@ -41,6 +42,11 @@ export async function runClientCommand(args: ParsedArgs, io: Output): Promise<nu
     switch (args.command) {
       case 'put':
         await client.put(p[0], p[1]);
+        print('OK', { ok: true, key: p[0] });
+        return 0;
+      case 'append':
+        // The value is concatenated to the current one (an absent key starts empty).
+        await client.append(p[0], p[1]);
         print('OK', { ok: true, key: p[0] });
         return 0;
       case 'get': {

@@ -144,6 +144,7 @@ function configSection(results) {
 /** How a cluster result's actors talked: results from before direct links carry no router counter. */
 function linksOf(x) {
   if (x.directLinks === false) return 'router';
+  if (x.parallelLeaderWrites === false) return 'direct, leader persists first';
   return x.perWrite.routerBatches === undefined ? '—' : 'direct';
 }
 
@@ -155,7 +156,7 @@ function rowDetails(r) {
       '| nodes | storage | links | clients | writes/s | p50 | p99 | p99.9 | frames/write | batches/write | router batches/write | storage txns/write (all) | leader txns/write | leader mean persist |',
     );
     out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-    for (const x of [...d.results, ...(d.viaRouter ?? [])]) {
+    for (const x of [...d.results, ...(d.viaRouter ?? []), ...(d.serialLeader ?? [])]) {
       const p = x.perWrite;
       out.push(
         `| ${x.nodes} | ${x.storage} | ${linksOf(x)} | ${x.clients} | ${fmtCount(x.writesPerSec)} | ${fmtMs(x.latencyMs.p50)} | ${fmtMs(x.latencyMs.p99)} | ${fmtMs(x.latencyMs.p999)} | ${p.raftFrames.toFixed(2)} | ${p.raftBatches.toFixed(2)} | ${p.routerBatches === undefined ? '—' : p.routerBatches.toFixed(2)} | ${p.storageTxns.toFixed(3)} | ${p.leaderStorageTxns === null ? 'leader changed' : p.leaderStorageTxns.toFixed(3)} | ${x.storage === 'lmdb' ? fmtMs(x.leaderMeanPersistMs) : '—'} |`,

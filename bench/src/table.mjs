@@ -101,6 +101,21 @@ export function tableLines(results) {
       );
     }
   }
+  if (rows.cluster?.status === 'ok') {
+    for (const r of rows.cluster.data.serialLeader ?? []) {
+      const parallel = rows.cluster.data.results.find(
+        (x) => x.nodes === r.nodes && x.storage === r.storage && x.clients === r.clients,
+      );
+      add(
+        '3',
+        `${r.nodes} nodes, ${r.storage}, ${r.clients} client(s), parallelLeaderWrites: false (leader persists, then sends)`,
+        `${fmtCount(r.writesPerSec)} writes/s, ${lat(r.latencyMs)}; per write: ${r.perWrite.storageTxns.toFixed(3)} LMDB txns (all nodes)${r.errors ? `; ${r.errors} errors` : ''}${r.leaderChanged ? '; LEADER CHANGED during the run' : ''}`,
+        parallel
+          ? `leader writes in parallel with its appends (row 3 above): ${fmtRatio(parallel.writesPerSec / r.writesPerSec)} the writes/s, p50 ${fmtRatio(parallel.latencyMs.p50 / r.latencyMs.p50)}`
+          : '',
+      );
+    }
+  }
   if (!notOk('reads', '4')) {
     for (const r of rows.reads.data.results) {
       const w = rows.cluster?.data?.results.find(

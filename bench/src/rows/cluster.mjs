@@ -4,7 +4,9 @@
 // percentiles, and from the nodes' status counters: Raft frames and storage
 // transactions per committed write. The 3-node memory shape runs once more
 // with `directLinks: false` (every Raft batch re-posted by the main-thread
-// router, as before direct actor ports) for the ratio direct / router.
+// router, as before direct actor ports) for the ratio direct / router, and
+// the 3-node LMDB shape with `parallelLeaderWrites: false` (the leader's
+// appends wait for its own synced write) for the ratio parallel / serial.
 import { createCluster } from '@raftkit/runtime';
 import { VALUE } from '../fixtures.mjs';
 import { closedLoop } from '../load.mjs';
@@ -19,6 +21,8 @@ export const CLUSTER_SHAPES = [
 export const CLIENT_COUNTS = [1, 16, 64, 256];
 /** The comparison run without direct links: shape and client counts. */
 export const VIA_ROUTER = { nodes: 3, storage: 'memory', directLinks: false, clients: [1, 64] };
+/** The comparison run with the leader persisting before it sends: shape and client counts. */
+export const SERIAL_LEADER = { nodes: 3, storage: 'lmdb', parallelLeaderWrites: false, clients: [1, 64] };
 export const TICK_MS = 20;
 export const ELECTION_TICKS = 10;
 
@@ -113,6 +117,7 @@ export async function runClusterRow({ quick }) {
     counters:
       'status().traffic.framesOut and .batchesOut, status().storage.batches (LMDB transactions or memory batches), summed over all nodes; leader-only where the leader did not change; router batches: router.stats().batchesDelivered',
     viaRouter: `${VIA_ROUTER.nodes} nodes, ${VIA_ROUTER.storage}, ${VIA_ROUTER.clients.join('/')} client(s) again with directLinks: false (every batch through the main-thread router)`,
+    serialLeader: `${SERIAL_LEADER.nodes} nodes, ${SERIAL_LEADER.storage}, ${SERIAL_LEADER.clients.join('/')} client(s) again with parallelLeaderWrites: false (the leader's appends leave only after its own synced write)`,
   };
   const results = [];
   for (const shape of CLUSTER_SHAPES) {
@@ -133,5 +138,21 @@ export async function runClusterRow({ quick }) {
       viaRouter.push({ nodes: viaShape.nodes, storage: viaShape.storage, directLinks: false, ...r });
     }
   });
-  return { config, results, viaRouter };
+  const { clients: serialClients, ...serialShape } = SERIAL_LEADER;
+  const serialLeader = [];
+  await withCluster(serialShape, async (cluster) => {
+    for (const clients of serialClients) {
+      progress.step(
+        `${serialShape.nodes} nodes, ${serialShape.storage}, ${clients} client(s), leader persists first`,
+      );
+      const r = await putLoad(cluster, clients, { ms, warmupMs });
+      serialLeader.push({
+        nodes: serialShape.nodes,
+        storage: serialShape.storage,
+        parallelLeaderWrites: false,
+        ...r,
+      });
+    }
+  });
+  return { config, results, viaRouter, serialLeader };
 }

@@ -204,6 +204,11 @@ export class RaftLog {
     return this.inProgress < this.unstable.length;
   }
 
+  /** A snapshot received from the leader waits to be persisted (or for the advance() after that). */
+  hasReceivedSnapshot(): boolean {
+    return this.unstableSnapshot !== null;
+  }
+
   hasSnapshotToPersist(): boolean {
     return this.unstableSnapshot !== null && !this.snapshotHandedOut;
   }

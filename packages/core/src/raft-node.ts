@@ -465,6 +465,7 @@ export class RaftNode {
       appliedIndex: this.log.applied,
       snapshotIndex,
       bytesSinceSnapshot: this.bytesSince(snapshotIndex),
+      installing: this.log.hasReceivedSnapshot(),
     };
   }
 
@@ -571,6 +572,7 @@ export class RaftNode {
     const entries = this.log.takeEntriesToPersist();
     const snapshot = this.log.takeSnapshotToPersist();
     const committedEntries = this.log.takeEntriesToApply();
+    const termOrVoteChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
     const rd: Ready = {
       softState: softChanged ? soft : null,
       hardState: hardChanged ? hard : null,
@@ -582,10 +584,13 @@ export class RaftNode {
       outcomes: this.outcomes,
       transitions: this.transitions,
       snapshotRejections: this.snapshotRejections,
-      mustSync:
-        entries.length > 0 ||
-        snapshot !== null ||
-        (hardChanged && (hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote)),
+      mustSync: entries.length > 0 || snapshot !== null || (hardChanged && termOrVoteChanged),
+      messagesMayPrecedePersist:
+        this.msgs.length > 0 &&
+        this.role === 'leader' &&
+        !termOrVoteChanged &&
+        snapshot === null &&
+        (entries.length === 0 || this.log.committed < entries[0].index),
       divergences: this.divergences,
     };
     this.msgs = [];

@@ -20,10 +20,18 @@ export interface SnapshotProgress {
   readonly snapshotIndex: number;
   /** Entry payload bytes applied after `snapshotIndex`. */
   readonly bytesSinceSnapshot: number;
+  /**
+   * A snapshot received from the leader is accepted but not yet persisted and
+   * restored: the state machine is about to be replaced, and the membership
+   * below that snapshot is no longer known (`confStateAt` refuses it). No
+   * snapshot of the host's own then.
+   */
+  readonly installing?: boolean;
 }
 
 /** True when a snapshot at `appliedIndex` is due under `policy`. Pure and deterministic. */
 export function shouldSnapshot(progress: SnapshotProgress, policy: SnapshotPolicy): boolean {
+  if (progress.installing === true) return false;
   const entries = progress.appliedIndex - progress.snapshotIndex;
   if (entries <= 0) return false;
   if (policy.snapshotEntries > 0 && entries >= policy.snapshotEntries) return true;

@@ -332,6 +332,19 @@ export interface Ready {
   /** True when hardState/entries/snapshot must be fsynced before messages go out. */
   readonly mustSync: boolean;
   /**
+   * True when `messages` may leave before this Ready's writes are durable
+   * (Raft thesis §10.2.1: the leader writes its own log in parallel with
+   * replicating it): the node leads, this Ready changes neither term nor vote
+   * and holds no snapshot, and its commit index covers none of this Ready's
+   * own entries. Such messages depend on nothing this Ready writes: appends
+   * carry entries the followers persist before acknowledging, and every
+   * commit index they carry is on the leader's disk already. Committed
+   * entries are still applied only after the write (the order below is
+   * unchanged for everything else). Sending after persisting is always
+   * correct; hosts may ignore this.
+   */
+  readonly messagesMayPrecedePersist: boolean;
+  /**
    * Checkpoint mismatches found since the last Ready (a leader comparing its
    * followers, or a node checking itself against a quorum-confirmed hash):
    * report them. See `Divergence`.

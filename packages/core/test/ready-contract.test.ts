@@ -1,7 +1,7 @@
 /** The Ready protocol between RaftNode and its host, and input validation. */
 import { InvalidMessageError, MemoryStorage, RaftNode, UsageError } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
-import { append, bytes, entry, heartbeat, vote } from './helpers/builders.js';
+import { append, appendResp, bytes, entry, heartbeat, vote } from './helpers/builders.js';
 import { persistReady } from './helpers/persist.js';
 import { makeLeader, makeNode } from './helpers/single.js';
 
@@ -57,6 +57,68 @@ describe('the Ready contract', () => {
     expect(rd.hardState).toEqual({ term: 1, vote: null, commit: 1 });
     expect(rd.mustSync).toBe(false);
     h.node.advance();
+  });
+
+  it("a leader's appends may leave before its own write (thesis §10.2.1); votes, acks and self-committed entries may not", () => {
+    // A candidate's vote requests need its persisted term and vote.
+    const c = makeNode('1', ['1', '2', '3'], { preVote: false });
+    c.node.campaign();
+    const campaign = c.node.ready();
+    expect(campaign.messages.map((m) => m.type)).toEqual(['vote', 'vote']);
+    expect(campaign.messagesMayPrecedePersist).toBe(false);
+    c.node.advance();
+
+    // A leader's appends of new entries: no term or vote change, nothing of this Ready committed.
+    const l = makeNode('1', ['1', '2', '3']);
+    makeLeader(l);
+    const { term, lastIndex } = l.node.status();
+    for (const p of ['2', '3']) l.node.step(appendResp(p, '1', term, lastIndex));
+    l.drain();
+    l.node.propose(bytes('x'));
+    const rd = l.node.ready();
+    expect(rd.entries).toHaveLength(1);
+    expect(rd.messages.filter((m) => m.type === 'append')).toHaveLength(2);
+    expect(rd.messagesMayPrecedePersist).toBe(true);
+    persistReady(l.storage, rd);
+    l.node.advance();
+
+    // A follower's acknowledgement vouches for entries this very Ready writes.
+    const f = makeNode('2', ['1', '2', '3']);
+    f.node.step(append('1', '2', 1, 0, 0, [entry(1, 1)]));
+    const ack = f.node.ready();
+    expect(ack.messages.map((m) => m.type)).toEqual(['appendResp']);
+    expect(ack.messagesMayPrecedePersist).toBe(false);
+    f.node.advance();
+
+    // A single voter commits its own new entry at once: the append telling a learner so must wait.
+    const soloStorage = new MemoryStorage();
+    const soloWithLearner = new RaftNode({
+      id: '1',
+      peers: ['1'],
+      learners: ['9'],
+      seed: 1,
+      storage: soloStorage,
+    });
+    const drainSolo = () => {
+      while (soloWithLearner.hasReady()) {
+        persistReady(soloStorage, soloWithLearner.ready());
+        soloWithLearner.advance();
+      }
+    };
+    soloWithLearner.campaign();
+    const first = soloWithLearner.ready();
+    expect(first.messagesMayPrecedePersist).toBe(false); // term and vote change in this Ready
+    persistReady(soloStorage, first);
+    soloWithLearner.advance();
+    drainSolo();
+    const solo = soloWithLearner.status();
+    soloWithLearner.step(appendResp('9', '1', solo.term, solo.lastIndex));
+    drainSolo();
+    soloWithLearner.propose(bytes('y'));
+    const selfCommitted = soloWithLearner.ready();
+    expect(selfCommitted.committedEntries.map((e) => e.index)).toContain(selfCommitted.entries[0].index);
+    expect(selfCommitted.messages.some((m) => m.type === 'append')).toBe(true);
+    expect(selfCommitted.messagesMayPrecedePersist).toBe(false);
   });
 
   it('softState appears only when role, leader or term changed', () => {

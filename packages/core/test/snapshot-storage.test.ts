@@ -33,6 +33,11 @@ describe('shouldSnapshot (the shared, pure policy)', () => {
       false,
     );
   });
+  it("is never due while a leader's snapshot is pending (it replaces the state; the membership below it is gone)", () => {
+    const p = { appliedIndex: 500, snapshotIndex: 0, bytesSinceSnapshot: 1e6 };
+    expect(shouldSnapshot(p, policy)).toBe(true);
+    expect(shouldSnapshot({ ...p, installing: true }, policy)).toBe(false);
+  });
   it('0 disables a trigger; nothing new applied is never due', () => {
     const off = { snapshotEntries: 0, snapshotBytes: 0 };
     expect(shouldSnapshot({ appliedIndex: 1e6, snapshotIndex: 0, bytesSinceSnapshot: 1e9 }, off)).toBe(false);
@@ -65,6 +70,7 @@ describe('RaftNode.snapshotDue() applies the policy to what the host applied', (
       appliedIndex: 5,
       snapshotIndex: 5,
       bytesSinceSnapshot: 0,
+      installing: false,
     });
     expect(c.raft('1').snapshotDue()).toBe(false);
   });

@@ -103,6 +103,8 @@ export class HostSnapshots {
    * index when the policy (or a request) says so, then compacts the log.
    */
   maybeTake(raft: RaftNode): void {
+    // Never while a leader's snapshot is pending: it replaces the state, and the membership below it is gone.
+    if (raft.snapshotProgress().installing === true) return;
     if (!this.requested && !raft.snapshotDue()) return;
     this.requested = false;
     const h = this.host;

@@ -7,7 +7,8 @@
  *      (unsynced writes);
  *   2. when the Ready must be synced, the disk sync completes after a random
  *      virtual disk latency; only then
- *   3. send the Ready's messages,
+ *   3. send the Ready's messages (a leader's may go before step 2 when the
+ *      Ready says `messagesMayPrecedePersist`),
  *   4. restore the state machine from the Ready's snapshot (if any), then
  *      apply committed entries, serve read states, answer clients,
  *   5. advance(); then, if the snapshot policy says so (or a snapshot was
@@ -322,7 +323,9 @@ export class SimNode {
       const rd = raft.ready();
       this.persist(rd);
       if (rd.mustSync) {
-        if (this.env.replyBeforePersist) {
+        // A leader's appends travel while it writes its own copy (Ready.messagesMayPrecedePersist,
+        // thesis §10.2.1), as in the runtime; a crash before the sync loses only the leader's copy.
+        if (this.env.replyBeforePersist || rd.messagesMayPrecedePersist) {
           this.sendAll(rd.messages);
           this.sentEarly = true;
         }

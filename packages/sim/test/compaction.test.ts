@@ -27,6 +27,12 @@ describe('compaction profile', () => {
     expect(runs.reduce((s, r) => s + r.snapshots.restoredAtStart, 0)).toBeGreaterThan(5);
   });
 
+  it("regression: no snapshot of its own while a leader's snapshot is pending (seeds that once threw)", () => {
+    // A leader's snapshot stepped in while the host waited for a sync reset the core's membership;
+    // taking a snapshot at the old applied index then asked confStateAt below it (an exception).
+    for (const seed of [267, 401]) expectSound(runSeed({ seed, profile: 'compaction' }));
+  });
+
   it('a laggard catches up by a chunked InstallSnapshot, resumed across lost chunks', () => {
     const r = runSeed({ seed: 6, profile: 'compaction', faultWeights: { laggard: 1 }, trace: true });
     expectSound(r);

@@ -15,11 +15,11 @@ type Bug = Exclude<BugName, 'membership-no-current-term-commit'>;
 
 /** Seeds of `pnpm sim --inject-bug B` (mixed, 5 nodes, default ticks) that catch each bug. */
 const PINNED: Record<Bug, readonly number[]> = {
-  'no-prevote-stickiness': [4, 20],
-  'commit-old-term': [3, 13],
-  'double-vote': [6, 10],
-  'reply-before-persist': [8, 28],
-  'lease-without-checkquorum': [4, 12],
+  'no-prevote-stickiness': [26, 36],
+  'commit-old-term': [1, 3],
+  'double-vote': [4, 10],
+  'reply-before-persist': [1, 2],
+  'lease-without-checkquorum': [12, 19],
 };
 
 /** The nemesis scenario aimed at each bug. */

@@ -14,7 +14,7 @@ import { runSeed, type SeedResult, Simulation, seedFailed } from '../src/index.j
 
 const BUG = 'membership-no-current-term-commit' as const;
 /** Seeds of `pnpm sim --profile membership --inject-bug membership-no-current-term-commit` that catch it. */
-const PINNED = [1, 6] as const;
+const PINNED = [5, 19] as const;
 const SEARCH_BOUND = 10;
 
 function expectSound(r: SeedResult): void {

@@ -71,6 +71,8 @@ export interface ActorOptions {
   readonly checkpointInterval: number;
   readonly checkpointGraceIntervals?: number;
   readonly checkpointGraceTicks?: number;
+  /** Send a leader's appends while its own write is in flight (ClusterOptions.parallelLeaderWrites). */
+  readonly parallelLeaderWrites: boolean;
   readonly timeouts?: TimeoutMode;
   readonly minElectionTicks?: number;
   readonly maxElectionTicks?: number;
@@ -136,6 +138,7 @@ export class NodeActor {
     batchesOut: 0,
     framesOut: 0,
     readies: 0,
+    sentBeforePersist: 0,
   };
   private lastError: string | null = null;
   private hashChecks = { runs: 0, mismatches: 0, lastIndex: 0 };
@@ -430,6 +433,13 @@ export class NodeActor {
           snapshotChecksum = await this.snapshots.openAndRestore(rd.snapshot);
           if (this.stopped) return;
         }
+        // A leader's appends may travel while it writes its own copy (thesis §10.2.1; the core says
+        // when: Ready.messagesMayPrecedePersist). Everything else leaves only once the write is durable.
+        const sendFirst = rd.messagesMayPrecedePersist && this.opts.parallelLeaderWrites;
+        if (sendFirst) {
+          this.counters.sentBeforePersist++;
+          this.sendMessages(rd.messages);
+        }
         if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
           await this.storage.persist({
             hardState: rd.hardState,
@@ -440,7 +450,7 @@ export class NodeActor {
           });
           if (this.stopped) return;
         }
-        this.sendMessages(rd.messages);
+        if (!sendFirst) this.sendMessages(rd.messages);
         if (rd.snapshot) this.snapshots.onInstalled(rd.snapshot);
         for (const o of rd.outcomes) {
           if (!this.confChanges.onOutcome(o, this.node, this.sm.appliedIndex)) {
@@ -618,6 +628,7 @@ export class NodeActor {
         directBatchesOut: direct?.batchesOut ?? 0,
         directBatchesIn: direct?.batchesIn ?? 0,
         readies: c.readies,
+        sentBeforePersist: c.sentBeforePersist,
       },
       proposals: {
         pending: this.proposals.pending,

@@ -652,6 +652,7 @@ export class Cluster implements ClientTarget {
       checkpointInterval: o.checkpointInterval,
       checkpointGraceIntervals: o.checkpointGraceIntervals,
       checkpointGraceTicks: o.checkpointGraceTicks,
+      parallelLeaderWrites: o.parallelLeaderWrites,
       timeouts: o.timeouts,
       minElectionTicks: o.minElectionTicks,
       maxElectionTicks: o.maxElectionTicks,

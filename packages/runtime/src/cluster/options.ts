@@ -67,6 +67,16 @@ export interface ClusterOptions {
    * Default true.
    */
   readonly directLinks?: boolean;
+  /**
+   * A leader sends its appends while it writes its own copy of the entries
+   * (Raft thesis §10.2.1, as etcd does): one synced write leaves each
+   * replication round's critical path. Only when the core says the Ready's
+   * messages depend on nothing it writes (Ready.messagesMayPrecedePersist);
+   * votes, acknowledgements and everything of a non-leader still wait for the
+   * write. false: every Ready is persisted before any of its messages leave.
+   * Default true.
+   */
+  readonly parallelLeaderWrites?: boolean;
   /** Period of the 'status' event while someone listens. Default 250 ms. */
   readonly statusIntervalMs?: number;
   /** Verify each node's incremental state hash on the side-work pool every N applied entries (0: never). Default 100_000 (it snapshots the state on the actor thread). */
@@ -143,6 +153,7 @@ export interface ResolvedOptions {
   readonly stateMachine: StateMachineSpec;
   readonly seed: number;
   readonly directLinks: boolean;
+  readonly parallelLeaderWrites: boolean;
   readonly statusIntervalMs: number;
   readonly hashCheckEvery: number;
   readonly checkpointInterval: number;
@@ -205,6 +216,7 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     stateMachine: o.stateMachine ?? 'kv',
     seed: o.seed ?? 1,
     directLinks: o.directLinks ?? true,
+    parallelLeaderWrites: o.parallelLeaderWrites ?? true,
     statusIntervalMs: o.statusIntervalMs ?? 250,
     hashCheckEvery: o.hashCheckEvery ?? 100_000,
     checkpointInterval: o.checkpointInterval ?? 100,

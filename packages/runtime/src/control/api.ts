@@ -83,6 +83,8 @@ export interface RuntimeNodeStatus {
     /** Of batchesIn, those that arrived on a direct link. */
     readonly directBatchesIn: number;
     readonly readies: number;
+    /** Readies whose messages (a leader's appends) left while its own write was in flight (parallelLeaderWrites). */
+    readonly sentBeforePersist: number;
   };
   readonly proposals: { readonly pending: number; readonly committed: number; readonly dropped: number };
   readonly reads: { readonly pending: number; readonly served: number; readonly dropped: number };

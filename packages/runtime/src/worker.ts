@@ -11,7 +11,7 @@ import * as Comlink from 'comlink';
 import { NodeActor } from './actor/node-actor.js';
 import { OpsServer } from './actor/ops-server.js';
 import { createStateMachine } from './actor/state-machine-spec.js';
-import type { WorkerInit } from './actor/worker-init.js';
+import { KILL_MESSAGE, KILLED_EXIT_CODE, type WorkerInit } from './actor/worker-init.js';
 import type { ActorEvent, NodeControlApi } from './control/api.js';
 import { portEndpoint } from './control/comlink-endpoint.js';
 import { toWireError } from './error-wire.js';
@@ -27,6 +27,13 @@ const init = workerData as WorkerInit;
 const events = parentPort;
 if (!events) throw new Error('worker.ts must run in a worker thread');
 const emit = (ev: ActorEvent) => events.postMessage(ev);
+// `cluster.kill`: end this thread at once, between two tasks (process.exit in a worker ends only the
+// worker). Not worker.terminate() from outside: that can interrupt lmdb-js inside a native call, whose
+// error then cannot be thrown in a terminating thread and aborts the whole process (seen under load).
+events.on('message', (m: unknown) => {
+  if ((m as { type?: string } | null)?.type === KILL_MESSAGE) process.exit(KILLED_EXIT_CODE);
+});
+events.unref();
 
 async function main(): Promise<void> {
   let storage: DurableStorage | null = null;

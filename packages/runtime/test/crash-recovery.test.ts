@@ -13,7 +13,7 @@ function startLoad(cluster: Cluster, clients: number) {
   let running = true;
   const loops = Array.from({ length: clients }, async (_, c) => {
     const client = cluster.client({ timeoutMs: 2000, attemptTimeoutMs: 500 });
-    for (let n = 0; running; n++) {
+    for (let n = 0; running && !cluster.closed; n++) {
       const key = `c${c}-${n}`;
       const value = `v${n}-${'x'.repeat(n % 50)}`;
       try {

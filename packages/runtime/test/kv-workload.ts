@@ -20,7 +20,7 @@ export function startKvWorkload(
   const runClient = async (id: number) => {
     const random = seededRandom(opts.seed * 1000 + id);
     const client = cluster.client({ timeoutMs: 3000, attemptTimeoutMs: 500 });
-    for (let n = 0; running; n++) {
+    for (let n = 0; running && !cluster.closed; n++) {
       const inv = randomInvocation(random, opts.keys, id, n, opts.clients);
       const h = recorder.invoke(id, inv);
       try {
@@ -40,7 +40,7 @@ export function startKvWorkload(
   };
   const runUniqueWriter = async () => {
     const client = cluster.client({ timeoutMs: 3000, attemptTimeoutMs: 500 });
-    for (let n = 0; running; n++) {
+    for (let n = 0; running && !cluster.closed; n++) {
       const key = `u${n}`;
       const value = `w${n}`;
       try {

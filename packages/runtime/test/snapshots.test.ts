@@ -36,7 +36,7 @@ function startNoisyLoad(cluster: Cluster, clients: number, keys: number) {
   const loops = Array.from({ length: clients }, async (_, c) => {
     const random = seededRandom(77 + c);
     const client = cluster.client({ timeoutMs: 3000, attemptTimeoutMs: 400 });
-    for (let n = 0; running; n++) {
+    for (let n = 0; running && !cluster.closed; n++) {
       const key = `k${(n * clients + c) % keys}`;
       const value = `${c}.${n}:${noise(random, 150)}`;
       try {

@@ -26,3 +26,8 @@ export interface WorkerInit {
   /** Requests to the shared side-work pool. */
   readonly sidePort: MessagePort;
 }
+
+/** Main -> worker on the worker's parentPort: end the thread now (`cluster.kill`), see worker.ts. */
+export const KILL_MESSAGE = 'raftkit:kill';
+/** The exit code of a worker that ended on KILL_MESSAGE (as a SIGKILLed process's 128 + 9). */
+export const KILLED_EXIT_CODE = 137;

@@ -2,7 +2,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { NodeId } from '@raftkit/core';
 import * as Comlink from 'comlink';
 import type { ActorOptions } from '../actor/node-actor.js';
-import type { StorageSpec } from '../actor/worker-init.js';
+import { KILL_MESSAGE, type StorageSpec } from '../actor/worker-init.js';
 import { fromWireError } from '../error-wire.js';
 import { NodeStoppedError, RuntimeError, TimeoutError } from '../errors.js';
 import { ACTOR_WORKER_URL } from '../paths.js';
@@ -34,6 +34,9 @@ export interface ProcessPorts {
  * with NodeStoppedError when the worker stops or dies first (Comlink alone
  * would wait forever on a terminated worker).
  */
+/** How long a killed worker may take to exit by itself before it is terminated from outside. */
+const KILL_GRACE_MS = 2000;
+
 export class NodeProcess {
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting';
   private readonly pending = new Set<(err: Error) => void>();
@@ -190,11 +193,25 @@ export class NodeProcess {
     await this.terminate(null);
   }
 
-  /** Abrupt stop (worker.terminate()): whatever the actor was doing is cut off, as in a crash. */
+  /**
+   * Abrupt stop: whatever the actor was doing is cut off, as in a crash. The
+   * worker is told to exit at once, between two of its tasks (its writes in
+   * flight on LMDB's own thread commit or not, as in a crash); only a worker
+   * that does not exit within KILL_GRACE_MS is terminated from outside.
+   * terminate() alone can interrupt lmdb-js inside a native call, and the
+   * error it then cannot throw in a terminating thread aborts the process.
+   */
   async kill(): Promise<void> {
     if (this.state === 'stopped') return;
     this.howStopped = 'killed';
-    await this.terminate(null);
+    this.state = 'stopped';
+    this.rejectPending();
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: KILL_MESSAGE });
+    const grace = setTimeout(() => void this.worker.terminate(), KILL_GRACE_MS);
+    await exited;
+    clearTimeout(grace);
+    this.markStopped(null);
   }
 
   private async terminate(err: Error | null): Promise<void> {

@@ -1,15 +1,8 @@
-import {
-  checkOperations,
-  formatCheckResult,
-  HistoryRecorder,
-  type KvInvocation,
-  kvModel,
-  kvOperations,
-} from '@raftkit/sim';
+import { checkOperations, formatCheckResult, HistoryRecorder, kvModel, kvOperations } from '@raftkit/sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../src/rng.js';
 import { closeClusters, startCluster, waitConverged } from './cluster-helpers.js';
-import { perform } from './kv-workload.js';
+import { performRecorded, randomInvocation } from './kv-workload.js';
 import { RuntimeNemesis } from './runtime-nemesis.js';
 
 afterEach(closeClusters);
@@ -39,42 +32,8 @@ describe('chaos', () => {
       const random = seededRandom(1000 + id);
       const client = cluster.client({ timeoutMs: 1500, attemptTimeoutMs: 300 });
       for (let n = 0; performance.now() < end; n++) {
-        const key = KEYS[Math.floor(random() * KEYS.length)];
-        const value = `${id}.${n}`;
-        const r = random();
-        const inv: KvInvocation =
-          r < 0.35
-            ? { kind: 'get', key }
-            : r < 0.55
-              ? { kind: 'put', key, value }
-              : r < 0.7
-                ? { kind: 'append', key, value: `|${value}` }
-                : r < 0.9
-                  ? {
-                      kind: 'cas',
-                      key,
-                      expected:
-                        random() < 0.3
-                          ? null
-                          : `${Math.floor(random() * CLIENTS)}.${Math.max(0, n - 1 - Math.floor(random() * 3))}`,
-                      value,
-                    }
-                  : { kind: 'delete', key };
-        const h = recorder.invoke(id, inv);
-        try {
-          const out = await perform(client, inv, random() < 0.25 ? 'lease' : 'linearizable');
-          recorder.ok(h, out);
-          counts.ok++;
-        } catch {
-          // A failed read had no effect; a failed write may still take effect later.
-          if (inv.kind === 'get') {
-            recorder.fail(h);
-            counts.fail++;
-          } else {
-            recorder.info(h);
-            counts.info++;
-          }
-        }
+        const inv = randomInvocation(random, KEYS, id, n, CLIENTS);
+        await performRecorded(recorder, counts, id, client, inv, random() < 0.25 ? 'lease' : 'linearizable');
       }
     };
 

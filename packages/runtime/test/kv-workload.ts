@@ -21,21 +21,13 @@ export function startKvWorkload(
     const random = seededRandom(opts.seed * 1000 + id);
     const client = cluster.client({ timeoutMs: 3000, attemptTimeoutMs: 500 });
     for (let n = 0; running && !cluster.closed; n++) {
-      const inv = randomInvocation(random, opts.keys, id, n, opts.clients);
-      const h = recorder.invoke(id, inv);
-      try {
-        recorder.ok(h, await perform(client, inv));
-        counts.ok++;
-      } catch {
-        // A failed read had no effect; a failed write may still take effect later.
-        if (inv.kind === 'get') {
-          recorder.fail(h);
-          counts.fail++;
-        } else {
-          recorder.info(h);
-          counts.info++;
-        }
-      }
+      await performRecorded(
+        recorder,
+        counts,
+        id,
+        client,
+        randomInvocation(random, opts.keys, id, n, opts.clients),
+      );
     }
   };
   const runUniqueWriter = async () => {
@@ -66,7 +58,8 @@ export function startKvWorkload(
   };
 }
 
-function randomInvocation(
+/** A random get / put / append / cas / delete on one of `keys` (values name the client and its n-th operation). */
+export function randomInvocation(
   random: () => number,
   keys: readonly string[],
   id: number,
@@ -87,6 +80,41 @@ function randomInvocation(
     return { kind: 'cas', key, expected, value };
   }
   return { kind: 'delete', key };
+}
+
+/** Outcome counters of recorded operations. */
+export interface OutcomeCounts {
+  ok: number;
+  info: number;
+  fail: number;
+}
+
+/**
+ * Record `inv` for client `id`, run it through `perform` and record how it
+ * ended: ok; a failed read had no effect (fail); a failed write may still
+ * take effect later (info, indeterminate).
+ */
+export async function performRecorded(
+  recorder: HistoryRecorder,
+  counts: OutcomeCounts,
+  id: number,
+  client: RaftClient,
+  inv: KvInvocation,
+  consistency?: 'lease' | 'linearizable',
+): Promise<void> {
+  const h = recorder.invoke(id, inv);
+  try {
+    recorder.ok(h, await perform(client, inv, consistency));
+    counts.ok++;
+  } catch {
+    if (inv.kind === 'get') {
+      recorder.fail(h);
+      counts.fail++;
+    } else {
+      recorder.info(h);
+      counts.info++;
+    }
+  }
 }
 
 /** Run one recorded invocation through the client; `consistency` applies to reads (client default if absent). */

@@ -1,31 +1,21 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CompactedError } from '@raftkit/core';
 import { open } from 'lmdb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StorageError } from '../src/errors.js';
-import { LmdbStorage, type LmdbStorageOptions } from '../src/storage/lmdb-storage.js';
-import { entry, tempDir, text } from './helpers.js';
+import type { LmdbStorage } from '../src/storage/lmdb-storage.js';
+import { entry, text } from './helpers.js';
+import { useTempLmdbStore } from './lmdb-test-store.js';
 
 const WRITER = fileURLToPath(new URL('./fixtures/snapshot-writer.mjs', import.meta.url));
 const conf = { voters: ['n1', 'n2', 'n3'], learners: [] };
 const bytes = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
-let dir: ReturnType<typeof tempDir>;
-let path: string;
-const opened: LmdbStorage[] = [];
+const store = useTempLmdbStore('raftkit-lmdb-snap-');
+const { openStore, reopen, tamper } = store;
 
-function openStore(extra: Partial<LmdbStorageOptions> = {}): LmdbStorage {
-  const s = LmdbStorage.open({ path, nodeId: 'n1', mode: 'createIfMissing', ...extra });
-  opened.push(s);
-  return s;
-}
-async function reopen(s: LmdbStorage): Promise<LmdbStorage> {
-  await s.close();
-  return openStore({ mode: 'mustExist' });
-}
 /** A store with entries 1..30 (terms 1, then 2 from 16), committed to 30. */
 async function withLog(): Promise<LmdbStorage> {
   const s = openStore();
@@ -45,24 +35,6 @@ function refused(fn: () => unknown): StorageError {
   }
   throw new Error('expected a StorageError');
 }
-async function tamper(fn: (dbs: { log: ReturnType<typeof logDb>; meta: ReturnType<typeof metaDb> }) => void) {
-  const env = open({ path, compression: false, maxDbs: 4 });
-  env.transactionSync(() => fn({ log: logDb(env), meta: metaDb(env) }));
-  await env.close();
-}
-const logDb = (env: ReturnType<typeof open>) =>
-  env.openDB<Uint8Array, number>({ name: 'log', encoding: 'binary' });
-const metaDb = (env: ReturnType<typeof open>) =>
-  env.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' });
-
-beforeEach(() => {
-  dir = tempDir('raftkit-lmdb-snap-');
-  path = join(dir.path, 'n1');
-});
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close().catch(() => {});
-  dir.remove();
-});
 
 describe('LmdbStorage snapshots and compaction', () => {
   it('takes a snapshot and compacts behind it: visible at once, durable together in one transaction', async () => {
@@ -156,7 +128,7 @@ describe('LmdbStorage snapshots and compaction', () => {
   });
 
   it('initialises a first start killed before its first transaction (an empty LMDB file), never a restart', async () => {
-    const env = open({ path, compression: false, maxDbs: 4 });
+    const env = open({ path: store.path, compression: false, maxDbs: 4 });
     await env.close();
     expect(refused(() => openStore({ mode: 'mustExist' })).message).toMatch(/format marker/);
     const s = openStore({ mode: 'createIfMissing' });
@@ -187,7 +159,7 @@ describe('LmdbStorage start-up checks with snapshots', () => {
     const e = refused(mustExist);
     expect(e.kind).toBe('inconsistent');
     expect(e.message).toMatch(/log entry 20 precedes the log start 21/);
-    expect(e.path).toBe(path);
+    expect(e.path).toBe(store.path);
   });
 
   it('a gap right after the snapshot is refused', async () => {
@@ -237,7 +209,7 @@ describe('LmdbStorage survives a crash in the middle of snapshot work', () => {
     const rounds = 10;
     for (let round = 0; round < rounds; round++) {
       const catchUp = round % 2 === 0 ? 0 : 15;
-      const acked = await runAndKill(path, catchUp, 20 + ((round * 53) % 120));
+      const acked = await runAndKill(store.path, catchUp, 20 + ((round * 53) % 120));
       const s = openStore({ mode: 'mustExist' }); // the start-up checks run here
       const snap = s.snapshot();
       // The writer acknowledged a durable snapshot this round: it survives (a newer one may too).
@@ -258,8 +230,7 @@ describe('LmdbStorage survives a crash in the middle of snapshot work', () => {
           Array.from({ length: s.lastIndex() - s.firstIndex() + 1 }, (_, k) => s.firstIndex() + k),
         );
       }
-      await s.close();
-      opened.splice(opened.indexOf(s), 1);
+      await s.close(); // (closing again after the test is a no-op)
     }
   }, 60_000);
 });

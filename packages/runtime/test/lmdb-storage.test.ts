@@ -1,25 +1,14 @@
 import { existsSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompactedError, UnavailableError } from '@raftkit/core';
-import { open } from 'lmdb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StorageError } from '../src/errors.js';
-import { LmdbStorage, type LmdbStorageOptions } from '../src/storage/lmdb-storage.js';
-import { entry, tempDir, text } from './helpers.js';
+import { entry, text } from './helpers.js';
+import { useTempLmdbStore } from './lmdb-test-store.js';
 
-let dir: ReturnType<typeof tempDir>;
-let path: string;
-const opened: LmdbStorage[] = [];
+const store = useTempLmdbStore('raftkit-lmdb-');
+const { openStore, reopen, tamper } = store;
 
-function openStore(extra: Partial<LmdbStorageOptions> = {}): LmdbStorage {
-  const s = LmdbStorage.open({ path, nodeId: 'n1', mode: 'createIfMissing', ...extra });
-  opened.push(s);
-  return s;
-}
-async function reopen(s: LmdbStorage, extra: Partial<LmdbStorageOptions> = {}): Promise<LmdbStorage> {
-  await s.close();
-  return openStore({ mode: 'mustExist', ...extra });
-}
 function expectStorageError(
   fn: () => unknown,
   kind: StorageError['kind'],
@@ -39,26 +28,6 @@ function expectStorageError(
   expect(se.message).toContain(pathPart);
   if (detail) expect(se.message).toMatch(detail);
 }
-/** Tamper with the raw store behind the storage's back. */
-async function tamper(fn: (dbs: { log: ReturnType<typeof logDb>; meta: ReturnType<typeof metaDb> }) => void) {
-  const env = open({ path, compression: false, maxDbs: 4 });
-  const dbs = { log: logDb(env), meta: metaDb(env) };
-  env.transactionSync(() => fn(dbs));
-  await env.close();
-}
-const logDb = (env: ReturnType<typeof open>) =>
-  env.openDB<Uint8Array, number>({ name: 'log', encoding: 'binary' });
-const metaDb = (env: ReturnType<typeof open>) =>
-  env.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' });
-
-beforeEach(() => {
-  dir = tempDir('raftkit-lmdb-');
-  path = join(dir.path, 'n1');
-});
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close().catch(() => {});
-  dir.remove();
-});
 
 describe('LmdbStorage reads and writes', () => {
   it('starts empty and reports term 0 at index 0', () => {
@@ -231,18 +200,18 @@ describe('LmdbStorage refuses damaged or missing stores with a typed error namin
   }
 
   it('a restart whose data directory does not exist', () => {
-    expectStorageError(() => openStore({ mode: 'mustExist' }), 'missing', path);
+    expectStorageError(() => openStore({ mode: 'mustExist' }), 'missing', store.path);
   });
 
   it('a restart whose data file was deleted', async () => {
     await seeded();
-    rmSync(join(path, 'data.mdb'));
+    rmSync(join(store.path, 'data.mdb'));
     expectStorageError(() => openStore({ mode: 'mustExist' }), 'missing', 'data.mdb');
   });
 
   it('a data file that was truncated (would crash LMDB with SIGBUS)', async () => {
     await seeded();
-    const file = join(path, 'data.mdb');
+    const file = join(store.path, 'data.mdb');
     truncateSync(file, Math.floor(statSync(file).size / 2));
     expectStorageError(() => openStore({ mode: 'mustExist' }), 'corrupt', 'data.mdb', /truncated/);
     truncateSync(file, 100);
@@ -256,7 +225,7 @@ describe('LmdbStorage refuses damaged or missing stores with a typed error namin
   it('a store without the raftkit format marker', async () => {
     await seeded();
     await tamper(({ meta }) => meta.removeSync('format'));
-    expectStorageError(() => openStore({ mode: 'mustExist' }), 'corrupt', path, /format marker/);
+    expectStorageError(() => openStore({ mode: 'mustExist' }), 'corrupt', store.path, /format marker/);
   });
 
   it("another node's store", async () => {
@@ -264,7 +233,7 @@ describe('LmdbStorage refuses damaged or missing stores with a typed error namin
     expectStorageError(
       () => openStore({ mode: 'mustExist', nodeId: 'n9' }),
       'inconsistent',
-      path,
+      store.path,
       /belongs to node n1/,
     );
   });
@@ -272,13 +241,23 @@ describe('LmdbStorage refuses damaged or missing stores with a typed error namin
   it('a commit index beyond the last entry', async () => {
     await seeded();
     await tamper(({ meta }) => meta.putSync('hardState', { term: 2, vote: 'n1', commit: 201 }));
-    expectStorageError(() => openStore({ mode: 'mustExist' }), 'inconsistent', path, /commit index 201/);
+    expectStorageError(
+      () => openStore({ mode: 'mustExist' }),
+      'inconsistent',
+      store.path,
+      /commit index 201/,
+    );
   });
 
   it('a gap in the log', async () => {
     await seeded();
     await tamper(({ log }) => log.removeSync(120));
-    expectStorageError(() => openStore({ mode: 'mustExist' }), 'inconsistent', path, /gap: 120 missing/);
+    expectStorageError(
+      () => openStore({ mode: 'mustExist' }),
+      'inconsistent',
+      store.path,
+      /gap: 120 missing/,
+    );
   });
 
   it('a log record whose bytes were altered', async () => {
@@ -291,7 +270,7 @@ describe('LmdbStorage refuses damaged or missing stores with a typed error namin
     expectStorageError(
       () => openStore({ mode: 'mustExist' }),
       'corrupt',
-      path,
+      store.path,
       /entry 77 fails its checksum/,
     );
   });
@@ -299,12 +278,17 @@ describe('LmdbStorage refuses damaged or missing stores with a typed error namin
   it('a log whose last term is above the stored term', async () => {
     await seeded();
     await tamper(({ meta }) => meta.putSync('hardState', { term: 1, vote: null, commit: 10 }));
-    expectStorageError(() => openStore({ mode: 'mustExist' }), 'inconsistent', path, /above the stored term/);
+    expectStorageError(
+      () => openStore({ mode: 'mustExist' }),
+      'inconsistent',
+      store.path,
+      /above the stored term/,
+    );
   });
 
   it('leaves an intact store usable after refusing a damaged one', async () => {
     await seeded();
-    expect(existsSync(join(path, 'data.mdb'))).toBe(true);
+    expect(existsSync(join(store.path, 'data.mdb'))).toBe(true);
     const s = openStore({ mode: 'mustExist' });
     expect(s.lastIndex()).toBe(200);
     expect(s.term(150)).toBe(2);

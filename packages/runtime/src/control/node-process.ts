@@ -204,21 +204,24 @@ export class NodeProcess {
   async kill(): Promise<void> {
     if (this.state === 'stopped') return;
     this.howStopped = 'killed';
-    this.state = 'stopped';
-    this.rejectPending();
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage({ type: KILL_MESSAGE });
-    const grace = setTimeout(() => void this.worker.terminate(), KILL_GRACE_MS);
-    await exited;
-    clearTimeout(grace);
-    this.markStopped(null);
+    await this.terminate(null, async () => {
+      const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+      this.worker.postMessage({ type: KILL_MESSAGE });
+      const grace = setTimeout(() => void this.worker.terminate(), KILL_GRACE_MS);
+      await exited;
+      clearTimeout(grace);
+    });
   }
 
-  private async terminate(err: Error | null): Promise<void> {
+  /** Stop for good: answer every pending call, end the worker (by default from outside), report the exit. */
+  private async terminate(
+    err: Error | null,
+    endWorker: () => Promise<unknown> = () => this.worker.terminate(),
+  ): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     this.rejectPending();
-    await this.worker.terminate();
+    await endWorker();
     this.markStopped(err);
   }
 

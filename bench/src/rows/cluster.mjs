@@ -19,10 +19,32 @@ export const CLUSTER_SHAPES = [
   { nodes: 5, storage: 'lmdb' },
 ];
 export const CLIENT_COUNTS = [1, 16, 64, 256];
-/** The comparison run without direct links: shape and client counts. */
-export const VIA_ROUTER = { nodes: 3, storage: 'memory', directLinks: false, clients: [1, 64] };
-/** The comparison run with the leader persisting before it sends: shape and client counts. */
-export const SERIAL_LEADER = { nodes: 3, storage: 'lmdb', parallelLeaderWrites: false, clients: [1, 64] };
+/**
+ * Runs of one shape again with a speed-up switched off, for the ratio in the
+ * same run: `key` names their results, `options` go to createCluster and
+ * into each result.
+ */
+export const COMPARISONS = [
+  {
+    key: 'viaRouter',
+    step: 'via the router',
+    nodes: 3,
+    storage: 'memory',
+    options: { directLinks: false },
+    clients: [1, 64],
+    config: 'again with directLinks: false (every batch through the main-thread router)',
+  },
+  {
+    key: 'serialLeader',
+    step: 'leader persists first',
+    nodes: 3,
+    storage: 'lmdb',
+    options: { parallelLeaderWrites: false },
+    clients: [1, 64],
+    config:
+      "again with parallelLeaderWrites: false (the leader's appends leave only after its own synced write)",
+  },
+];
 export const TICK_MS = 20;
 export const ELECTION_TICKS = 10;
 
@@ -116,8 +138,12 @@ export async function runClusterRow({ quick }) {
     warmupMs,
     counters:
       'status().traffic.framesOut and .batchesOut, status().storage.batches (LMDB transactions or memory batches), summed over all nodes; leader-only where the leader did not change; router batches: router.stats().batchesDelivered',
-    viaRouter: `${VIA_ROUTER.nodes} nodes, ${VIA_ROUTER.storage}, ${VIA_ROUTER.clients.join('/')} client(s) again with directLinks: false (every batch through the main-thread router)`,
-    serialLeader: `${SERIAL_LEADER.nodes} nodes, ${SERIAL_LEADER.storage}, ${SERIAL_LEADER.clients.join('/')} client(s) again with parallelLeaderWrites: false (the leader's appends leave only after its own synced write)`,
+    ...Object.fromEntries(
+      COMPARISONS.map((c) => [
+        c.key,
+        `${c.nodes} nodes, ${c.storage}, ${c.clients.join('/')} client(s) ${c.config}`,
+      ]),
+    ),
   };
   const results = [];
   for (const shape of CLUSTER_SHAPES) {
@@ -129,30 +155,17 @@ export async function runClusterRow({ quick }) {
       }
     });
   }
-  const { clients: viaClients, ...viaShape } = VIA_ROUTER;
-  const viaRouter = [];
-  await withCluster(viaShape, async (cluster) => {
-    for (const clients of viaClients) {
-      progress.step(`${viaShape.nodes} nodes, ${viaShape.storage}, ${clients} client(s), via the router`);
-      const r = await putLoad(cluster, clients, { ms, warmupMs });
-      viaRouter.push({ nodes: viaShape.nodes, storage: viaShape.storage, directLinks: false, ...r });
-    }
-  });
-  const { clients: serialClients, ...serialShape } = SERIAL_LEADER;
-  const serialLeader = [];
-  await withCluster(serialShape, async (cluster) => {
-    for (const clients of serialClients) {
-      progress.step(
-        `${serialShape.nodes} nodes, ${serialShape.storage}, ${clients} client(s), leader persists first`,
-      );
-      const r = await putLoad(cluster, clients, { ms, warmupMs });
-      serialLeader.push({
-        nodes: serialShape.nodes,
-        storage: serialShape.storage,
-        parallelLeaderWrites: false,
-        ...r,
-      });
-    }
-  });
-  return { config, results, viaRouter, serialLeader };
+  const compared = {};
+  for (const c of COMPARISONS) {
+    const shape = { nodes: c.nodes, storage: c.storage };
+    compared[c.key] = [];
+    await withCluster({ ...shape, ...c.options }, async (cluster) => {
+      for (const clients of c.clients) {
+        progress.step(`${c.nodes} nodes, ${c.storage}, ${clients} client(s), ${c.step}`);
+        const r = await putLoad(cluster, clients, { ms, warmupMs });
+        compared[c.key].push({ ...shape, ...c.options, ...r });
+      }
+    });
+  }
+  return { config, results, ...compared };
 }

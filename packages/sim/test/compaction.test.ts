@@ -4,11 +4,12 @@
  * laggards that can only catch up by a chunked InstallSnapshot over lossy
  * links, and crashes that lose a snapshot that was not synced yet.
  */
-import type { Message, RaftConfig } from '@raftkit/core';
+import type { RaftConfig } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
 import { runSeed, type SeedResult } from '../src/index.js';
 import { InvariantSuite } from '../src/invariants/index.js';
-import { type NodeEnv, SimNode } from '../src/sim-node.js';
+import { SimNode } from '../src/sim-node.js';
+import { recordingEnv } from './recording-env.js';
 
 function expectSound(r: SeedResult): void {
   expect(r.violations, `seed ${r.seed}`).toEqual([]);
@@ -61,22 +62,7 @@ describe('compaction profile', () => {
 
 /** A single-node cluster host (it leads alone) with a snapshot every 3 entries. */
 function soloHost() {
-  let syncs = 0;
-  const env: NodeEnv = {
-    now: 0,
-    invariants: new InvariantSuite({ voters: ['n1'], learners: [] }),
-    replyBeforePersist: false,
-    scheduleSync: () => {
-      syncs++;
-    },
-    send: (_m: Message) => {},
-    reply: () => {},
-    changed: () => {},
-    clusterEvent: () => {},
-    crashFired: () => {},
-    log: () => {},
-    maxCatchUpTicks: 30,
-  };
+  const { env, syncs } = recordingEnv({ invariants: new InvariantSuite({ voters: ['n1'], learners: [] }) });
   const node = new SimNode(
     'n1',
     env,
@@ -98,7 +84,7 @@ function soloHost() {
       kind: 'client',
       req: { kind: 'write', client: 'c1', seq, attempt: 1, cmd: { op: 'put', key: 'k', value: `v${seq}` } },
     });
-  return { node, env, synced, write, syncs: () => syncs };
+  return { node, env, synced, write, syncs };
 }
 
 describe('SimNode snapshot path (host order)', () => {

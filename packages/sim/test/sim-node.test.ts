@@ -1,36 +1,18 @@
-import type { Message, RaftConfig } from '@raftkit/core';
+import type { RaftConfig } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
-import type { ClientReply } from '../src/client-protocol.js';
-import { InvariantSuite } from '../src/invariants/index.js';
-import { type NodeEnv, SimNode } from '../src/sim-node.js';
+import { SimNode } from '../src/sim-node.js';
+import { recordingEnv } from './recording-env.js';
 
 /** A SimNode wired to a recording environment instead of a simulation. */
 function host(opts: { replyBeforePersist?: boolean } = {}) {
-  const sent: Message[] = [];
-  const replies: ClientReply[] = [];
-  let syncs = 0;
-  const env: NodeEnv = {
-    now: 0,
-    invariants: new InvariantSuite(),
-    replyBeforePersist: opts.replyBeforePersist ?? false,
-    scheduleSync: () => {
-      syncs++;
-    },
-    send: (m) => sent.push(m),
-    reply: (r) => replies.push(r),
-    changed: () => {},
-    clusterEvent: () => {},
-    crashFired: () => {},
-    log: () => {},
-    maxCatchUpTicks: 30,
-  };
+  const { env, sent, replies, syncs } = recordingEnv(opts);
   const node = new SimNode(
     'n1',
     env,
     (storage): RaftConfig => ({ id: 'n1', storage, peers: ['n1', 'n2', 'n3'], seed: 1, preVote: false }),
   );
   node.start();
-  return { node, env, sent, replies, syncs: () => syncs };
+  return { node, env, sent, replies, syncs };
 }
 
 /** Campaigns without pre-vote: the Ready carries a new term and vote, which must be synced. */

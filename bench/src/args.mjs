@@ -1,13 +1,15 @@
 // Command line of `pnpm bench` / `node scripts/bench.mjs`.
+import { resolve } from 'node:path';
 export const ROW_IDS = ['limits', 'core', 'cluster', 'reads', 'failover', 'tcp', 'checker', 'peers'];
 
 const USAGE = `usage: pnpm bench [--quick] [--json FILE] [--only ${ROW_IDS.join(',')}] [--no-report] [--out DIR]
 
-  --quick      run each row briefly (a smoke check; under 2 minutes in all)
-  --json FILE  also write the results to FILE (always: bench/results/latest.json)
+  --quick      run each row briefly (a smoke check; under 2 minutes in all); results go to
+               bench/results/tmp/quick (not over the committed full report) unless --out is given
+  --json FILE  also write the results to FILE (always: latest.json in the results directory)
   --only LIST  run only these rows (comma separated); the others are listed as not run
   --no-report  do not rewrite REPORT.md and the SVG charts (JSON and table only)
-  --out DIR    results directory (default bench/results)
+  --out DIR    results directory (default bench/results; with --quick bench/results/tmp/quick)
   --rerender   run nothing: rewrite REPORT.md and the charts from DIR/latest.json
                (after editing bench/ANALYSIS.md or the report code)`;
 
@@ -33,6 +35,16 @@ export function parseArgs(argv) {
     else throw new UsageError(`unknown argument ${a}`);
   }
   return opts;
+}
+
+/**
+ * Where a run writes its results. A quick run is a smoke check: its figures
+ * must not replace the committed full report, so it writes under
+ * results/tmp (git-ignored) unless --out says where.
+ */
+export function resultsDir(opts, benchDir) {
+  if (opts.out) return resolve(opts.out);
+  return resolve(benchDir, opts.quick ? 'results/tmp/quick' : 'results');
 }
 
 export class UsageError extends Error {

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, ROW_IDS, UsageError } from './args.mjs';
+import { parseArgs, ROW_IDS, resultsDir, UsageError } from './args.mjs';
 import { evaluateTargets } from './baselines.mjs';
 import { describeMachine, loadNow } from './machine.mjs';
 import { progress } from './progress.mjs';
@@ -83,7 +83,7 @@ export async function main(argv) {
     }
     throw e;
   }
-  const outDir = resolve(opts.out ?? `${BENCH_DIR}/results`);
+  const outDir = resultsDir(opts, BENCH_DIR);
   mkdirSync(outDir, { recursive: true });
   if (opts.rerender) return rerender(outDir);
   const t0 = performance.now();

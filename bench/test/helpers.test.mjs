@@ -2,7 +2,7 @@
 //   node --test bench/test      (or: pnpm --filter @raftkit/bench test)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseArgs, UsageError } from '../src/args.mjs';
+import { parseArgs, resultsDir, UsageError } from '../src/args.mjs';
 import { evaluateTargets } from '../src/baselines.mjs';
 import { closedLoopRunner, compareClosedLoop } from '../src/inthread-harness.mjs';
 import { percentile, Samples, summarize } from '../src/stats.mjs';
@@ -114,4 +114,10 @@ test('the in-thread harness commits every proposal of a fake cluster and alterna
   const { a, b } = compareClosedLoop(fake, fake, { clients: 2, ms: 20, warmupMs: 0, slices: 2 });
   assert.ok(a.committed > 0 && b.committed > 0);
   assert.ok(a.latencyMs.n > 0);
+});
+
+test('a quick run writes beside the committed full report, not over it', () => {
+  assert.equal(resultsDir(parseArgs([]), '/b'), '/b/results');
+  assert.equal(resultsDir(parseArgs(['--quick']), '/b'), '/b/results/tmp/quick');
+  assert.equal(resultsDir(parseArgs(['--quick', '--out', '/elsewhere']), '/b'), '/elsewhere');
 });

@@ -6,6 +6,8 @@ export interface WaitForOptions {
   readonly intervalMs?: number;
   /** Shown in the timeout error. */
   readonly what?: string;
+  /** Errors of `cond` that end the wait at once (e.g. the cluster was closed): thrown as they are. */
+  readonly fatal?: (error: unknown) => boolean;
 }
 
 /**
@@ -24,6 +26,7 @@ export async function waitFor<T>(cond: () => T | Promise<T>, opts: WaitForOption
       if (v) return v as NonNullable<T>;
       lastError = undefined;
     } catch (err) {
+      if (opts.fatal?.(err)) throw err;
       lastError = err;
     }
     if (performance.now() >= deadline) {

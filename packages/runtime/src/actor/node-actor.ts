@@ -40,6 +40,7 @@ import type { DirectTraffic } from '../transport/direct-peers.js';
 import { packFrames, unpackFrames } from '../transport/frame-batch.js';
 import type { InboundBatches, OutboundBatches } from '../transport/port-protocol.js';
 import { ConfChangeRequests } from './conf-changes.js';
+import { raftConfigOf } from './raft-config.js';
 import { type ActorSnapshotOptions, initialConfFloor, SnapshotKeeper } from './snapshot-keeper.js';
 import type { RuntimeStateMachine, StateMachineSpec } from './state-machine-spec.js';
 import { fail, ok, ProposalWaiters, ReadWaiters, type Resolve } from './waiters.js';
@@ -188,36 +189,9 @@ export class NodeActor {
       kick: () => this.kick(),
     });
     this.snapshots.noteRestoredAtStart(restoredAt);
-    const snap = opts.snapshot;
-    this.node = new RaftNode({
-      id: opts.id,
-      storage,
-      peers: opts.peers,
-      learners: opts.learners ?? [],
-      snapshotEntries: snap.entries,
-      snapshotBytes: snap.bytes,
-      snapshotChunkBytes: snap.chunkBytes,
-      maxSnapshotBytes: snap.maxBytes,
-      promoteMaxLag: opts.promoteMaxLag,
-      seed: opts.seed,
-      electionTicks: opts.electionTicks,
-      heartbeatTicks: opts.heartbeatTicks,
-      preVote: opts.preVote,
-      checkQuorum: opts.checkQuorum,
-      readMode: opts.readMode,
-      maxClockDriftTicks: opts.maxClockDriftTicks,
-      checkpointInterval: opts.checkpointInterval,
-      checkpointGraceIntervals: opts.checkpointGraceIntervals,
-      checkpointGraceTicks: opts.checkpointGraceTicks,
-      timeouts: opts.timeouts,
-      minElectionTicks: opts.minElectionTicks,
-      maxElectionTicks: opts.maxElectionTicks,
-      priority: opts.priority,
-      priorityTransferDelayTicks: opts.priorityTransferDelayTicks,
-      // The state machine lives in memory: after a restart it is rebuilt from
-      // the stored snapshot (if any) and the log after it up to the commit index.
-      applied: restoredAt,
-    });
+    // The state machine lives in memory: after a restart it is rebuilt from
+    // the stored snapshot (if any) and the log after it up to the commit index.
+    this.node = new RaftNode(raftConfigOf(opts, storage, restoredAt));
   }
 
   /** Start ticking and process whatever the node already has to do. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type NodeId, type NodeVerification, type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
@@ -14,11 +14,11 @@ import {
   InvalidRequestError,
   MembershipChangeError,
 } from '../errors.js';
-import { hashString } from '../rng.js';
 import { SideWorkPool } from '../side-work/pool.js';
 import type { LinkFaults, LinkSelector } from '../transport/fault-table.js';
 import { Router } from '../transport/router.js';
 import { waitFor } from '../wait-for.js';
+import { actorOptionsFor, type Bootstrap, checkCoreOptions } from './actor-options.js';
 import { ClusterEvents, type MembershipEvent, type RepairEvent } from './events.js';
 import { commitStep, type StepResult } from './membership.js';
 import { type ClusterOptions, checkNodeId, type ResolvedOptions, resolveOptions } from './options.js';
@@ -43,12 +43,6 @@ export interface RepairResult {
 export interface MembershipOptions {
   /** Deadline of the whole operation. Default: the cluster's `membershipTimeoutMs` (30 s). */
   readonly timeoutMs?: number;
-}
-
-/** The membership a node starts with while its store holds none (a joining node: current voters, itself a learner). */
-interface Bootstrap {
-  readonly peers: readonly NodeId[];
-  readonly learners: readonly NodeId[];
 }
 
 /**
@@ -120,11 +114,14 @@ export class Cluster implements ClientTarget {
    */
   static async create(options: ClusterOptions = {}): Promise<Cluster> {
     const opts = resolveOptions(options);
+    checkCoreOptions(opts);
     let dataDir: string | null = null;
     let owns = false;
     if (opts.storage === 'lmdb') {
       if (options.dataDir) {
         dataDir = resolve(options.dataDir);
+        if (existsSync(dataDir) && !statSync(dataDir).isDirectory())
+          throw new InvalidRequestError(`dataDir ${dataDir} is not a directory`);
         mkdirSync(dataDir, { recursive: true });
       } else {
         dataDir = mkdtempSync(join(tmpdir(), 'raftkit-'));
@@ -255,6 +252,7 @@ export class Cluster implements ClientTarget {
 
   /** Terminate a node's worker abruptly (as a crash; a write in progress may be cut off). */
   async kill(id: NodeId): Promise<void> {
+    if (this.isClosed) throw new ClusterClosedError();
     this.node(id);
     const proc = this.procs.get(id);
     if (proc?.running) this.router.withdrawDirect(id);
@@ -299,6 +297,7 @@ export class Cluster implements ClientTarget {
    * same term (and a local leader leads it).
    */
   async waitForLeader(opts: WaitForLeaderOptions = {}): Promise<NodeId> {
+    if (this.isClosed) throw new ClusterClosedError();
     const quorum = Math.floor(this.ids.length / 2) + 1;
     const exclude = new Set(opts.exclude ?? []);
     const partial = this.localIds.length < this.ids.length;
@@ -318,6 +317,8 @@ export class Cluster implements ClientTarget {
         timeoutMs: opts.timeoutMs ?? 10_000,
         intervalMs: Math.max(5, this.opts.tickMs / 2),
         what: 'a leader',
+        // Closed while waiting: no leader will ever come.
+        fatal: (error) => error instanceof ClusterClosedError,
       },
     );
   }
@@ -632,44 +633,7 @@ export class Cluster implements ClientTarget {
   }
 
   private actorOptions(id: NodeId, epoch: number): ActorOptions {
-    const o = this.opts;
-    const boot = this.bootstraps.get(id);
-    return {
-      id,
-      peers: boot?.peers ?? o.ids,
-      learners: boot?.learners ?? [],
-      seed: hashString(id, o.seed >>> 0) ^ epoch,
-      tickMs: o.tickMs,
-      electionTicks: o.electionTicks,
-      heartbeatTicks: o.heartbeatTicks,
-      preVote: o.preVote,
-      checkQuorum: o.checkQuorum,
-      readMode: o.readMode,
-      maxClockDriftTicks: o.maxClockDriftTicks,
-      machine: o.stateMachine,
-      epoch,
-      hashCheckEvery: o.hashCheckEvery,
-      checkpointInterval: o.checkpointInterval,
-      checkpointGraceIntervals: o.checkpointGraceIntervals,
-      checkpointGraceTicks: o.checkpointGraceTicks,
-      parallelLeaderWrites: o.parallelLeaderWrites,
-      timeouts: o.timeouts,
-      minElectionTicks: o.minElectionTicks,
-      maxElectionTicks: o.maxElectionTicks,
-      priority: o.priorities[id],
-      priorityTransferDelayTicks: o.priorityTransferDelayTicks,
-      observeEveryMs: Math.max(10, o.tickMs * 2),
-      snapshot: {
-        entries: o.snapshotEntries,
-        bytes: o.snapshotBytes,
-        chunkBytes: o.snapshotChunkBytes,
-        maxBytes: o.maxSnapshotBytes,
-        catchUpEntries: o.snapshotCatchUpEntries,
-        compression: o.snapshotCompression,
-        level: o.snapshotCompressionLevel,
-      },
-      promoteMaxLag: o.promoteMaxLag,
-    };
+    return actorOptionsFor(this.opts, id, epoch, this.bootstraps.get(id));
   }
 
   private async spawn(id: NodeId, mode: 'createIfMissing' | 'mustExist'): Promise<void> {

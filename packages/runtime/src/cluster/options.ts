@@ -179,7 +179,18 @@ export interface ResolvedOptions {
 }
 
 export function resolveOptions(o: ClusterOptions): ResolvedOptions {
+  if (o === null || typeof o !== 'object') throw new InvalidRequestError('cluster options must be an object');
+  checkCloneable(o);
   const nodes = o.nodes ?? 3;
+  if (typeof nodes === 'number' && !(Number.isSafeInteger(nodes) && nodes >= 1)) {
+    throw new InvalidRequestError(`nodes must be a positive integer or a list of ids, got ${nodes}`);
+  }
+  if (typeof nodes !== 'number' && !Array.isArray(nodes)) {
+    throw new InvalidRequestError(`nodes must be a positive integer or a list of ids, got ${String(nodes)}`);
+  }
+  if (o.dataDir !== undefined && (typeof o.dataDir !== 'string' || o.dataDir === '')) {
+    throw new InvalidRequestError(`dataDir must be a directory path, got ${String(o.dataDir)}`);
+  }
   const ids = typeof nodes === 'number' ? Array.from({ length: nodes }, (_, i) => `n${i + 1}`) : [...nodes];
   if (ids.length === 0) throw new InvalidRequestError('a cluster needs at least one node');
   if (new Set(ids).size !== ids.length)
@@ -267,7 +278,24 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
       throw new InvalidRequestError(`priorities.${id} must be an integer >= 0, got ${p}`);
     }
   }
-  if (!(r.tickMs >= 1)) throw new InvalidRequestError(`tickMs must be >= 1, got ${r.tickMs}`);
+  if (!(typeof r.tickMs === 'number' && Number.isFinite(r.tickMs) && r.tickMs >= 1)) {
+    throw new InvalidRequestError(`tickMs must be a number >= 1, got ${String(r.tickMs)}`);
+  }
+  if (typeof r.seed !== 'number' || !Number.isFinite(r.seed)) {
+    throw new InvalidRequestError(`seed must be a finite number, got ${String(r.seed)}`);
+  }
+  for (const k of ['statusIntervalMs', 'sideWorkThreads', 'startTimeoutMs'] as const) {
+    if (!(Number.isSafeInteger(r[k]) && r[k] >= 1)) {
+      throw new InvalidRequestError(`${k} must be an integer >= 1, got ${String(r[k])}`);
+    }
+  }
+  if (!(Number.isSafeInteger(r.hashCheckEvery) && r.hashCheckEvery >= 0)) {
+    throw new InvalidRequestError(`hashCheckEvery must be an integer >= 0, got ${String(r.hashCheckEvery)}`);
+  }
+  for (const k of ['directLinks', 'parallelLeaderWrites', 'autoRepair'] as const) {
+    if (typeof r[k] !== 'boolean')
+      throw new InvalidRequestError(`${k} must be a boolean, got ${String(r[k])}`);
+  }
   if (r.storage !== 'lmdb' && r.storage !== 'memory') {
     throw new InvalidRequestError(`storage must be 'lmdb' or 'memory', got ${String(r.storage)}`);
   }
@@ -275,6 +303,24 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     throw new InvalidRequestError("readMode 'lease' requires checkQuorum");
   }
   return r;
+}
+
+/**
+ * Options travel to the worker threads by structured clone: a function or a
+ * class instance with methods would fail there, after workers started, as a
+ * DOMException naming neither the option nor the cause. Say which option.
+ */
+function checkCloneable(o: ClusterOptions): void {
+  for (const [key, value] of Object.entries(o)) {
+    try {
+      structuredClone(value);
+    } catch (error) {
+      throw new InvalidRequestError(
+        `option ${key} cannot be sent to a worker thread (${(error as Error).message}): ` +
+          'options must be plain data (no functions, symbols or class instances with methods)',
+      );
+    }
+  }
 }
 
 /** Node ids are 1-64 characters of [A-Za-z0-9_.-] (they name directories and travel in frames). */

@@ -60,7 +60,9 @@ export type AlertKind =
   | 'staleLeader'
   | 'commitRegression'
   | 'divergence'
-  | 'overlappingLeases';
+  | 'overlappingLeases'
+  /** Raised by a host, not the monitor: a node's state machine threw applying an entry and the node halted. */
+  | 'stateMachineFailed';
 export type AlertSeverity = 'safety' | 'warning';
 
 export interface SplitBrainAlert {

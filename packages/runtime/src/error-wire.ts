@@ -1,4 +1,5 @@
 import {
+  AppError,
   ClusterClosedError,
   ConfChangePendingError,
   InvalidRequestError,
@@ -29,6 +30,7 @@ export interface WireError {
   readonly kind?: string;
   readonly path?: string;
   readonly detail?: string;
+  readonly index?: number | null;
 }
 
 export function toWireError(err: unknown): WireError {
@@ -54,6 +56,7 @@ export function toWireError(err: unknown): WireError {
     const detail = err.message.slice(err.message.indexOf(': ') + 2);
     return { code: err.code, message: err.message, kind: err.kind, path: err.path, detail };
   }
+  if (err instanceof AppError) return { code: err.code, message: err.message, index: err.index };
   if (err instanceof NodeStoppedError) return { code: err.code, message: err.message, nodeId: err.nodeId };
   if (err instanceof RuntimeError) return { code: err.code, message: err.message };
   if (err instanceof Error) {
@@ -79,6 +82,8 @@ export function fromWireError(w: WireError): Error {
       );
     case 'QUARANTINED':
       return new QuarantinedError(w.nodeId ?? null, w.leaderHint ?? null, w.message);
+    case 'APP_ERROR':
+      return new AppError(w.message, w.index ?? null);
     case 'TIMEOUT':
       return new TimeoutError(w.message);
     case 'NODE_STOPPED':

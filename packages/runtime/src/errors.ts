@@ -47,6 +47,21 @@ export class NodeStoppedError extends RuntimeError {
   }
 }
 
+/**
+ * The app's state machine refused the request: its `apply` threw (every
+ * replica caught the same throw, the state is unchanged, the cluster goes on)
+ * or its `query` threw. `message` is the thrown error's message; `index` the
+ * command's log index (null for a query).
+ */
+export class AppError extends RuntimeError {
+  constructor(
+    message: string,
+    readonly index: number | null,
+  ) {
+    super('APP_ERROR', message);
+  }
+}
+
 /** The cluster was closed; nothing more can be done with it. */
 export class ClusterClosedError extends RuntimeError {
   constructor() {

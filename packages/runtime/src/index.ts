@@ -1,12 +1,18 @@
 export { type ActorHost, type ActorOptions, NodeActor } from './actor/node-actor.js';
 export type { ActorSnapshotOptions } from './actor/snapshot-keeper.js';
-export type { RuntimeStateMachine, StateMachineSpec } from './actor/state-machine-spec.js';
+export {
+  type RuntimeStateMachine,
+  type StateMachineSpec,
+  validateStateMachineSpec,
+} from './actor/state-machine-spec.js';
 export { backoffDelay } from './client/backoff.js';
 export {
   type ClientOptions,
   type ClientStats,
   type ClientTarget,
+  type CommandOptions,
   type GetOptions,
+  type QueryOptions,
   RaftClient,
 } from './client/raft-client.js';
 export {
@@ -29,6 +35,7 @@ export type { ClusterOptions, LocalNodeOptions } from './cluster/options.js';
 export type {
   ActorEvent,
   CorruptionResult,
+  FailedState,
   HashCheckResult,
   NodeControlApi,
   ObservationData,
@@ -44,6 +51,22 @@ export { NodeHandle } from './control/node-handle.js';
 export { crc32 } from './crc32.js';
 export { fromWireError, toWireError, type WireError } from './error-wire.js';
 export * from './errors.js';
+export {
+  type ApplyContext,
+  type AppMachineFactory,
+  type AppStateMachine,
+  type CommandOf,
+  defineStateMachine,
+  type QueryOf,
+  type QueryResultOf,
+  type ResultOf,
+} from './machine/app-machine.js';
+export { type AppOutcome, decodeAppRequest, encodeAppRequest } from './machine/app-request.js';
+export {
+  type ApplyErrorPolicy,
+  DEFAULT_APP_MAX_SESSIONS,
+  SessionMachine,
+} from './machine/session-machine.js';
 export { SideWorkPool, type SideWorkPoolOptions } from './side-work/pool.js';
 export type { SideResult, SideTask } from './side-work/protocol.js';
 export {

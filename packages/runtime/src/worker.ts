@@ -51,7 +51,7 @@ async function main(): Promise<void> {
             bootstrapConf,
           })
         : new MemoryDurableStorage(bootstrapConf);
-    const sm = await createStateMachine(init.actor.machine);
+    const sm = await createStateMachine(init.actor.machine, init.actor.id);
     const codec = new PoolSnapshotCodec(side, {
       compression: init.actor.snapshot.compression,
       level: init.actor.snapshot.level,

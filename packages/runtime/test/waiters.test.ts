@@ -3,6 +3,7 @@ import { fail, ProposalWaiters, ReadWaiters } from '../src/actor/waiters.js';
 import type { ReadResult, Reply } from '../src/control/api.js';
 import { fromWireError } from '../src/error-wire.js';
 import {
+  AppError,
   ConfChangePendingError,
   LeaderNotReadyError,
   LearnerNotCaughtUpError,
@@ -126,8 +127,8 @@ describe('ReadWaiters', () => {
   it('serves a confirmed read once its index is applied, and drops refused ones', () => {
     const w = new ReadWaiters('n1');
     const c = collector<ReadResult>();
-    w.add(1, 'k', c.resolve);
-    w.add(2, 'k', c.resolve);
+    w.add(1, { key: 'k' }, c.resolve);
+    w.add(2, { key: 'k' }, c.resolve);
     w.onReadStates([
       { ctx: 1, status: 'ready', index: 10, mode: 'readIndex' },
       { ctx: 2, status: 'dropped', reason: 'notLeader', leaderHint: 'n2' },
@@ -138,5 +139,22 @@ describe('ReadWaiters', () => {
     w.serve(10, () => 'v');
     expect(c.got[1]).toEqual({ ok: true, value: { value: 'v', index: 10, mode: 'readIndex' } });
     expect(w).toMatchObject({ served: 1, dropped: 1, pending: 0 });
+  });
+
+  it('answers a read whose query throws with that error, and serves the others', () => {
+    const w = new ReadWaiters('n1');
+    const c = collector<ReadResult>();
+    w.add(1, { query: 'bad' }, c.resolve);
+    w.add(2, { query: 'good' }, c.resolve);
+    w.onReadStates([
+      { ctx: 1, status: 'ready', index: 3, mode: 'readIndex' },
+      { ctx: 2, status: 'ready', index: 3, mode: 'readIndex' },
+    ]);
+    w.serve(3, (req) => {
+      if ('query' in req && req.query === 'bad') throw new AppError('no such account', null);
+      return 7;
+    });
+    expect(c.got[0]).toMatchObject({ ok: false, error: { code: 'APP_ERROR', message: 'no such account' } });
+    expect(c.got[1]).toEqual({ ok: true, value: { value: 7, index: 3, mode: 'readIndex' } });
   });
 });

@@ -6,14 +6,16 @@ import { int, oneOf, packMap, str, unpackMap, WireFormatError } from '../wire-ms
  * kinds ClientRequest / ClientResponse). Requests carry an id; responses
  * echo it and may come back in any order.
  */
-export type ClientOp = 'propose' | 'read' | 'status' | 'members';
-export const CLIENT_OPS: readonly ClientOp[] = ['propose', 'read', 'status', 'members'];
+export type ClientOp = 'propose' | 'read' | 'query' | 'status' | 'members';
+export const CLIENT_OPS: readonly ClientOp[] = ['propose', 'read', 'query', 'status', 'members'];
 export type Consistency = 'linearizable' | 'lease' | 'stale';
 export const MAX_KEY_LENGTH = 64 * 1024;
 
 export type ClientRequest =
   | { readonly id: number; readonly op: 'propose'; readonly data: Uint8Array }
   | { readonly id: number; readonly op: 'read'; readonly key: string; readonly consistency: Consistency }
+  /** An app machine's query: `query` is any msgpack value (the app's query object). */
+  | { readonly id: number; readonly op: 'query'; readonly query: unknown; readonly consistency: Consistency }
   | { readonly id: number; readonly op: 'status' | 'members' };
 
 export type ClientResponse =
@@ -41,6 +43,14 @@ export function decodeClientRequest(payload: Uint8Array): ClientRequest {
         id,
         op,
         key: str(m, 'key', MAX_KEY_LENGTH),
+        consistency: oneOf(m, 'consistency', ['linearizable', 'lease', 'stale'] as const),
+      };
+    case 'query':
+      if (!('query' in m)) throw new WireFormatError('query needs a query value');
+      return {
+        id,
+        op,
+        query: m.query,
         consistency: oneOf(m, 'consistency', ['linearizable', 'lease', 'stale'] as const),
       };
     default:

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { type GetOptions, RaftClient as RuntimeRaftClient } from '@raftkit/runtime';
+import {
+  type CommandOf,
+  type CommandOptions,
+  type GetOptions,
+  type QueryOf,
+  type QueryOptions,
+  type QueryResultOf,
+  type ResultOf,
+  RaftClient as RuntimeRaftClient,
+} from '@raftkit/runtime';
 import { type HostPort, parseAddressList } from '../address.js';
 import { ClusterSecret } from '../handshake/secret.js';
 import type { TlsOptions } from '../tls-options.js';
@@ -24,23 +33,24 @@ export interface RaftClientOptions {
 }
 
 /**
- * A KV client for a cluster of node processes, over authenticated TCP (or
+ * A client for a cluster of node processes (`command` / `query` for an app
+ * state machine, typed by `M` as in the runtime; put/get/... for the KV store), over authenticated TCP (or
  * TLS). It is the runtime's RaftClient (leader redirects, capped exponential
  * backoff with jitter, client sessions so a retried write applies exactly
  * once, typed errors: NotLeaderError, TimeoutError, ClusterClosedError)
  * driving nodes through their client port instead of worker threads.
  */
-export class RaftClient {
+export class RaftClient<M = unknown> {
   readonly clientId: string;
   private constructor(
     private readonly target: TcpCluster,
-    private readonly inner: RuntimeRaftClient,
+    private readonly inner: RuntimeRaftClient<M>,
   ) {
     this.clientId = inner.clientId;
   }
 
   /** Connect: authenticate to a seed and learn the members. Throws when no seed answers. */
-  static async connect(opts: RaftClientOptions): Promise<RaftClient> {
+  static async connect<M = unknown>(opts: RaftClientOptions): Promise<RaftClient<M>> {
     const seeds = typeof opts.cluster === 'string' ? parseAddressList(opts.cluster) : [...opts.cluster];
     const secret = opts.secret instanceof ClusterSecret ? opts.secret : ClusterSecret.from(opts.secret);
     const clientId = opts.clientId ?? randomUUID();
@@ -58,14 +68,23 @@ export class RaftClient {
       target.close();
       throw error;
     }
-    const inner = new RuntimeRaftClient(target, {
+    const inner = new RuntimeRaftClient<M>(target, {
       clientId,
       timeoutMs: opts.timeoutMs,
       attemptTimeoutMs: opts.attemptTimeoutMs,
       retryBaseMs: opts.retryBaseMs ?? 50,
       retryMaxMs: opts.retryMaxMs ?? 1000,
     });
-    return new RaftClient(target, inner);
+    return new RaftClient<M>(target, inner);
+  }
+
+  /** Propose an app command; resolves with `apply`'s result (exactly once; AppError when apply threw). */
+  command(cmd: CommandOf<M>, opts?: CommandOptions): Promise<ResultOf<M>> {
+    return this.inner.command(cmd, opts);
+  }
+  /** Run the app machine's read-only query (linearizable by default). */
+  query(q: QueryOf<M>, opts?: QueryOptions): Promise<QueryResultOf<M>> {
+    return this.inner.query(q, opts);
   }
 
   put(key: string, value: string): Promise<void> {

@@ -1,10 +1,4 @@
-import {
-  type ClientTarget,
-  InvalidRequestError,
-  NodeStoppedError,
-  type ReadConsistency,
-  type ReadResult,
-} from '@raftkit/runtime';
+import { type ClientTarget, InvalidRequestError, NodeStoppedError, type ReadResult } from '@raftkit/runtime';
 import { formatHostPort, type HostPort, parseHostPort } from '../address.js';
 import type { ClusterSecret } from '../handshake/secret.js';
 import type { NodeStatusReport } from '../node/node-server.js';
@@ -67,16 +61,17 @@ export class TcpCluster implements ClientTarget {
     throw last;
   }
 
-  node(id: string): {
-    propose(data: Uint8Array): Promise<unknown>;
-    read(key: string, consistency: ReadConsistency): Promise<ReadResult>;
-  } {
+  node(id: string): ReturnType<ClientTarget['node']> {
     const channel = this.channels.get(id);
     return {
       propose: (data) => (channel ? channel.request({ op: 'propose', data }) : this.unknown(id)),
       read: (key, consistency) =>
         (channel
           ? channel.request({ op: 'read', key, consistency })
+          : this.unknown(id)) as Promise<ReadResult>,
+      query: (query, consistency) =>
+        (channel
+          ? channel.request({ op: 'query', query, consistency })
           : this.unknown(id)) as Promise<ReadResult>,
     };
   }

@@ -24,6 +24,7 @@ export interface NodeBackend {
   readonly running: boolean;
   propose(data: Uint8Array): Promise<unknown>;
   read(key: string, consistency: ReadConsistency): Promise<ReadResult>;
+  query(query: unknown, consistency: ReadConsistency): Promise<ReadResult>;
   status(): Promise<RuntimeNodeStatus>;
 }
 
@@ -152,6 +153,9 @@ export class NodeServer {
       case 'read':
         if (!backend.running) return Promise.reject(new NodeStoppedError(backend.id));
         return backend.read(req.key, req.consistency);
+      case 'query':
+        if (!backend.running) return Promise.reject(new NodeStoppedError(backend.id));
+        return backend.query(req.query, req.consistency);
     }
   }
 }

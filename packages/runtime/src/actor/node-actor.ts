@@ -18,6 +18,7 @@ import {
 import type {
   ActorEvent,
   CorruptionResult,
+  FailedState,
   HashCheckResult,
   ReadConsistency,
   ReadResult,
@@ -27,12 +28,15 @@ import type {
 import { READ_MODE_OF } from '../control/api.js';
 import { toWireError } from '../error-wire.js';
 import {
+  AppError,
   InvalidRequestError,
   NodeStoppedError,
   NotLeaderError,
   QuarantinedError,
   TimeoutError,
 } from '../errors.js';
+import { errorMessage } from '../machine/session-machine.js';
+import { digestBytes } from '../machine/snapshot-digest.js';
 import type { SideWorkClient } from '../side-work/client.js';
 import type { SnapshotCodec } from '../snapshot/codec.js';
 import type { DurableStorage } from '../storage/durable-storage.js';
@@ -43,7 +47,7 @@ import { ConfChangeRequests } from './conf-changes.js';
 import { raftConfigOf } from './raft-config.js';
 import { type ActorSnapshotOptions, initialConfFloor, SnapshotKeeper } from './snapshot-keeper.js';
 import type { RuntimeStateMachine, StateMachineSpec } from './state-machine-spec.js';
-import { fail, ok, ProposalWaiters, ReadWaiters, type Resolve } from './waiters.js';
+import { fail, ok, ProposalWaiters, type ReadRequest, ReadWaiters, type Resolve } from './waiters.js';
 
 export interface ActorOptions {
   readonly id: NodeId;
@@ -147,6 +151,10 @@ export class NodeActor {
   private lastObservationAt = 0;
   private observationDirty = true;
   private lastSoft = { role: '', term: -1, leader: null as NodeId | null };
+  /** Set when the state machine threw and the node halted (see halt()). */
+  private failed: FailedState | null = null;
+  /** Highest checkpoint reported with a hash derived on the pool. */
+  private derivedCheckpoint = 0;
 
   /**
    * Build an actor over an opened store: restore the state machine from the
@@ -277,20 +285,41 @@ export class NodeActor {
     });
   }
 
+  /** KV read of `key` (machines with `get`) under `consistency`. */
   read(key: string, consistency: ReadConsistency): Promise<Reply<ReadResult>> {
-    if (this.stopped) return Promise.resolve(fail(new NodeStoppedError(this.id)));
     if (typeof this.sm.get !== 'function') {
-      return Promise.resolve(fail(new InvalidRequestError('this state machine does not support read(key)')));
+      return Promise.resolve(
+        fail(new InvalidRequestError('this state machine does not support read(key): use query(q)')),
+      );
     }
     if (typeof key !== 'string')
       return Promise.resolve(fail(new InvalidRequestError('read expects a string key')));
+    return this.confirmedRead({ key }, consistency);
+  }
+
+  /** An app machine's read-only `query(q)` under `consistency`. */
+  query(q: unknown, consistency: ReadConsistency): Promise<Reply<ReadResult>> {
+    if (typeof this.sm.query !== 'function') {
+      return Promise.resolve(
+        fail(new InvalidRequestError('this state machine does not support query(q): use read(key)')),
+      );
+    }
+    return this.confirmedRead({ query: q }, consistency);
+  }
+
+  private confirmedRead(req: ReadRequest, consistency: ReadConsistency): Promise<Reply<ReadResult>> {
+    if (this.stopped) return Promise.resolve(fail(new NodeStoppedError(this.id)));
     if (consistency === 'stale') {
       // A quarantined node's state may be wrong: it serves no reads at all, not even stale ones.
       const q = this.node.status();
       if (q.quarantine) return Promise.resolve(fail(new QuarantinedError(this.id, q.leader)));
-      return Promise.resolve(
-        ok({ value: this.sm.get(key), index: this.sm.appliedIndex, mode: 'stale' as const }),
-      );
+      try {
+        return Promise.resolve(
+          ok({ value: this.serveRead(req), index: this.sm.appliedIndex, mode: 'stale' as const }),
+        );
+      } catch (err) {
+        return Promise.resolve(fail(err));
+      }
     }
     if (!(consistency in READ_MODE_OF)) {
       return Promise.resolve(fail(new InvalidRequestError(`unknown consistency ${String(consistency)}`)));
@@ -305,9 +334,19 @@ export class NodeActor {
       return Promise.resolve(fail(err));
     }
     return new Promise((resolve) => {
-      this.reads.add(ctx, key, resolve);
+      this.reads.add(ctx, req, resolve);
       this.kick();
     });
+  }
+
+  /** Run one confirmed read on the applied state; a throwing app query is an AppError for that read. */
+  private serveRead(req: ReadRequest): unknown {
+    if ('key' in req) return this.sm.get?.(req.key);
+    try {
+      return this.sm.query?.(req.query);
+    } catch (err) {
+      throw new AppError(errorMessage(err), null);
+    }
   }
 
   transferLeadership(to: NodeId): Promise<Reply<void>> {
@@ -432,11 +471,14 @@ export class NodeActor {
           }
         }
         if (rd.snapshot) this.proposals.onSnapshot(rd.snapshot.meta.index);
-        for (const e of rd.committedEntries) this.applyEntry(e);
+        for (const e of rd.committedEntries) {
+          // A halted node applies nothing more and acknowledges nothing (no advance).
+          if (!this.applyEntry(e)) return;
+        }
         this.confChanges.onApplied(this.sm.appliedIndex);
         this.reads.onReadStates(rd.readStates);
         this.node.advance();
-        this.reads.serve(this.sm.appliedIndex, (key) => this.sm.get?.(key));
+        this.reads.serve(this.sm.appliedIndex, (req) => this.serveRead(req));
         this.checkTransfers();
         this.snapshots.maybeTake(this.node);
         this.maybeObserve(false);
@@ -496,17 +538,91 @@ export class NodeActor {
     this.host.sendFrames({ to, bufs }, bufs);
   }
 
-  private applyEntry(e: Entry): void {
-    const result = this.sm.apply(e);
+  /** Apply one committed entry; false when the state machine threw and the node halted. */
+  private applyEntry(e: Entry): boolean {
+    let result: unknown;
+    try {
+      result = this.sm.apply(e);
+    } catch (err) {
+      this.halt(e, err);
+      return false;
+    }
     this.proposals.onApplied(e, result);
     if (e.type === EntryType.ConfChange) this.snapshots.onConfChangeApplied(e.index);
     // The hash right after applying a checkpoint index, before the next entry (core's rule).
     if (this.opts.checkpointInterval > 0 && this.node.checkpointDue(e.index)) {
-      this.node.reportCheckpoint(e.index, this.sm.hash());
-      this.emitObservation(e.index);
+      if (this.sm.derivesHash) this.deriveCheckpointHash(e.index);
+      else {
+        const hash = this.sm.hash();
+        this.node.reportCheckpoint(e.index, hash);
+        this.emitObservation(e.index, hash);
+      }
     }
     const h = this.opts.hashCheckEvery;
     if (h > 0 && e.index % h === 0 && !this.hashCheckRunning) void this.verifyStateHash();
+    return true;
+  }
+
+  /**
+   * A machine without hash(): snapshot it now (the state at exactly this
+   * index) and digest the bytes on the side-work pool; the checkpoint is
+   * reported when the digest is back (core accepts a late report). Later
+   * checkpoints overtaking an earlier one make the earlier one moot.
+   */
+  private deriveCheckpointHash(index: number): void {
+    const bytes = this.sm.snapshot();
+    const report = (hash: string) => {
+      if (this.stopped || index <= this.derivedCheckpoint) return;
+      this.derivedCheckpoint = index;
+      this.node.reportCheckpoint(index, hash);
+      this.emitObservation(index, hash);
+      this.kick();
+    };
+    const side = this.host.side;
+    if (!side) {
+      report(digestBytes(bytes));
+      return;
+    }
+    const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    side
+      .run({ kind: 'digest', data: bytes }, owned ? [bytes.buffer as ArrayBuffer] : [])
+      .then((r) => {
+        if (r.kind !== 'digest') throw new Error('unexpected side-work result');
+        report(r.hash);
+      })
+      .catch((err: unknown) => {
+        if (!this.stopped) this.fatal(err);
+      });
+  }
+
+  /**
+   * The state machine threw applying `e` (the low-level contract, or an app
+   * machine with onApplyError 'halt'): stop here, in a `failed` state that
+   * status shows, with an alert naming node, entry and error. The node does
+   * not crash and is not restarted: a restart would apply the same entry and
+   * fail the same way (fix the machine, then restart the node).
+   */
+  private halt(e: Entry, err: unknown): void {
+    const message = errorMessage(err);
+    const at = Date.now();
+    this.failed = { index: e.index, term: e.term, message, at };
+    // Storage stays open (status reads it); shutdown closes it.
+    this.stopWork();
+    this.host.emit({
+      type: 'alert',
+      alert: {
+        kind: 'stateMachineFailed',
+        severity: 'warning',
+        at,
+        nodes: [this.id],
+        term: e.term,
+        index: e.index,
+        duration: null,
+        message:
+          `node ${this.id}: the state machine threw applying entry ${e.index} (term ${e.term}): ${message}; ` +
+          'the node halted (status failed) and applies nothing more until it is fixed and restarted',
+      },
+    });
   }
 
   private checkTransfers(): void {
@@ -532,8 +648,11 @@ export class NodeActor {
     this.emitObservation(null);
   }
 
-  /** Observation for the split-brain monitor; `checkpoint` reports the hash exactly at that applied index. */
-  private emitObservation(checkpoint: number | null): void {
+  /**
+   * Observation for the split-brain monitor; `checkpoint` reports `hash` exactly at that applied
+   * index. Other observations of a machine without hash() carry none (it would cost a snapshot).
+   */
+  private emitObservation(checkpoint: number | null, hash?: string): void {
     const st = this.node.status();
     const now = Date.now();
     this.host.emit({
@@ -546,7 +665,7 @@ export class NodeActor {
         leader: st.leader,
         commitIndex: st.commitIndex,
         appliedIndex: checkpoint ?? this.sm.appliedIndex,
-        stateHash: this.sm.hash(),
+        stateHash: hash ?? (this.sm.derivesHash ? null : this.sm.hash()),
         leaseUntil: this.leaseWallClock(st.leaseUntilTick, st.tick, now),
         epoch: this.opts.epoch,
       },
@@ -611,6 +730,7 @@ export class NodeActor {
       },
       reads: { pending: this.reads.pending, served: this.reads.served, dropped: this.reads.dropped },
       hashChecks: { ...this.hashChecks },
+      failed: this.failed === null ? null : { ...this.failed },
       tickMs: this.opts.tickMs,
       checkpoints: structuredClone(st.checkpoints),
       quarantine: st.quarantine ? structuredClone(st.quarantine) : null,
@@ -723,6 +843,13 @@ export class NodeActor {
   /** Stop ticking, answer every waiter with NodeStoppedError, then flush and close storage. */
   stop(): Promise<void> {
     if (this.stopping) return this.stopping;
+    this.stopWork();
+    this.stopping = this.storage.close();
+    return this.stopping;
+  }
+
+  /** Stop ticking and processing, and answer every waiter with NodeStoppedError. */
+  private stopWork(): void {
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.tickTimer = null;
@@ -732,8 +859,6 @@ export class NodeActor {
     for (const t of this.transfers) t.resolve(stoppedReply);
     this.transfers.length = 0;
     this.confChanges.failAll(stoppedReply);
-    this.stopping = this.storage.close();
-    return this.stopping;
   }
 }
 

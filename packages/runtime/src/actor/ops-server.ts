@@ -21,7 +21,11 @@ export class OpsServer {
   private onBatch(batch: OpRequestBatch): void {
     for (const req of batch.reqs) {
       const p: Promise<Reply<unknown>> =
-        req.op === 'propose' ? this.actor.propose(req.data) : this.actor.read(req.key, req.consistency);
+        req.op === 'propose'
+          ? this.actor.propose(req.data)
+          : req.op === 'read'
+            ? this.actor.read(req.key, req.consistency)
+            : this.actor.query(req.query, req.consistency);
       p.then((reply) => this.answer(req.id, reply));
     }
   }

@@ -144,10 +144,14 @@ export class ProposalWaiters {
   }
 }
 
+/** What a read asks the state machine: a KV key (`read`) or an app query (`query`). */
+export type ReadRequest = { readonly key: string } | { readonly query: unknown };
+
 /** Reads waiting for their read index to be confirmed, then for the local state machine to reach it. */
 export class ReadWaiters {
-  private readonly byCtx = new Map<number, { key: string; resolve: Resolve<ReadResult> }>();
-  private awaitingApply: { index: number; mode: ReadMode; key: string; resolve: Resolve<ReadResult> }[] = [];
+  private readonly byCtx = new Map<number, { req: ReadRequest; resolve: Resolve<ReadResult> }>();
+  private awaitingApply: { index: number; mode: ReadMode; req: ReadRequest; resolve: Resolve<ReadResult> }[] =
+    [];
   served = 0;
   dropped = 0;
 
@@ -157,8 +161,8 @@ export class ReadWaiters {
     return this.byCtx.size + this.awaitingApply.length;
   }
 
-  add(ctx: number, key: string, resolve: Resolve<ReadResult>): void {
-    this.byCtx.set(ctx, { key, resolve });
+  add(ctx: number, req: ReadRequest, resolve: Resolve<ReadResult>): void {
+    this.byCtx.set(ctx, { req, resolve });
   }
 
   onReadStates(states: readonly ReadState[]): void {
@@ -170,19 +174,26 @@ export class ReadWaiters {
         this.dropped++;
         w.resolve(fail(dropError(this.self, rs.reason, rs.leaderHint)));
       } else {
-        this.awaitingApply.push({ index: rs.index, mode: rs.mode, key: w.key, resolve: w.resolve });
+        this.awaitingApply.push({ index: rs.index, mode: rs.mode, req: w.req, resolve: w.resolve });
       }
     }
   }
 
-  /** Answer every confirmed read whose index is applied, reading with `get`. */
-  serve(applied: number, get: (key: string) => unknown): void {
+  /** Answer every confirmed read whose index is applied with `run` (a throw answers that read with the error). */
+  serve(applied: number, run: (req: ReadRequest) => unknown): void {
     if (this.awaitingApply.length === 0) return;
     const waiting: typeof this.awaitingApply = [];
     for (const r of this.awaitingApply) {
       if (r.index <= applied) {
         this.served++;
-        r.resolve(ok({ value: get(r.key), index: applied, mode: r.mode }));
+        let value: unknown;
+        try {
+          value = run(r.req);
+        } catch (err) {
+          r.resolve(fail(err));
+          continue;
+        }
+        r.resolve(ok({ value, index: applied, mode: r.mode }));
       } else waiting.push(r);
     }
     this.awaitingApply = waiting;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { encodeKvRequest, type KvCommand, type KvResult, type NodeId } from '@raftkit/core';
 import type { ReadConsistency, ReadResult } from '../control/api.js';
 import {
+  AppError,
   ClusterClosedError,
   InvalidRequestError,
   NodeStoppedError,
@@ -10,6 +11,8 @@ import {
   RuntimeError,
   TimeoutError,
 } from '../errors.js';
+import type { CommandOf, QueryOf, QueryResultOf, ResultOf } from '../machine/app-machine.js';
+import { type AppOutcome, encodeAppRequest } from '../machine/app-request.js';
 import { backoffDelay, sleep } from './backoff.js';
 
 /** What a client needs from a cluster (in-process here; @raftkit/net provides one over TCP). */
@@ -19,6 +22,7 @@ export interface ClientTarget {
   node(id: NodeId): {
     propose(data: Uint8Array): Promise<unknown>;
     read(key: string, consistency: ReadConsistency): Promise<ReadResult>;
+    query(query: unknown, consistency: ReadConsistency): Promise<ReadResult>;
   };
   /** Best current guess of the leader, if any. */
   leaderHint(): NodeId | null;
@@ -55,10 +59,22 @@ export interface GetOptions {
   readonly consistency?: ReadConsistency;
 }
 
+export interface QueryOptions extends GetOptions {
+  /** Deadline of this query including retries. Default: the client's timeoutMs. */
+  readonly timeoutMs?: number;
+}
+
+export interface CommandOptions {
+  /** Deadline of this command including retries. Default: the client's timeoutMs. */
+  readonly timeoutMs?: number;
+}
+
 /**
- * A KV client: put / get / cas / delete / append with strings in and out.
+ * A client of a cluster: `command` / `query` for an app state machine (typed
+ * by `M`, the machine's factory type: `cluster.client<typeof ledger>()`), and
+ * put / get / cas / delete / append, the KV store's shorthand.
  *
- * Writes carry a client session (clientId, seq): a write retried after a
+ * Writes and commands carry a client session (clientId, seq): one retried after a
  * timeout or a leader change is applied exactly once, and its retry returns
  * the first result. Operations of one client run one at a time (the session
  * remembers one outstanding request, as in the Raft thesis §6.3); use several
@@ -66,9 +82,10 @@ export interface GetOptions {
  *
  * Follows `NotLeaderError` hints, otherwise tries the other nodes, with
  * capped exponential backoff and jitter. Errors: NotLeaderError (pinned
- * client), TimeoutError (outcome unknown), ClusterClosedError.
+ * client), TimeoutError (outcome unknown), ClusterClosedError, AppError (the
+ * machine's apply or query threw; nothing changed).
  */
-export class RaftClient {
+export class RaftClient<M = unknown> {
   readonly clientId: string;
   private seq = 0;
   private target: NodeId | null;
@@ -128,6 +145,39 @@ export class RaftClient {
     );
   }
 
+  /**
+   * Propose an app command (a msgpack value: plain objects, strings, numbers,
+   * bigints, Uint8Arrays) and resolve with what the machine's `apply`
+   * returned. Applied exactly once even when retried (same session). A throw
+   * in `apply` rejects with AppError carrying its message.
+   */
+  command(cmd: CommandOf<M>, opts: CommandOptions = {}): Promise<ResultOf<M>> {
+    return this.serial(async () => {
+      const data = encodeAppRequest(cmd, { clientId: this.clientId, seq: ++this.seq });
+      const outcome = (await this.attempt(
+        (node) => this.cluster.node(node).propose(data),
+        'leader',
+        opts.timeoutMs,
+      )) as AppOutcome;
+      if (outcome.ok) return outcome.value as ResultOf<M>;
+      if (outcome.error === 'apply') throw new AppError(outcome.message, outcome.index);
+      if (outcome.error === 'badRequest') throw new InvalidRequestError(outcome.message);
+      throw new RuntimeError('SESSION', outcome.message);
+    });
+  }
+
+  /** Run the machine's read-only `query(q)`: linearizable by default (ReadIndex), or 'lease' / 'stale'. */
+  query(q: QueryOf<M>, opts: QueryOptions = {}): Promise<QueryResultOf<M>> {
+    const consistency = opts.consistency ?? 'linearizable';
+    return this.serial(() =>
+      this.attempt(
+        (node) => this.cluster.node(node).query(q, consistency),
+        consistency === 'stale' ? 'any' : 'leader',
+        opts.timeoutMs,
+      ).then((r) => r.value as QueryResultOf<M>),
+    );
+  }
+
   get stats(): ClientStats {
     return { ...this.counts };
   }
@@ -164,8 +214,12 @@ export class RaftClient {
    * Try `call` on the leader (or any node) until it succeeds, the operation
    * deadline passes (TimeoutError) or an error that retrying cannot fix.
    */
-  private async attempt<T>(call: (node: NodeId) => Promise<T>, want: 'leader' | 'any'): Promise<T> {
-    const deadline = performance.now() + this.timeoutMs;
+  private async attempt<T>(
+    call: (node: NodeId) => Promise<T>,
+    want: 'leader' | 'any',
+    timeoutMs = this.timeoutMs,
+  ): Promise<T> {
+    const deadline = performance.now() + timeoutMs;
     const pinned = this.opts.via;
     this.counts.ops++;
     let retries = 0;
@@ -176,7 +230,7 @@ export class RaftClient {
       const left = deadline - performance.now();
       if (left <= 0) {
         throw new TimeoutError(
-          `operation did not complete within ${this.timeoutMs} ms (outcome unknown)` +
+          `operation did not complete within ${timeoutMs} ms (outcome unknown)` +
             (last instanceof Error ? `; last error: ${last.message}` : ''),
         );
       }

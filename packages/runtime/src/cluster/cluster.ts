@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type NodeId, type NodeVerification, type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
 import type { ActorOptions } from '../actor/node-actor.js';
+import { validateStateMachineSpec } from '../actor/state-machine-spec.js';
 import type { StorageSpec } from '../actor/worker-init.js';
 import { type ClientOptions, type ClientTarget, RaftClient } from '../client/raft-client.js';
 import type { ActorEvent, RuntimeNodeStatus } from '../control/api.js';
@@ -113,7 +114,11 @@ export class Cluster implements ClientTarget {
    * wait until all actors run (not until a leader exists: see waitForLeader).
    */
   static async create(options: ClusterOptions = {}): Promise<Cluster> {
-    const opts = resolveOptions(options);
+    // The state machine is checked (and a relative module path resolved) before any worker starts.
+    const opts = {
+      ...resolveOptions(options),
+      stateMachine: await validateStateMachineSpec(options.stateMachine),
+    };
     checkCoreOptions(opts);
     let dataDir: string | null = null;
     let owns = false;
@@ -201,7 +206,7 @@ export class Cluster implements ClientTarget {
    * pinned to a local one (`via`): it could not follow a redirect to a remote
    * leader (use a transport's client, e.g. @raftkit/net's RaftClient).
    */
-  client(opts: ClientOptions = {}): RaftClient {
+  client<M = unknown>(opts: ClientOptions = {}): RaftClient<M> {
     if (this.isClosed) throw new ClusterClosedError();
     if (opts.via !== undefined) this.node(opts.via);
     else if (this.localIds.length < this.ids.length) {
@@ -210,7 +215,7 @@ export class Cluster implements ClientTarget {
           'pin the client to a local node with `via`',
       );
     }
-    const c = new RaftClient(this, { retryBaseMs: this.opts.tickMs, ...opts });
+    const c = new RaftClient<M>(this, { retryBaseMs: this.opts.tickMs, ...opts });
     this.clients.add(c);
     return c;
   }

@@ -31,6 +31,16 @@ export const READ_MODE_OF: Readonly<Record<Exclude<ReadConsistency, 'stale'>, Re
   lease: 'lease',
 };
 
+/** A node halted because its state machine threw applying the entry at `index` (see NodeActor.halt). */
+export interface FailedState {
+  readonly index: number;
+  readonly term: number;
+  /** The thrown error's message. */
+  readonly message: string;
+  /** Wall-clock ms when it happened. */
+  readonly at: number;
+}
+
 /** A node's view of itself, as plain data (it crosses threads). */
 export interface RuntimeNodeStatus {
   readonly id: NodeId;
@@ -90,6 +100,8 @@ export interface RuntimeNodeStatus {
   readonly reads: { readonly pending: number; readonly served: number; readonly dropped: number };
   /** Incremental state hash verified against a full recomputation on the side-work pool. */
   readonly hashChecks: { readonly runs: number; readonly mismatches: number; readonly lastIndex: number };
+  /** Set once the state machine threw applying an entry and the node halted: it serves and applies nothing more. */
+  readonly failed: FailedState | null;
   /** Wall-clock length of one tick (to read the tick counts below). */
   readonly tickMs: number;
   /**

@@ -46,6 +46,11 @@ export class NodeHandle {
     return this.proc().then((p) => p.read(key, consistency));
   }
 
+  /** Run an app machine's read-only `query(q)` on this node with the given consistency. */
+  query(q: unknown, consistency: ReadConsistency = 'linearizable'): Promise<ReadResult> {
+    return this.proc().then((p) => p.query(q, consistency));
+  }
+
   /** Hand leadership to `to`; resolves once `to` leads. This node must be the leader. */
   transferLeadership(to: NodeId): Promise<void> {
     return this.proc().then((p) => p.call((api) => api.transferLeadership(to)));

@@ -171,6 +171,11 @@ export class NodeProcess {
     return this.ops.read(key, consistency) as Promise<ReadResult>;
   }
 
+  query(query: unknown, consistency: ReadConsistency): Promise<ReadResult> {
+    if (this.state !== 'running') return Promise.reject(new NodeStoppedError(this.id));
+    return this.ops.query(query, consistency) as Promise<ReadResult>;
+  }
+
   /** Graceful stop: the actor flushes and closes its storage, then the worker ends. */
   async shutdown(timeoutMs = 5000): Promise<void> {
     if (this.state !== 'running') return;

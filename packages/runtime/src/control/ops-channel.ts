@@ -43,6 +43,10 @@ export class OpsChannel {
     return this.send((id) => ({ id, op: 'read', key, consistency }));
   }
 
+  query(query: unknown, consistency: ReadConsistency): Promise<unknown> {
+    return this.send((id) => ({ id, op: 'query', query, consistency }));
+  }
+
   /** Fail every outstanding request with `err` and stop. */
   close(err: Error): void {
     if (this.closed) return;

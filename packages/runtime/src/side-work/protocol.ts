@@ -16,6 +16,8 @@ export type SideTask =
     }
   /** CRC-32 of a byte array (snapshot checksums). */
   | { readonly kind: 'crc32'; readonly data: Uint8Array }
+  /** The state hash of a machine without hash(): a digest of its snapshot bytes (snapshot-digest.ts). */
+  | { readonly kind: 'digest'; readonly data: Uint8Array }
   /** Compress a state machine snapshot into an envelope (envelope.ts) and checksum the envelope. */
   | {
       readonly kind: 'snapshotPack';
@@ -34,6 +36,7 @@ export type SideResult =
       readonly message: string | null;
     }
   | { readonly kind: 'crc32'; readonly crc: number }
+  | { readonly kind: 'digest'; readonly hash: string }
   | {
       readonly kind: 'snapshotPack';
       readonly envelope: Uint8Array;

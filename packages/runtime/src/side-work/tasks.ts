@@ -1,6 +1,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { createStateMachine } from '../actor/state-machine-spec.js';
 import { crc32 } from '../crc32.js';
+import { digestBytes } from '../machine/snapshot-digest.js';
 import { packEnvelope, SnapshotEnvelopeError, unpackEnvelope } from '../snapshot/envelope.js';
 import type { SideResult, SideTask } from './protocol.js';
 
@@ -11,12 +12,14 @@ export default async function run(task: SideTask): Promise<SideResult> {
       const sm = await createStateMachine(task.machine);
       try {
         // KvStateMachine.restore rebuilds the state and hashes it from scratch
-        // (and refuses a snapshot whose content does not match its hash).
+        // (and refuses a snapshot whose content does not match its hash). A
+        // machine without its own hash is checked by a round trip instead: the
+        // restored state must snapshot to the same bytes (the same digest).
         sm.restore(task.snapshot);
       } catch (err) {
         return { kind: 'stateHash', full: null, ok: false, message: (err as Error).message };
       }
-      const full = sm.hash();
+      const full = sm.derivesHash ? digestBytes(sm.snapshot()) : sm.hash();
       const ok = full === task.expected;
       return {
         kind: 'stateHash',
@@ -25,6 +28,8 @@ export default async function run(task: SideTask): Promise<SideResult> {
         message: ok ? null : `incremental hash ${task.expected} but full recomputation gives ${full}`,
       };
     }
+    case 'digest':
+      return { kind: 'digest', hash: digestBytes(task.data) };
     case 'crc32':
       return { kind: 'crc32', crc: crc32(task.data) };
     case 'snapshotPack': {

@@ -9,7 +9,8 @@ const USAGE = `usage: pnpm bench [--quick] [--json FILE] [--only ${ROW_IDS.join(
   --json FILE  also write the results to FILE (always: latest.json in the results directory)
   --only LIST  run only these rows (comma separated); the others are listed as not run
   --no-report  do not rewrite REPORT.md and the SVG charts (JSON and table only)
-  --out DIR    results directory (default bench/results; with --quick bench/results/tmp/quick)
+  --out DIR    results directory (default: bench/results for a full run, bench/results/tmp/quick
+               with --quick, bench/results/tmp/partial with --only)
   --rerender   run nothing: rewrite REPORT.md and the charts from DIR/latest.json
                (after editing bench/ANALYSIS.md or the report code)`;
 
@@ -38,13 +39,16 @@ export function parseArgs(argv) {
 }
 
 /**
- * Where a run writes its results. A quick run is a smoke check: its figures
- * must not replace the committed full report, so it writes under
- * results/tmp (git-ignored) unless --out says where.
+ * Where a run writes its results. Only a full run of every row replaces the
+ * committed report: a quick run (a smoke check) or a run of some rows writes
+ * under results/tmp (git-ignored) unless --out says where.
  */
 export function resultsDir(opts, benchDir) {
   if (opts.out) return resolve(opts.out);
-  return resolve(benchDir, opts.quick ? 'results/tmp/quick' : 'results');
+  if (opts.rerender) return resolve(benchDir, 'results');
+  if (opts.quick) return resolve(benchDir, 'results/tmp/quick');
+  if (opts.only.size < ROW_IDS.length) return resolve(benchDir, 'results/tmp/partial');
+  return resolve(benchDir, 'results');
 }
 
 export class UsageError extends Error {

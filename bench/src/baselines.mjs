@@ -1,4 +1,6 @@
 // Published figures quoted by issue 8 (the targets' scale), and the targets.
+import { evaluateEtcdAndScaleTargets } from './targets-etcd-scale.mjs';
+
 export const PUBLISHED = {
   etcdRaft1: {
     perSec: 120_000,
@@ -16,11 +18,17 @@ export const PUBLISHED = {
 
 const get = (results, id) => (results.rows[id]?.status === 'ok' ? results.rows[id].data : null);
 
-/** Each target of issue 8 with where it stands in this run. */
+/**
+ * Each target with where it stands in this run: issue 8's (the worker
+ * cluster against published figures), then issue 17's (against a real etcd
+ * cluster in the same run, and the worker data path's throughput).
+ */
 export function evaluateTargets(results) {
   const out = [];
+  let group = 'issue 8';
   const add = (target, measured, met, ratio, note = '') =>
     out.push({
+      group,
       target,
       measured,
       status: measured === null ? 'not measured' : met ? 'met' : 'missed',
@@ -116,5 +124,7 @@ export function evaluateTargets(results) {
     worst !== null ? 0.5 / worst : null,
     'ratio = peer / raftkit, same workload shape; worst case counts',
   );
+  group = 'issue 17';
+  evaluateEtcdAndScaleTargets(results, add);
   return out;
 }

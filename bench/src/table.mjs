@@ -2,6 +2,7 @@
 // stdout and the report. Each line names its configuration.
 import { PUBLISHED } from './baselines.mjs';
 import { fmtCount, fmtMs, fmtRatio } from './stats.mjs';
+import { tcpTableLines } from './tcp/table-lines.mjs';
 
 const lat = (l) => `p50 ${fmtMs(l.p50)} p99 ${fmtMs(l.p99)} p999 ${fmtMs(l.p999)}`;
 
@@ -141,17 +142,16 @@ export function tableLines(results) {
     }
   }
   if (!notOk('tcp', '6')) {
-    for (const r of rows.tcp.data.results) {
-      const w = rows.cluster?.data?.results.find(
-        (x) => x.nodes === 3 && x.storage === 'lmdb' && x.clients === r.clients,
-      );
-      add(
-        '6',
-        `TCP, 3 processes loopback, lmdb, ${r.clients} client(s)`,
-        `${fmtCount(r.writesPerSec)} writes/s, ${lat(r.latencyMs)}${r.errors ? `; ${r.errors} errors` : ''}`,
-        w ? `${fmtRatio(r.writesPerSec / w.writesPerSec)} of worker cluster (row 3, lmdb)` : '',
-      );
-    }
+    if (rows.tcp.data.writes) tcpTableLines(rows.tcp.data, add);
+    // Results from before the etcd comparison: raftkit alone.
+    else
+      for (const r of rows.tcp.data.results) {
+        add(
+          '6',
+          `TCP, 3 processes loopback, lmdb, ${r.clients} client(s)`,
+          `${fmtCount(r.writesPerSec)} writes/s, ${lat(r.latencyMs)}${r.errors ? `; ${r.errors} errors` : ''}`,
+        );
+      }
   }
   if (!notOk('checker', '7')) {
     const d = rows.checker.data;

@@ -8,6 +8,8 @@ import { closedLoopRunner, compareClosedLoop } from '../src/inthread-harness.mjs
 import { percentile, Samples, summarize } from '../src/stats.mjs';
 import { barChart, lineChart } from '../src/svg.mjs';
 import { renderMarkdown, tableLines } from '../src/table.mjs';
+import { interleaved } from '../src/tcp/measure.mjs';
+import { processCpuSeconds } from '../src/tcp/proc-cpu.mjs';
 
 test('percentile is nearest-rank and summarize leaves its input alone', () => {
   const xs = [5, 1, 4, 2, 3];
@@ -120,4 +122,85 @@ test('a quick run writes beside the committed full report, not over it', () => {
   assert.equal(resultsDir(parseArgs([]), '/b'), '/b/results');
   assert.equal(resultsDir(parseArgs(['--quick']), '/b'), '/b/results/tmp/quick');
   assert.equal(resultsDir(parseArgs(['--quick', '--out', '/elsewhere']), '/b'), '/elsewhere');
+  assert.equal(resultsDir(parseArgs(['--only', 'tcp']), '/b'), '/b/results/tmp/partial');
+  assert.equal(resultsDir(parseArgs(['--rerender']), '/b'), '/b/results');
+});
+
+test('the TCP row alternates the systems A B B A and reads CPU time from /proc', () => {
+  assert.deepEqual(interleaved(['a', 'b'], 3), ['a', 'b', 'b', 'a', 'a', 'b']);
+  assert.deepEqual(interleaved(['a'], 2), ['a', 'a']);
+  // Burn some CPU so that at least one clock tick is charged to this process.
+  const t = performance.now();
+  while (performance.now() - t < 50);
+  assert.ok(processCpuSeconds(process.pid) > 0);
+  assert.equal(processCpuSeconds(2 ** 30), null);
+});
+
+test('targets against etcd: ratios from row 6, and the reason when etcd is absent', () => {
+  const lat = (p50) => ({ n: 10, mean: p50, p50, p99: p50 * 4, p999: p50 * 5, max: p50 * 6 });
+  const side = (perSec, p50, cpuMsPerOp) => ({
+    perSec,
+    ops: perSec,
+    errors: 0,
+    lastError: null,
+    latencyMs: lat(p50),
+    cpuMsPerOp,
+    serverCores: 0.5,
+    runsPerSec: [perSec],
+  });
+  const pair = (clients, r, e) => ({
+    clients,
+    raftkit: r,
+    etcd: e,
+    ratio: {
+      perSec: r.perSec / e.perSec,
+      p50: r.latencyMs.p50 / e.latencyMs.p50,
+      p99: r.latencyMs.p99 / e.latencyMs.p99,
+      cpuPerOp: r.cpuMsPerOp / e.cpuMsPerOp,
+    },
+  });
+  const tcp = {
+    etcdSkipped: null,
+    idle: { raftkit: { cores: 0.1, wallS: 5 }, etcd: { cores: 0.04, wallS: 5 } },
+    writes: [
+      pair(1, side(300, 3, 4), side(600, 1.5, 1)),
+      pair(16, side(2000, 8, 0.5), side(1000, 16, 0.6)),
+      pair(64, side(6000, 10, 0.2), side(3000, 20, 0.2)),
+      pair(256, side(9000, 28, 0.1), side(4000, 60, 0.15)),
+    ],
+    reads: pair(64, side(20000, 3, 0.05), side(5000, 12, 0.1)),
+    failover: {
+      raftkit: { samplesMs: [1000, 1200, 1400], timedOut: 0, errors: 3 },
+      etcd: { samplesMs: [1100, 1300, 2000], timedOut: 0, errors: 3 },
+    },
+  };
+  const t = evaluateTargets({ rows: { tcp: { status: 'ok', data: tcp } } });
+  const of = (prefix) => t.find((x) => x.target.startsWith(prefix));
+  assert.equal(of('TCP, 3 processes, LMDB: writes/s').status, 'met');
+  assert.equal(of('TCP, 3 processes, LMDB: writes/s').ratio, 2 / 1.5);
+  assert.equal(of('TCP: 1-client p50').status, 'missed');
+  assert.equal(of('TCP: server CPU per write').ratio, 1 / 4);
+  assert.equal(of('TCP: an idle').status, 'missed');
+  assert.equal(of('TCP failover (kill').status, 'met');
+  assert.equal(of('TCP: linearizable reads').status, 'met');
+  assert.equal(of('state growth').status, 'not measured');
+  assert.ok(
+    tableLines({ rows: { tcp: { status: 'ok', data: tcp } } }).some((l) =>
+      /raftkit\/etcd: writes\/s 2\.00x/.test(l.baseline),
+    ),
+  );
+
+  const alone = {
+    ...tcp,
+    etcdSkipped: 'no etcd binary',
+    idle: { raftkit: tcp.idle.raftkit },
+    writes: tcp.writes.map((w) => ({ clients: w.clients, raftkit: w.raftkit, etcd: undefined, ratio: null })),
+    reads: { clients: 64, raftkit: tcp.reads.raftkit, ratio: null },
+    failover: { raftkit: tcp.failover.raftkit },
+  };
+  const t2 = evaluateTargets({ rows: { tcp: { status: 'ok', data: alone } } });
+  assert.equal(t2.find((x) => x.target.startsWith('TCP: 1-client p50')).status, 'not measured');
+  assert.match(t2.find((x) => x.target.startsWith('TCP: 1-client p50')).note, /no etcd binary/);
+  const lines = tableLines({ rows: { tcp: { status: 'ok', data: alone } } });
+  assert.ok(lines.every((l) => !l.baseline || /etcd not measured: no etcd binary/.test(l.baseline)));
 });

@@ -96,7 +96,10 @@ export async function putLoad(cluster, clients, { ms, warmupMs }) {
       if (e.to === 'leader') newLeaders++;
     };
     cluster.events.on('transition', onTransition);
+    // The whole process: clients, main thread and every worker (getrusage of the process).
+    const cpu0 = process.cpuUsage();
     const r = await closedLoop(cs, (c, i, n) => c.put(`k${i}-${n % 1000}`, VALUE), { ms, warmupMs: 0 });
+    const cpu = process.cpuUsage(cpu0);
     cluster.events.off('transition', onTransition);
     const after = await counters(cluster);
     const w = r.ops || Number.NaN;
@@ -108,6 +111,8 @@ export async function putLoad(cluster, clients, { ms, warmupMs }) {
       errors: r.errors,
       lastError: r.lastError,
       latencyMs: r.latencyMs,
+      // µs of CPU per committed write, all threads of this process (the clients included).
+      cpuUsPerWrite: (cpu.user + cpu.system) / w,
       perWrite: {
         raftFrames: (after.framesOut - before.framesOut) / w,
         raftBatches: (after.batchesOut - before.batchesOut) / w,

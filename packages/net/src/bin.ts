@@ -16,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.command === 'node') return runNode(args, process.stdout);
-  if (['put', 'append', 'get', 'cas', 'delete', 'status'].includes(args.command)) {
+  if (['put', 'append', 'get', 'cas', 'delete', 'command', 'query', 'status'].includes(args.command)) {
     return runClientCommand(args, { out: process.stdout, err: process.stderr });
   }
   throw new UsageError(`unknown command "${args.command}"`);

@@ -156,11 +156,17 @@ describe('app state machine specs', () => {
       const bad = join(dir.path, 'not-a-machine.mjs');
       writeFileSync(bad, 'export default () => ({ apply() {} });\n');
       const cases: [unknown, RegExp][] = [
-        [{ module: 'no/such/file.mjs' }, /no such file .*no\/such\/file\.mjs \(relative to /],
-        [{ module: BANK, export: 'nope' }, /has no factory export 'nope' \(it exports createBank, default\)/],
+        [
+          { module: 'no/such/file.mjs' },
+          /module no\/such\/file\.mjs \(node n1\): no such file .*no\/such\/file\.mjs \(relative to /,
+        ],
+        [
+          { module: BANK, export: 'nope' },
+          /\(node n1\) has no factory export 'nope' \(it exports createBank, default\)/,
+        ],
         [
           { module: bad },
-          /not-a-machine\.mjs: the factory 'default' returned neither .* \(missing: query, snapshot, restore\)/,
+          /not-a-machine\.mjs \(node n1\): the factory 'default' returned neither .* \(missing: query, snapshot, restore\)/,
         ],
         [{ module: BANK, onApplyError: 'explode' }, /onApplyError must be 'reject' or 'halt'/],
       ];

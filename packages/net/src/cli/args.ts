@@ -9,11 +9,14 @@ export const USAGE = `usage:
                [--cluster-id X] [--metrics-port P] [--udp-port P | --no-udp] [--tick-ms N]
                [--election-ticks N] [--checkpoint-interval K] [--timeouts fixed|adaptive] [--priority N]
                [--tls-cert F --tls-key F [--tls-ca F]] [--log-level debug|info|warn|error]
+               [--state-machine PATH[#export] [--state-machine-options JSON] [--on-apply-error reject|halt]]
   raftkit put KEY VALUE           --cluster HOST:PORT,... --secret-file FILE [--cluster-id X] [--json]
   raftkit append KEY VALUE        (concatenates VALUE to the current value; an absent key starts empty)
   raftkit get KEY                 (prints the value alone; exit 1 when absent)
   raftkit cas KEY EXPECTED NEW    (exit 0 swapped, 1 not; --expect-absent: cas KEY NEW)
   raftkit delete KEY
+  raftkit command JSON            (an app machine's command; prints its result as JSON; exit 2 on an app error)
+  raftkit query JSON              (an app machine's query; prints its result as JSON; --consistency ...)
   raftkit status                  (every node's role, term, leader, indices, verification, quarantine,
                                    peer health and RTTs, recent alerts)
   raftkit diagram [--format mermaid|svg] [--theme dark|light] [--out FILE]
@@ -40,6 +43,9 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   'tls-ca': { type: 'string' },
   'log-level': { type: 'string' },
+  'state-machine': { type: 'string' },
+  'state-machine-options': { type: 'string' },
+  'on-apply-error': { type: 'string' },
   cluster: { type: 'string' },
   json: { type: 'boolean' },
   'timeout-ms': { type: 'string' },

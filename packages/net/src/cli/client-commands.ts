@@ -10,8 +10,31 @@ export interface Output {
   readonly err: NodeJS.WritableStream;
 }
 
+/** The JSON argument of `command` / `query`. */
+function parseJsonArg(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${what} takes one JSON argument: ${(error as Error).message}`);
+  }
+}
+
+/** A result as one line of JSON: undefined prints null, a bigint its decimal digits, bytes their base64. */
+export function toJson(value: unknown): string {
+  return (
+    JSON.stringify(value ?? null, (_key, v: unknown) => {
+      if (typeof v === 'bigint') return v.toString();
+      if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+      // A Buffer arrives here already through its toJSON: { type: 'Buffer', data }.
+      const b = v as { type?: unknown; data?: unknown } | null;
+      if (b && b.type === 'Buffer' && Array.isArray(b.data)) return Buffer.from(b.data).toString('base64');
+      return v;
+    }) ?? 'null'
+  );
+}
+
 /**
- * `raftkit put|append|get|cas|delete|status`. Exit codes: 0 success; 1 "no" (get:
+ * `raftkit put|append|get|cas|delete|command|query|status`. Exit codes: 0 success; 1 "no" (get:
  * absent, cas: not swapped); 2 error (message on stderr).
  */
 export async function runClientCommand(args: ParsedArgs, io: Output): Promise<number> {
@@ -23,6 +46,8 @@ export async function runClientCommand(args: ParsedArgs, io: Output): Promise<nu
     get: 1,
     cas: args.flags['expect-absent'] ? 2 : 3,
     delete: 1,
+    command: 1,
+    query: 1,
     status: 0,
   };
   if (p.length !== arity[args.command]) {
@@ -67,6 +92,12 @@ export async function runClientCommand(args: ParsedArgs, io: Output): Promise<nu
       case 'delete':
         await client.delete(p[0]);
         print('OK', { ok: true, key: p[0] });
+        return 0;
+      case 'command':
+        io.out.write(`${toJson(await client.command(parseJsonArg(p[0], 'command')))}\n`);
+        return 0;
+      case 'query':
+        io.out.write(`${toJson(await client.query(parseJsonArg(p[0], 'query'), { consistency }))}\n`);
         return 0;
       case 'status': {
         const statuses = await client.status();

@@ -1,3 +1,4 @@
+import type { StateMachineSpec } from '@raftkit/runtime';
 import { formatHostPort, parseHostPort, parsePeers } from '../address.js';
 import { ClusterSecret } from '../handshake/secret.js';
 import { type LogLevel, stderrLogger } from '../log.js';
@@ -35,6 +36,7 @@ export async function runNode(args: ParsedArgs, out: NodeJS.WritableStream): Pro
     checkpointInterval: optionalInt(args, 'checkpoint-interval', 0, 1_000_000_000),
     timeouts: timeoutsFlag(args),
     priority: optionalInt(args, 'priority', 0, 1_000_000),
+    stateMachine: stateMachineFlags(args),
     tls,
     logger: stderrLogger(level),
   });
@@ -65,6 +67,45 @@ export async function runNode(args: ParsedArgs, out: NodeJS.WritableStream): Pro
       }
     });
   });
+}
+
+/**
+ * `--state-machine PATH[#export] [--state-machine-options JSON] [--on-apply-error reject|halt]`:
+ * an app machine module instead of the KV store (PATH relative to the current directory).
+ */
+export function stateMachineFlags(args: ParsedArgs): StateMachineSpec | undefined {
+  const path = args.flags['state-machine'];
+  const json = args.flags['state-machine-options'];
+  const onApplyError = args.flags['on-apply-error'];
+  if (path === undefined) {
+    if (json !== undefined || onApplyError !== undefined) {
+      throw new UsageError('--state-machine-options and --on-apply-error need --state-machine');
+    }
+    return undefined;
+  }
+  if (typeof path !== 'string' || path === '') throw new UsageError('--state-machine needs a module path');
+  const hash = path.lastIndexOf('#');
+  const module = hash < 0 ? path : path.slice(0, hash);
+  const name = hash < 0 ? undefined : path.slice(hash + 1);
+  if (module === '' || name === '')
+    throw new UsageError(`--state-machine ${path}: expected PATH or PATH#export`);
+  let options: unknown;
+  if (typeof json === 'string') {
+    try {
+      options = JSON.parse(json);
+    } catch (error) {
+      throw new UsageError(`--state-machine-options is not JSON: ${(error as Error).message}`);
+    }
+  }
+  if (onApplyError !== undefined && onApplyError !== 'reject' && onApplyError !== 'halt') {
+    throw new UsageError('--on-apply-error must be reject or halt');
+  }
+  return {
+    module,
+    ...(name !== undefined ? { export: name } : {}),
+    ...(options !== undefined ? { options } : {}),
+    ...(onApplyError !== undefined ? { onApplyError } : {}),
+  };
 }
 
 /** `--timeouts fixed|adaptive`. */

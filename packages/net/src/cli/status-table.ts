@@ -40,7 +40,8 @@ export function renderStatus(rows: readonly Row[]): string {
       return [
         r.id,
         r.address,
-        n.role,
+        // A node whose state machine threw (and halted it) says so instead of its frozen role.
+        n.failed ? `failed at ${n.failed.index}: ${n.failed.message}` : n.role,
         String(n.term),
         n.leader ?? '-',
         String(n.commitIndex),

@@ -9,6 +9,7 @@ import {
   InvalidRequestError,
   type NodeHandle,
   type Router,
+  type StateMachineSpec,
 } from '@raftkit/runtime';
 import { formatHostPort, type HostPort } from '../address.js';
 import { NetConfigError } from '../errors.js';
@@ -53,6 +54,12 @@ export interface RaftkitNodeOptions {
   readonly timeouts?: TimeoutMode;
   /** This node's leader priority (integer >= 0). Default 0. */
   readonly priority?: number;
+  /**
+   * The replicated state machine: the built-in KV store (default) or an app
+   * machine module `{ module, export?, options? }` (a relative path resolves
+   * from the current directory). Every node of a cluster must run the same.
+   */
+  readonly stateMachine?: StateMachineSpec;
   /** Period of the node's `status` event and of the metrics' node gauges. Default 500 ms. */
   readonly statusIntervalMs?: number;
   readonly logger?: NetLogger;
@@ -173,6 +180,7 @@ export class RaftkitNode {
       ...(opts.checkpointInterval !== undefined ? { checkpointInterval: opts.checkpointInterval } : {}),
       ...(opts.timeouts !== undefined ? { timeouts: opts.timeouts } : {}),
       ...(opts.priority !== undefined ? { priorities: { [opts.id]: opts.priority } } : {}),
+      ...(opts.stateMachine !== undefined ? { stateMachine: opts.stateMachine } : {}),
       seed: randomInt(2 ** 31),
       statusIntervalMs: opts.statusIntervalMs ?? 500,
       start: false,

@@ -46,11 +46,13 @@ export interface RuntimeStateMachine extends StateMachine {
  * Check a spec and make its module path absolute (relative paths resolve from
  * `cwd`), then load the module and build one machine to see that the export
  * is a factory returning a machine. Runs on the main thread before any worker
- * starts, so a bad spec fails createCluster with a message naming the module.
+ * starts, so a bad spec fails createCluster with a message naming the module
+ * and the nodes (`nodes`) that were to run it.
  */
 export async function validateStateMachineSpec(
   spec: unknown,
   cwd: string = process.cwd(),
+  nodes: readonly string[] = [],
 ): Promise<StateMachineSpec> {
   if (spec === undefined || spec === 'kv') return 'kv';
   if (
@@ -87,11 +89,18 @@ export async function validateStateMachineSpec(
   const path = s.module.startsWith('file:') ? fileURLToPath(s.module) : resolve(cwd, s.module);
   if (!existsSync(path)) {
     const from = s.module.startsWith('file:') || isAbsolute(s.module) ? '' : ` (relative to ${cwd})`;
-    throw new InvalidRequestError(`stateMachine module ${s.module}: no such file ${path}${from}`);
+    throw new InvalidRequestError(
+      `stateMachine module ${s.module}${forNodes(nodes)}: no such file ${path}${from}`,
+    );
   }
   const resolved = { ...s, module: path };
-  await createStateMachine(resolved);
+  await createStateMachine(resolved, nodes.join(','));
   return resolved;
+}
+
+function forNodes(nodes: readonly string[]): string {
+  if (nodes.length === 0) return '';
+  return ` (node${nodes.length > 1 ? 's' : ''} ${nodes.join(',')})`;
 }
 
 /** Load the spec's module and build its machine (app machines wrapped in sessions). `node` names the caller in errors. */
@@ -100,7 +109,7 @@ export async function createStateMachine(
   node?: string,
 ): Promise<RuntimeStateMachine> {
   if (spec === 'kv') return new KvStateMachine();
-  const where = `state machine module ${spec.module}${node === undefined ? '' : ` (node ${node})`}`;
+  const where = `state machine module ${spec.module}${forNodes(node ? node.split(',') : [])}`;
   const url = spec.module.startsWith('file:') ? spec.module : pathToFileURL(resolve(spec.module)).href;
   let mod: Record<string, unknown>;
   try {

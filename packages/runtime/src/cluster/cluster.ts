@@ -115,9 +115,10 @@ export class Cluster implements ClientTarget {
    */
   static async create(options: ClusterOptions = {}): Promise<Cluster> {
     // The state machine is checked (and a relative module path resolved) before any worker starts.
+    const resolved = resolveOptions(options);
     const opts = {
-      ...resolveOptions(options),
-      stateMachine: await validateStateMachineSpec(options.stateMachine),
+      ...resolved,
+      stateMachine: await validateStateMachineSpec(options.stateMachine, process.cwd(), resolved.local),
     };
     checkCoreOptions(opts);
     let dataDir: string | null = null;

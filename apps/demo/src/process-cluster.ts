@@ -11,12 +11,11 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
-import { ClusterSecret, TcpCluster } from '@raftkit/net';
+import { ClusterSecret, freePorts, TcpCluster } from '@raftkit/net';
 import { type ObservationData, RaftClient, type RuntimeNodeStatus } from '@raftkit/runtime';
 import type { DemoHub } from './hub.js';
 import type { DemoCluster, KvClient, NodeStatusReport } from './model.js';
@@ -36,23 +35,6 @@ interface Child {
   readonly proc: ChildProcess;
   readonly pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
   running: boolean;
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 export class ProcessCluster implements DemoCluster {

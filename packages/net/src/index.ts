@@ -32,6 +32,7 @@ export * from './framing/frame.js';
 export { FrameDecoder } from './framing/frame-decoder.js';
 export * from './framing/framed-connection.js';
 export * from './framing/send-queue.js';
+export { freePorts } from './free-ports.js';
 export * from './handshake/handshake.js';
 export * from './handshake/messages.js';
 export * from './handshake/proof.js';

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import {
+  freePorts,
   type HostPort,
   type LogFields,
   type LogLevel,
@@ -7,6 +8,8 @@ import {
   TcpTransport,
   type TcpTransportOptions,
 } from '../../src/index.js';
+
+export { freePorts };
 
 export const SECRET = 'test-secret-0123456789abcdef';
 
@@ -35,24 +38,6 @@ export const FAST: Partial<TcpTransportOptions> = {
   health: { suspectAfterMs: 300, downAfterMs: 800 },
   udp: { port: 0, intervalMs: 50 },
 };
-
-/** Reserve `n` distinct free TCP ports on 127.0.0.1 (listen on 0, read, close). */
-export async function freePorts(n: number): Promise<number[]> {
-  const { createServer } = await import('node:net');
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<import('node:net').Server>((resolve) => {
-          const s = createServer();
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 /**
  * Start transports for `ids` on fixed free ports, all knowing each other.

@@ -1,4 +1,4 @@
-import { HistoryRecorder, type KvInvocation, type KvOp } from '@raftkit/sim';
+import { HistoryRecorder, type KvInvocation, type KvOp, performKv } from '@raftkit/sim';
 import type { Cluster, RaftClient } from '../src/index.js';
 import { seededRandom } from '../src/rng.js';
 
@@ -104,7 +104,7 @@ export async function performRecorded(
 ): Promise<void> {
   const h = recorder.invoke(id, inv);
   try {
-    recorder.ok(h, await perform(client, inv, consistency));
+    recorder.ok(h, await performKv(client, inv, consistency));
     counts.ok++;
   } catch {
     if (inv.kind === 'get') {
@@ -114,28 +114,5 @@ export async function performRecorded(
       recorder.info(h);
       counts.info++;
     }
-  }
-}
-
-/** Run one recorded invocation through the client; `consistency` applies to reads (client default if absent). */
-export async function perform(
-  client: RaftClient,
-  inv: KvInvocation,
-  consistency?: 'lease' | 'linearizable',
-): Promise<{ value?: string | null; swapped?: boolean }> {
-  switch (inv.kind) {
-    case 'get':
-      return { value: (await client.get(inv.key, consistency ? { consistency } : undefined)) ?? null };
-    case 'put':
-      await client.put(inv.key, inv.value);
-      return {};
-    case 'append':
-      await client.append(inv.key, inv.value);
-      return {};
-    case 'cas':
-      return { swapped: await client.cas(inv.key, inv.expected, inv.value) };
-    case 'delete':
-      await client.delete(inv.key);
-      return {};
   }
 }

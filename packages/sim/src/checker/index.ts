@@ -17,6 +17,7 @@ export { finalizeHash, hashString } from './hash.js';
 export type { KvOp, KvOpKind, KvOpStatus, KvOutput } from './history.js';
 export { validateKvOp } from './history.js';
 export { JEPSEN_REGISTER_KEY, parseJepsenLog } from './jepsen-parser.js';
+export { type KvClient, performKv } from './kv-client.js';
 export {
   checkKvHistory,
   createKvModel,

@@ -30,6 +30,11 @@ export default defineConfig({
       }),
       project('net', './packages/net', { testTimeout: 120_000, hookTimeout: 60_000, fileParallelism: false }),
       project('demo', './apps/demo', { testTimeout: 180_000, hookTimeout: 120_000, fileParallelism: false }),
+      project('torture', './apps/torture', {
+        testTimeout: 240_000,
+        hookTimeout: 60_000,
+        fileParallelism: false,
+      }),
     ],
   },
 });

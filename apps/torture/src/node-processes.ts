@@ -1,0 +1,217 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** A clock for one node process under libfaketime: a wall-clock offset and a rate (1 = real speed). */
+export interface ClockSkew {
+  readonly offsetS: number;
+  readonly rate: number;
+}
+
+/** How long a SIGTERMed node may take to stop before it gets SIGKILL. */
+const GRACEFUL_STOP_MS = 15_000;
+
+export const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+/** A safety alert a node logged (one JSON line on stderr, level error). */
+export interface LoggedAlert {
+  readonly node: string;
+  readonly kind: string;
+  readonly message: string;
+}
+
+/** A node process that ended without the harness asking it to. */
+export interface UnexpectedExit {
+  readonly node: string;
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly at: number;
+}
+
+export interface NodeProcessesOptions {
+  /** `packages/net/dist/bin.js`. */
+  readonly bin: string;
+  readonly dir: string;
+  readonly secretFile: string;
+  readonly clusterId: string;
+  readonly ports: ReadonlyMap<string, number>;
+  /** The address node `from` uses for peer `to` (its fault proxy). */
+  readonly peerAddress: (from: string, to: string) => string;
+  readonly nodeArgs: readonly string[];
+  readonly onExit?: (exit: UnexpectedExit) => void;
+}
+
+/**
+ * The `raftkit node` OS processes of the harness: start (optionally under a
+ * skewed clock), kill -9, SIGSTOP / SIGCONT, SIGTERM. Each node's output is
+ * appended to `<dir>/<id>.log`; lines that report a safety alert are kept.
+ */
+export class NodeProcesses {
+  private readonly procs = new Map<string, ChildProcess>();
+  private readonly paused = new Set<string>();
+  private readonly expectedExit = new Set<ChildProcess>();
+  private readonly logs = new Map<string, WriteStream>();
+  readonly alerts: LoggedAlert[] = [];
+  readonly ids: string[];
+
+  constructor(private readonly opts: NodeProcessesOptions) {
+    this.ids = [...opts.ports.keys()];
+  }
+
+  address(id: string): string {
+    return `127.0.0.1:${this.opts.ports.get(id)}`;
+  }
+
+  logFile(id: string): string {
+    return join(this.opts.dir, `${id}.log`);
+  }
+
+  isRunning(id: string): boolean {
+    return this.procs.has(id);
+  }
+
+  isPaused(id: string): boolean {
+    return this.paused.has(id);
+  }
+
+  /** Spawn the node and resolve once it listens (rejects if it exits first or takes over `timeoutMs`). */
+  async start(id: string, clock?: ClockSkew, timeoutMs = 30_000): Promise<void> {
+    if (this.procs.has(id)) throw new Error(`${id} is already running`);
+    const peers = this.ids
+      .filter((p) => p !== id)
+      .map((p) => `${p}=${this.opts.peerAddress(id, p)}`)
+      .join(',');
+    const args = [
+      this.opts.bin,
+      'node',
+      '--id',
+      id,
+      '--listen',
+      this.address(id),
+      '--peers',
+      peers,
+      '--data',
+      join(this.opts.dir, 'data', id),
+      '--secret-file',
+      this.opts.secretFile,
+      '--cluster-id',
+      this.opts.clusterId,
+      ...this.opts.nodeArgs,
+    ];
+    const env = { ...process.env };
+    if (clock) {
+      env.LD_PRELOAD = FAKETIME_LIB;
+      env.FAKETIME = `${clock.offsetS >= 0 ? '+' : ''}${clock.offsetS}s x${clock.rate}`;
+    }
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    this.procs.set(id, child);
+    let log = this.logs.get(id);
+    if (!log) {
+      log = createWriteStream(this.logFile(id), { flags: 'a' });
+      this.logs.set(id, log);
+    }
+    const sink = log;
+    sink.write(`--- start ${new Date().toISOString()}${clock ? ` FAKETIME=${env.FAKETIME}` : ''}\n`);
+    let listening = false;
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${id} did not listen within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        sink.write(`${line}\n`);
+        if (!listening && line.includes(`${id} listening on`)) {
+          listening = true;
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        sink.write(`${line}\n`);
+        const alert = safetyAlert(id, line);
+        if (alert) this.alerts.push(alert);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (this.procs.get(id) === child) this.procs.delete(id);
+        this.paused.delete(id);
+        sink.write(`--- exit code ${code} signal ${signal}\n`);
+        if (!this.expectedExit.has(child)) {
+          this.opts.onExit?.({ node: id, code, signal, at: performance.now() });
+        }
+        if (!listening)
+          reject(
+            new Error(
+              `${id} exited (code ${code}, signal ${signal}) before listening; see ${this.logFile(id)}`,
+            ),
+          );
+      });
+    });
+    await ready;
+  }
+
+  /** kill -9; resolves when the process is gone. */
+  async kill(id: string): Promise<void> {
+    await this.end(id, 'SIGKILL');
+  }
+
+  /** SIGTERM (graceful stop); resolves when the process is gone. */
+  async stop(id: string): Promise<void> {
+    this.resume(id);
+    await this.end(id, 'SIGTERM');
+  }
+
+  pause(id: string): void {
+    const child = this.procs.get(id);
+    if (!child) return;
+    child.kill('SIGSTOP');
+    this.paused.add(id);
+  }
+
+  resume(id: string): void {
+    const child = this.procs.get(id);
+    if (!child || !this.paused.has(id)) return;
+    child.kill('SIGCONT');
+    this.paused.delete(id);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.procs.keys()].map((id) => this.kill(id)));
+    await Promise.all([...this.logs.values()].map((s) => new Promise((r) => s.end(r))));
+  }
+
+  private async end(id: string, signal: NodeJS.Signals): Promise<void> {
+    const child = this.procs.get(id);
+    if (!child) return;
+    this.expectedExit.add(child);
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    if (signal === 'SIGKILL') this.paused.delete(id);
+    // A graceful stop that hangs is ended the hard way (the harness must go on).
+    const hard = signal === 'SIGKILL' ? null : setTimeout(() => child.kill('SIGKILL'), GRACEFUL_STOP_MS);
+    await gone;
+    if (hard) clearTimeout(hard);
+  }
+}
+
+/** The alert in a node's JSON log line when it is a safety alert, else null. */
+export function safetyAlert(node: string, line: string): LoggedAlert | null {
+  if (!line.includes('"safety"')) return null;
+  try {
+    const entry = JSON.parse(line) as {
+      severity?: string;
+      kind?: string;
+      msg?: string;
+      alert?: { message?: string };
+    };
+    if (entry.severity !== 'safety') return null;
+    return { node, kind: String(entry.kind), message: entry.alert?.message ?? entry.msg ?? line };
+  } catch {
+    return null;
+  }
+}
+
+export function faketimeAvailable(): boolean {
+  return existsSync(FAKETIME_LIB);
+}

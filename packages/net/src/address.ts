@@ -44,3 +44,42 @@ export function parseAddressList(text: string): HostPort[] {
   if (list.length === 0) throw new NetConfigError('no addresses given');
   return list;
 }
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/**
+ * Whether two addresses may reach the same listener on this machine: the
+ * same port, and the same host, or a wildcard listen host, or two loopback
+ * names. (Different names for one remote machine cannot be told apart here.)
+ */
+export function mayBeSameEndpoint(a: HostPort, b: HostPort): boolean {
+  if (a.port !== b.port || a.port === 0) return false;
+  const x = a.host.toLowerCase();
+  const y = b.host.toLowerCase();
+  return x === y || WILDCARD_HOSTS.has(x) || WILDCARD_HOSTS.has(y) || (isLoopback(x) && isLoopback(y));
+}
+
+/**
+ * A peer list a node can run with: not its own id, not its own address (it
+ * would dial itself and loop on wrongPeer), no address twice (two ids at one
+ * listener: one of them is unreachable).
+ */
+export function checkPeerList(selfId: string, listen: HostPort, peers: ReadonlyMap<string, HostPort>): void {
+  if (peers.has(selfId)) throw new NetConfigError(`--peers must not list the node itself (${selfId})`);
+  const seen: [string, HostPort][] = [];
+  for (const [id, address] of peers) {
+    if (mayBeSameEndpoint(address, listen)) {
+      throw new NetConfigError(
+        `--peers: peer ${id} at ${formatHostPort(address)} is this node's own listen address (${formatHostPort(listen)})`,
+      );
+    }
+    const twin = seen.find(([, other]) => mayBeSameEndpoint(other, address));
+    if (twin) {
+      throw new NetConfigError(
+        `--peers: peers ${twin[0]} and ${id} have the same address ${formatHostPort(address)}`,
+      );
+    }
+    seen.push([id, address]);
+  }
+}

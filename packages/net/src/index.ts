@@ -1,7 +1,7 @@
 export * from './address.js';
 export { UsageError } from './cli/args.js';
 export { type DiagramArgs, parseDiagramArgs, runDiagram } from './cli/diagram-command.js';
-export { NodeChannel, type NodeChannelOptions } from './client/node-channel.js';
+export { NodeBusyError, NodeChannel, type NodeChannelOptions } from './client/node-channel.js';
 export * from './client/protocol.js';
 export { RaftClient, type RaftClientOptions } from './client/raft-client.js';
 export { TcpCluster, type TcpClusterOptions } from './client/tcp-cluster.js';

@@ -268,8 +268,11 @@ export class TcpTransport {
 }
 
 function checkId(id: string, what: string): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
-    throw new NetConfigError(`bad ${what} "${id}"`);
+  if (typeof id !== 'string' || id.length === 0) throw new NetConfigError(`bad ${what} "${id}": empty`);
+  if (id.length > MAX_ID_LENGTH) {
+    throw new NetConfigError(
+      `${what} "${id.slice(0, 20)}..." is too long (${id.length} characters, at most ${MAX_ID_LENGTH})`,
+    );
   }
   return id;
 }

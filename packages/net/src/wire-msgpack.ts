@@ -36,8 +36,10 @@ export function unpackMap(bytes: Uint8Array): Record<string, unknown> {
 
 export function str(map: Record<string, unknown>, field: string, maxLength = 256): string {
   const v = map[field];
-  if (typeof v !== 'string' || v.length > maxLength)
-    throw new WireFormatError(`field ${field}: expected string`);
+  if (typeof v !== 'string') throw new WireFormatError(`field ${field}: expected string`);
+  if (v.length > maxLength) {
+    throw new WireFormatError(`field ${field}: too long (${v.length} characters, at most ${maxLength})`);
+  }
   return v;
 }
 

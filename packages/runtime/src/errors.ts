@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import type { NodeId } from '@raftkit/core';
 
 /**
@@ -105,8 +106,21 @@ export class QuarantinedError extends RuntimeError {
   }
 }
 
-/** What went wrong with a node's store. */
-export type StorageErrorKind = 'missing' | 'corrupt' | 'inconsistent' | 'locked' | 'io';
+/**
+ * What went wrong with a node's store: `missing` (expected, not there),
+ * `corrupt` (a checksum or format check failed), `inconsistent` (records
+ * contradict each other), `locked` (another process or thread has it open),
+ * `permission` (the OS refused access), `noSpace` (disk or quota full), `io`
+ * (any other operating-system error).
+ */
+export type StorageErrorKind =
+  | 'missing'
+  | 'corrupt'
+  | 'inconsistent'
+  | 'locked'
+  | 'permission'
+  | 'noSpace'
+  | 'io';
 
 /**
  * A node's durable store cannot be used: missing files where a store was
@@ -121,6 +135,41 @@ export class StorageError extends RuntimeError {
   ) {
     super(`STORAGE_${kind.toUpperCase()}`, `storage ${kind} at ${path}: ${detail}`);
   }
+}
+
+/**
+ * An operating-system error met while `doing` something at `path`, as the
+ * StorageError kind that says what it is (permission, disk full, other io),
+ * with the path and the errno code in the message. A StorageError passes through.
+ */
+export function storageErrorFrom(error: unknown, path: string, doing: string): StorageError {
+  if (error instanceof StorageError) return error;
+  const code = errnoName((error as { code?: unknown } | null)?.code);
+  const kind: StorageErrorKind =
+    code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? 'permission'
+      : code === 'ENOSPC' || code === 'EDQUOT'
+        ? 'noSpace'
+        : 'io';
+  const what =
+    kind === 'noSpace'
+      ? 'no space left on the device'
+      : kind === 'permission'
+        ? 'permission denied'
+        : 'i/o error';
+  return new StorageError(
+    kind,
+    path,
+    `${doing}: ${what} (${code ?? (error as Error)?.message ?? String(error)})`,
+  );
+}
+
+/** Node's errno names are strings; lmdb-js reports the raw number. */
+function errnoName(code: unknown): string | undefined {
+  if (typeof code === 'string') return code;
+  if (typeof code !== 'number') return undefined;
+  const found = Object.entries(osConstants.errno).find(([, n]) => n === code);
+  return found ? found[0] : `errno ${code}`;
 }
 
 /** A request that the runtime rejects before doing anything (bad arguments, unknown node). */

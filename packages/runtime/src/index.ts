@@ -31,7 +31,7 @@ export {
   type StatusEvent,
   type TransitionEvent,
 } from './cluster/events.js';
-export type { ClusterOptions, LocalNodeOptions } from './cluster/options.js';
+export { type ClusterOptions, checkNodeId, type LocalNodeOptions } from './cluster/options.js';
 export type {
   ActorEvent,
   CorruptionResult,

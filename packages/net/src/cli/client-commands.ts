@@ -57,7 +57,9 @@ export async function runClientCommand(args: ParsedArgs, io: Output): Promise<nu
   if (!['linearizable', 'lease', 'stale'].includes(consistency)) throw new UsageError('bad --consistency');
   const client = await RaftClient.connect({
     cluster: requireFlag(args, 'cluster'),
-    secret: ClusterSecret.fromFile(requireFlag(args, 'secret-file')),
+    secret: ClusterSecret.fromFile(requireFlag(args, 'secret-file'), (warning) =>
+      io.err.write(`warning: ${warning}\n`),
+    ),
     clusterId: typeof args.flags['cluster-id'] === 'string' ? args.flags['cluster-id'] : undefined,
     tls: tlsFromFlags(args, 'client'),
     timeoutMs: optionalInt(args, 'timeout-ms', 1, 3_600_000),

@@ -18,9 +18,12 @@ export async function runNode(args: ParsedArgs, out: NodeJS.WritableStream): Pro
   const listen = parseHostPort(requireFlag(args, 'listen'), true);
   const peers = parsePeers(typeof args.flags.peers === 'string' ? args.flags.peers : '');
   const dataDir = requireFlag(args, 'data');
-  const secret = ClusterSecret.fromFile(requireFlag(args, 'secret-file'));
   const level = (args.flags['log-level'] ?? 'info') as LogLevel;
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
+  const logger = stderrLogger(level);
+  const secret = ClusterSecret.fromFile(requireFlag(args, 'secret-file'), (warning) =>
+    logger.log('warn', warning, { node: id }),
+  );
   const tls = tlsFromFlags(args, 'node');
   const node = await RaftkitNode.start({
     id,
@@ -38,7 +41,7 @@ export async function runNode(args: ParsedArgs, out: NodeJS.WritableStream): Pro
     priority: optionalInt(args, 'priority', 0, 1_000_000),
     stateMachine: stateMachineFlags(args),
     tls,
-    logger: stderrLogger(level),
+    logger,
   });
   const metrics = node.metricsAddress ? ` metrics http://${formatHostPort(node.metricsAddress)}/metrics` : '';
   const udp = node.transport.udpPort === null ? ' udp off' : ` udp ${node.transport.udpPort}`;

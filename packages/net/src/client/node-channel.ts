@@ -137,6 +137,10 @@ export class NodeChannel {
       conn.destroy();
       // Authentication problems are not "try another node" problems: say exactly what is wrong.
       if (error instanceof ConnectionRejectedError && isConfigProblem(error)) throw error;
+      // A node with too many connections in their handshake runs: it is busy, not down.
+      if (error instanceof ConnectionRejectedError && error.reason === 'tooManyPending') {
+        throw new NodeBusyError(this.nodeId ?? formatHostPort(this.opts.address));
+      }
       throw this.unreachable((error as Error).message);
     }
     if (this.closed) {
@@ -188,6 +192,21 @@ export class NodeChannel {
     const err = new NodeStoppedError(this.nodeId ?? `${this.opts.address.host}:${this.opts.address.port}`);
     (err as { message: string }).message = `${err.message} (${why})`;
     return err;
+  }
+}
+
+/**
+ * The node refused the connection because too many others are still in their
+ * handshake: it runs but is busy, try again (the client retries it as it
+ * retries an unreachable node, with backoff, on another node first).
+ */
+export class NodeBusyError extends NodeStoppedError {
+  constructor(nodeId: string) {
+    super(nodeId);
+    Object.assign(this, {
+      code: 'NODE_BUSY',
+      message: `node ${nodeId} is busy (too many connections in their handshake): try again`,
+    });
   }
 }
 

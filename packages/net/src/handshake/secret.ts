@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { NetConfigError } from '../errors.js';
 
 /** Shorter secrets make the HMAC challenge open to offline guessing. */
@@ -31,15 +31,41 @@ export class ClusterSecret {
     return new ClusterSecret(raw);
   }
 
-  static fromFile(path: string): ClusterSecret {
+  /**
+   * Read the secret from a file. A file that group or others may read is
+   * accepted with a warning (see secretFileWarning), given to `warn`.
+   */
+  static fromFile(path: string, warn: (message: string) => void = () => {}): ClusterSecret {
     let raw: Buffer;
     try {
       raw = readFileSync(path);
     } catch (error) {
       throw new NetConfigError(`cannot read the secret file ${path}: ${(error as Error).message}`);
     }
+    const warning = secretFileWarning(path);
+    if (warning) warn(warning);
     return ClusterSecret.from(raw);
   }
+}
+
+/**
+ * Anyone who can read the secret can join the cluster as any node, so a
+ * secret file readable by group or others is reported. It is a warning, not
+ * a refusal: a group-readable secret is a legitimate deployment (0640 for a
+ * service group), and refusing a file that worked yesterday would turn a
+ * permissions slip into an outage at the next restart. The warning names the
+ * file, its mode and the fix. Null when the mode is fine (or on a platform
+ * without POSIX modes).
+ */
+export function secretFileWarning(path: string): string | null {
+  if (process.platform === 'win32') return null;
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o044) === 0) return null;
+  const who = [mode & 0o040 ? 'its group' : null, mode & 0o004 ? 'every user' : null].filter(Boolean);
+  return (
+    `the secret file ${path} is readable by ${who.join(' and ')} (mode ${mode.toString(8).padStart(4, '0')}): ` +
+    `anyone who can read it can join the cluster; run chmod 600 ${path}`
+  );
 }
 
 function trimBytes(buf: Buffer): Buffer {

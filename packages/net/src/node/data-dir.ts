@@ -1,5 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { storageErrorFrom } from '@raftkit/runtime';
 import { NetConfigError } from '../errors.js';
 
 /**
@@ -25,7 +36,11 @@ export interface PreparedDataDir {
 }
 
 export function prepareDataDir(dataDir: string, id: string, clusterId: string): PreparedDataDir {
-  mkdirSync(dataDir, { recursive: true });
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw storageErrorFrom(error, dataDir, 'cannot create the data directory');
+  }
   const file = join(dataDir, 'node.json');
   let previous: NodeIdentity | null = null;
   if (existsSync(file)) {
@@ -46,9 +61,40 @@ export function prepareDataDir(dataDir: string, id: string, clusterId: string): 
     mode: previous ? 'mustExist' : 'createIfMissing',
     epoch: starts,
     commit() {
-      const tmp = `${file}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ id, clusterId, starts: starts + 1 } satisfies NodeIdentity));
-      renameSync(tmp, file);
+      writeFileAtomic(file, JSON.stringify({ id, clusterId, starts: starts + 1 } satisfies NodeIdentity));
     },
   };
+}
+
+/**
+ * Replace `file` with `text` durably: write and fsync a temp file beside it,
+ * rename it over the file, fsync the directory. On any failure the temp file
+ * is removed (a full disk must not leave `node.json.tmp` behind) and the error
+ * is a StorageError naming the file (permission, noSpace or io).
+ */
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw storageErrorFrom(error, file, 'cannot write');
+  }
+  try {
+    const dir = openSync(dirname(file), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  } catch {
+    // Some file systems do not fsync directories; the rename itself is done.
+  }
 }

@@ -5,13 +5,14 @@ import type { ReadMode, SplitBrainAlert, TimeoutMode } from '@raftkit/core';
 import {
   type Cluster,
   type ClusterEvents,
+  checkNodeId,
   createCluster,
   InvalidRequestError,
   type NodeHandle,
   type Router,
   type StateMachineSpec,
 } from '@raftkit/runtime';
-import { formatHostPort, type HostPort } from '../address.js';
+import { checkPeerList, formatHostPort, type HostPort } from '../address.js';
 import { NetConfigError } from '../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../framing/frame.js';
 import { ClusterSecret } from '../handshake/secret.js';
@@ -132,8 +133,9 @@ export class RaftkitNode {
    * links are in place. Subscribe to `events`, then call `start()`.
    */
   static async create(opts: RaftkitNodeOptions): Promise<RaftkitNode> {
-    if (opts.peers.has(opts.id))
-      throw new NetConfigError(`--peers must not list the node itself (${opts.id})`);
+    // Ids and the peer list first: nothing (no data dir) is created for a start that cannot run.
+    for (const id of [opts.id, ...opts.peers.keys()]) asConfigError(() => checkNodeId(id));
+    checkPeerList(opts.id, opts.listen, opts.peers);
     const clusterId = opts.clusterId ?? 'raftkit';
     const logger = opts.logger ?? silentLogger;
     const metrics = new NetMetrics();
@@ -185,8 +187,7 @@ export class RaftkitNode {
       statusIntervalMs: opts.statusIntervalMs ?? 500,
       start: false,
     }).catch((error: unknown) => {
-      // The runtime's option checks (e.g. node ids) are configuration errors here.
-      throw error instanceof InvalidRequestError ? new NetConfigError(error.message) : error;
+      throw toConfigError(error);
     });
 
     const router = cluster.router;
@@ -347,5 +348,18 @@ export class RaftkitNode {
       server.once('error', reject);
       server.listen(this.opts.metricsPort, this.opts.metricsHost ?? this.opts.listen.host, () => resolve());
     });
+  }
+}
+
+/** The runtime's option checks (e.g. node ids) are configuration errors here. */
+function toConfigError(error: unknown): unknown {
+  return error instanceof InvalidRequestError ? new NetConfigError(error.message) : error;
+}
+
+function asConfigError(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    throw toConfigError(error);
   }
 }

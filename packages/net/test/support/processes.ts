@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RaftClient, type RaftClientOptions } from '../../src/index.js';
 import { freePorts, SECRET } from './cluster.js';
 import { waitFor } from './wait.js';
 
@@ -30,13 +31,14 @@ export class ProcessCluster {
   readonly logs = new Map<string, string[]>();
   readonly dir = mkdtempSync(join(tmpdir(), 'raftkit-procs-'));
   readonly secretFile = join(this.dir, 'secret');
+  private readonly clients: RaftClient[] = [];
 
   private constructor(
     readonly ids: string[],
     readonly ports: Map<string, number>,
     private readonly extraArgs: string[],
   ) {
-    writeFileSync(this.secretFile, `${SECRET}\n`);
+    writeFileSync(this.secretFile, `${SECRET}\n`, { mode: 0o600 });
   }
 
   static async start(n = 3, extraArgs: string[] = []): Promise<ProcessCluster> {
@@ -60,34 +62,34 @@ export class ProcessCluster {
     return ['--cluster', seeds, '--secret-file', this.secretFile, '--cluster-id', 'test'];
   }
 
-  async startNode(id: string): Promise<void> {
+  /** The `raftkit node` arguments of `id` (its own address unless `listen` says otherwise). */
+  nodeArgs(id: string, listen = this.address(id)): string[] {
     const peers = this.ids
       .filter((p) => p !== id)
       .map((p) => `${p}=${this.address(p)}`)
       .join(',');
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'node',
-        '--id',
-        id,
-        '--listen',
-        this.address(id),
-        '--peers',
-        peers,
-        '--data',
-        join(this.dir, id),
-        '--secret-file',
-        this.secretFile,
-        '--cluster-id',
-        'test',
-        '--log-level',
-        'warn',
-        ...this.extraArgs,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    return [
+      'node',
+      '--id',
+      id,
+      '--listen',
+      listen,
+      '--peers',
+      peers,
+      '--data',
+      join(this.dir, id),
+      '--secret-file',
+      this.secretFile,
+      '--cluster-id',
+      'test',
+      '--log-level',
+      'warn',
+      ...this.extraArgs,
+    ];
+  }
+
+  async startNode(id: string): Promise<void> {
+    const child = spawn(process.execPath, [BIN, ...this.nodeArgs(id)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const log: string[] = this.logs.get(id) ?? [];
     this.logs.set(id, log);
     child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
@@ -125,7 +127,20 @@ export class ProcessCluster {
     return code;
   }
 
+  /** A RaftClient to every node, closed by close(). */
+  async connectClient(options: Partial<RaftClientOptions> = {}): Promise<RaftClient> {
+    const client = await RaftClient.connect({
+      cluster: this.seeds,
+      secret: SECRET,
+      clusterId: 'test',
+      ...options,
+    });
+    this.clients.push(client);
+    return client;
+  }
+
   async close(): Promise<void> {
+    for (const client of this.clients.splice(0)) client.close();
     for (const id of [...this.procs.keys()]) {
       await this.kill9(id);
     }

@@ -16,6 +16,7 @@ import {
   MembershipChangeError,
 } from '../errors.js';
 import { SideWorkPool } from '../side-work/pool.js';
+import { acquireStoreLock } from '../storage/store-lock.js';
 import type { LinkFaults, LinkSelector } from '../transport/fault-table.js';
 import { Router } from '../transport/router.js';
 import { waitFor } from '../wait-for.js';
@@ -654,7 +655,10 @@ export class Cluster implements ClientTarget {
     let proc: NodeProcess | null = null;
     this.starting.add(id);
     try {
+      // One opener per store (processes and threads): held until the worker has exited.
+      const lock = storage.kind === 'lmdb' ? await acquireStoreLock(storage.path) : null;
       proc = await NodeProcess.spawn({
+        onWorkerGone: () => void lock?.release(),
         actor: this.actorOptions(id, epoch),
         storage,
         startTimeoutMs: this.opts.startTimeoutMs,

@@ -323,8 +323,15 @@ function checkCloneable(o: ClusterOptions): void {
   }
 }
 
+export const MAX_NODE_ID_LENGTH = 64;
+
 /** Node ids are 1-64 characters of [A-Za-z0-9_.-] (they name directories and travel in frames). */
 export function checkNodeId(id: unknown): asserts id is NodeId {
+  if (typeof id === 'string' && id.length > MAX_NODE_ID_LENGTH) {
+    throw new InvalidRequestError(
+      `node id "${id.slice(0, 20)}..." is too long (${id.length} characters, at most ${MAX_NODE_ID_LENGTH})`,
+    );
+  }
   if (typeof id !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(id)) {
     throw new InvalidRequestError(`node id ${JSON.stringify(id)} must be 1-64 characters of [A-Za-z0-9_.-]`);
   }

@@ -18,6 +18,8 @@ export interface SpawnOptions {
   /** Called once when the worker is gone for good (exit, crash or kill). */
   readonly onExit: (how: 'stopped' | 'killed' | 'crashed', error: Error | null) => void;
   readonly startTimeoutMs: number;
+  /** Called once the worker thread has exited (its store is closed), whether it ever started or not. */
+  readonly onWorkerGone?: () => void;
   /** Called with the ports as soon as the worker exists: side work must be served while it starts (snapshot restore). */
   readonly onPorts?: (ports: ProcessPorts) => void;
 }
@@ -74,6 +76,7 @@ export class NodeProcess {
       },
       transferList: [raft.port2, control.port2, ops.port2, side.port2],
     });
+    if (opts.onWorkerGone) worker.once('exit', opts.onWorkerGone);
     const proc = new NodeProcess(
       opts.actor.id,
       worker,

@@ -10,7 +10,7 @@ import {
   UnavailableError,
 } from '@raftkit/core';
 import { type Database, open, type RootDatabase } from 'lmdb';
-import { StorageError } from '../errors.js';
+import { StorageError, storageErrorFrom } from '../errors.js';
 import type { DurableStorage, PersistBatch, StorageStats } from './durable-storage.js';
 import { decodeEntryRecord, encodeEntryRecord } from './entry-record.js';
 import { EntryWindow } from './entry-window.js';
@@ -150,7 +150,13 @@ export class LmdbStorage implements DurableStorage {
     if (existed) checkLmdbDataFile(dataFile);
     else if (existsSync(opts.path) && !statSync(opts.path).isDirectory()) {
       throw new StorageError('io', opts.path, 'not a directory');
-    } else mkdirSync(opts.path, { recursive: true });
+    } else {
+      try {
+        mkdirSync(opts.path, { recursive: true });
+      } catch (err) {
+        throw storageErrorFrom(err, opts.path, 'cannot create the store directory');
+      }
+    }
 
     let env: RootDatabase;
     try {
@@ -161,6 +167,9 @@ export class LmdbStorage implements DurableStorage {
         overlappingSync: (opts.durability ?? 'syncCommit') === 'flushed',
       });
     } catch (err) {
+      // An operating-system refusal (permission, full disk) is not a damaged store.
+      const os = storageErrorFrom(err, opts.path, 'LMDB cannot open the store');
+      if (os.kind === 'permission' || os.kind === 'noSpace') throw os;
       throw new StorageError(
         'corrupt',
         opts.path,
@@ -503,7 +512,7 @@ export class LmdbStorage implements DurableStorage {
     // transaction() the write thread would call back into this worker while
     // holding LMDB's writer lock, and a worker killed at that moment would keep
     // the lock forever (its restart could never write).
-    await this.env.batch(() => {
+    await this.commit(() => {
       if (snapToWrite) {
         const { snap, crc } = snapToWrite;
         this.meta.put('snapshot', {
@@ -559,6 +568,28 @@ export class LmdbStorage implements DurableStorage {
     this.entriesWritten += entries.length;
     for (const r of records) this.bytesWritten += r.length;
     this.entriesTruncated += truncated;
+  }
+
+  /**
+   * One LMDB write batch. lmdb-js rejects a failed commit with a generic
+   * error whose `commitError` promise holds the operating-system error
+   * (ENOSPC, EIO, ...): that one is reported, as the StorageError kind it is,
+   * with the store's path (and the promise is handled, not left to reject
+   * unobserved).
+   */
+  private async commit(writes: () => void): Promise<void> {
+    try {
+      await this.env.batch(writes);
+    } catch (err) {
+      const cause = (err as { commitError?: Promise<unknown> }).commitError;
+      const real = cause
+        ? await cause.then(
+            () => err,
+            (e: unknown) => e,
+          )
+        : err;
+      throw storageErrorFrom(real, this.path, 'cannot write to the store');
+    }
   }
 
   private trimCache(): void {

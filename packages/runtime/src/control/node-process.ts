@@ -107,8 +107,8 @@ export class NodeProcess {
         if (err) {
           this.state = 'stopped';
           this.cleanup();
-          void this.worker.terminate();
-          reject(err);
+          // Rejected once the worker is gone: its store (and the store's lock) is free by then.
+          void this.worker.terminate().finally(() => reject(err));
         } else {
           this.state = 'running';
           resolve();

@@ -5,6 +5,7 @@ import { open } from 'lmdb';
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '../src/errors.js';
 import type { LmdbStorage } from '../src/storage/lmdb-storage.js';
+import { seal } from '../src/storage/sealed-record.js';
 import { entry, text } from './helpers.js';
 import { useTempLmdbStore } from './lmdb-test-store.js';
 
@@ -181,7 +182,7 @@ describe('LmdbStorage start-up checks with snapshots', () => {
 
   it('a compaction point past the snapshot is refused', async () => {
     await compactedStore(0);
-    await tamper(({ meta }) => meta.putSync('compaction', { index: 25, term: 2 }));
+    await tamper(({ meta }) => meta.putSync('compaction', seal({ index: 25, term: 2 })));
     expect(refused(mustExist).message).toMatch(/compacted to 25, past the snapshot at 20/);
   });
 
@@ -189,7 +190,7 @@ describe('LmdbStorage start-up checks with snapshots', () => {
     await compactedStore(5);
     await tamper(({ meta }) => {
       const rec = meta.get('snapshot') as Record<string, unknown>;
-      meta.putSync('snapshot', { ...rec, term: 1 });
+      meta.putSync('snapshot', seal({ ...rec, term: 1 }));
     });
     expect(refused(mustExist).message).toMatch(/log entry 20 has term 2, the snapshot there has term 1/);
   });
@@ -198,7 +199,7 @@ describe('LmdbStorage start-up checks with snapshots', () => {
     await compactedStore(0);
     await tamper(({ meta }) => {
       const rec = meta.get('snapshot') as Record<string, unknown>;
-      meta.putSync('snapshot', { ...rec, conf: { voters: [], learners: [] } });
+      meta.putSync('snapshot', seal({ ...rec, conf: { voters: [], learners: [] } }));
     });
     expect(refused(mustExist).message).toMatch(/no valid configuration/);
   });

@@ -1,8 +1,9 @@
-import { existsSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompactedError, UnavailableError } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '../src/errors.js';
+import { seal } from '../src/storage/sealed-record.js';
 import { entry, text } from './helpers.js';
 import { useTempLmdbStore } from './lmdb-test-store.js';
 
@@ -240,7 +241,7 @@ describe('LmdbStorage refuses damaged or missing stores with a typed error namin
 
   it('a commit index beyond the last entry', async () => {
     await seeded();
-    await tamper(({ meta }) => meta.putSync('hardState', { term: 2, vote: 'n1', commit: 201 }));
+    await tamper(({ meta }) => meta.putSync('hardState', seal({ term: 2, vote: 'n1', commit: 201 })));
     expectStorageError(
       () => openStore({ mode: 'mustExist' }),
       'inconsistent',
@@ -277,13 +278,59 @@ describe('LmdbStorage refuses damaged or missing stores with a typed error namin
 
   it('a log whose last term is above the stored term', async () => {
     await seeded();
-    await tamper(({ meta }) => meta.putSync('hardState', { term: 1, vote: null, commit: 10 }));
+    await tamper(({ meta }) => meta.putSync('hardState', seal({ term: 1, vote: null, commit: 10 })));
     expectStorageError(
       () => openStore({ mode: 'mustExist' }),
       'inconsistent',
       store.path,
       /above the stored term/,
     );
+  });
+
+  it('a hard state whose vote byte was flipped in the data file (its checksum fails)', async () => {
+    const s = openStore();
+    await s.persist({ hardState: { term: 3, vote: 'n2', commit: 0 }, entries: [], snapshot: null });
+    await s.close();
+    // The vote is the only "n2" in n1's store: msgpack fixstr 0xa2 "n2". LMDB pages carry no checksum of their own.
+    const file = join(store.path, 'data.mdb');
+    const bytes = readFileSync(file);
+    const needle = Buffer.from([0xa2, ...Buffer.from('n2')]);
+    let flipped = 0;
+    for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) {
+      bytes[at + needle.length - 1] = '3'.charCodeAt(0); // n2 -> n3
+      flipped++;
+    }
+    expect(flipped).toBeGreaterThan(0);
+    writeFileSync(file, bytes);
+    expectStorageError(
+      () => openStore({ mode: 'mustExist' }),
+      'corrupt',
+      store.path,
+      /the hardState record fails its checksum/,
+    );
+  });
+
+  it('a store of format 1 (before metadata checksums) opens and is rewritten with them', async () => {
+    const s = openStore();
+    await s.persist({
+      hardState: { term: 2, vote: 'n1', commit: 1 },
+      entries: [entry(1, 2)],
+      snapshot: null,
+    });
+    await s.close();
+    await tamper(({ meta }) => {
+      meta.putSync('format', { version: 1, nodeId: 'n1' });
+      meta.putSync('hardState', { term: 2, vote: 'n1', commit: 1 });
+    });
+    const legacy = openStore({ mode: 'mustExist' });
+    expect(legacy.initialState().hardState).toEqual({ term: 2, vote: 'n1', commit: 1 });
+    await legacy.close();
+    await tamper(({ meta }) => {
+      expect(meta.get('format')).toMatchObject({ version: 2, check: expect.any(Number) });
+      expect(meta.get('hardState')).toMatchObject({ term: 2, check: expect.any(Number) });
+    });
+    const again = openStore({ mode: 'mustExist' });
+    expect(again.initialState().hardState).toEqual({ term: 2, vote: 'n1', commit: 1 });
   });
 
   it('leaves an intact store usable after refusing a damaged one', async () => {

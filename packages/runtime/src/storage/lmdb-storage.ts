@@ -15,6 +15,7 @@ import type { DurableStorage, PersistBatch, StorageStats } from './durable-stora
 import { decodeEntryRecord, encodeEntryRecord } from './entry-record.js';
 import { EntryWindow } from './entry-window.js';
 import { checkLmdbDataFile } from './lmdb-file-check.js';
+import { seal, verifySealed } from './sealed-record.js';
 
 /**
  * How persist() waits for durability:
@@ -46,7 +47,9 @@ export interface LmdbStorageOptions {
   readonly bootstrapConf?: ConfState;
 }
 
-const FORMAT_VERSION = 1;
+/** 2: every metadata record carries a checksum (sealed-record.ts). 1: only log entries and snapshot data did. */
+const FORMAT_VERSION = 2;
+const LEGACY_FORMAT_VERSION = 1;
 
 interface FormatRecord {
   readonly version: number;
@@ -192,9 +195,9 @@ export class LmdbStorage implements DurableStorage {
 
   private initialise(nodeId: string, bootConf: ConfState | null): void {
     this.env.transactionSync(() => {
-      this.meta.putSync('format', { version: FORMAT_VERSION, nodeId } satisfies FormatRecord);
-      this.meta.putSync('hardState', this.hard);
-      if (bootConf) this.meta.putSync('bootstrapConf', bootConf);
+      this.meta.putSync('format', seal({ version: FORMAT_VERSION, nodeId } satisfies FormatRecord));
+      this.meta.putSync('hardState', seal(this.hard));
+      if (bootConf) this.meta.putSync('bootstrapConf', seal(bootConf));
     });
     this.bootConf = bootConf;
   }
@@ -209,7 +212,14 @@ export class LmdbStorage implements DurableStorage {
     const format = this.meta.get('format') as FormatRecord | undefined;
     if (!format)
       throw new StorageError('corrupt', where, 'no raftkit format marker (wiped or not a raftkit store)');
-    if (format.version !== FORMAT_VERSION) {
+    const legacy = format.version === LEGACY_FORMAT_VERSION;
+    const get = (name: string) => {
+      const rec = this.meta.get(name);
+      verifySealed(where, name, rec, legacy);
+      return rec;
+    };
+    verifySealed(where, 'format', format, legacy);
+    if (format.version !== FORMAT_VERSION && !legacy) {
       throw new StorageError(
         'inconsistent',
         where,
@@ -219,23 +229,23 @@ export class LmdbStorage implements DurableStorage {
     if (format.nodeId !== nodeId) {
       throw new StorageError('inconsistent', where, `store belongs to node ${format.nodeId}, not ${nodeId}`);
     }
-    const hard = this.meta.get('hardState') as HardState | undefined;
+    const hard = get('hardState') as HardState | undefined;
     if (!hard || !Number.isSafeInteger(hard.term) || !Number.isSafeInteger(hard.commit)) {
       throw new StorageError('corrupt', where, 'hard state is missing or malformed');
     }
     this.hard = { term: hard.term, vote: hard.vote ?? null, commit: hard.commit };
-    const boot = this.meta.get('bootstrapConf') as ConfState | undefined;
+    const boot = get('bootstrapConf') as ConfState | undefined;
     if (boot !== undefined) {
       if (!isConfState(boot))
         throw new StorageError('corrupt', where, 'bootstrap configuration is malformed');
-      this.bootConf = boot;
+      this.bootConf = { voters: [...boot.voters], learners: [...boot.learners] };
     }
 
-    const snapRec = this.meta.get('snapshot') as SnapshotRecord | undefined;
+    const snapRec = get('snapshot') as SnapshotRecord | undefined;
     if (snapRec !== undefined) this.snap = checkSnapshotRecord(where, snapRec);
     const snapIndex = this.snap?.meta.index ?? 0;
     const snapTerm = this.snap?.meta.term ?? 0;
-    const compRec = this.meta.get('compaction') as CompactionRecord | undefined;
+    const compRec = get('compaction') as CompactionRecord | undefined;
     // Every compaction (own or by an installed snapshot) writes this record in the same transaction; without
     // one nothing was ever compacted and the log begins at 1, even if a snapshot was taken (inside the
     // catch-up window a node snapshots without discarding any entry).
@@ -323,6 +333,22 @@ export class LmdbStorage implements DurableStorage {
     this.cache.reset(this.last + 1);
     if (tail.length > 0) this.cache.append(tail);
     this.trimCache();
+    if (legacy) this.sealLegacy(nodeId, snapRec, compRec);
+  }
+
+  /** A store of format 1, checked: its metadata records rewritten with checksums, as format 2, in one transaction. */
+  private sealLegacy(
+    nodeId: string,
+    snapRec: SnapshotRecord | undefined,
+    comp: CompactionRecord | undefined,
+  ): void {
+    this.env.transactionSync(() => {
+      this.meta.putSync('format', seal({ version: FORMAT_VERSION, nodeId } satisfies FormatRecord));
+      this.meta.putSync('hardState', seal(this.hard));
+      if (this.bootConf) this.meta.putSync('bootstrapConf', seal(this.bootConf));
+      if (snapRec) this.meta.putSync('snapshot', seal(snapRec));
+      if (comp) this.meta.putSync('compaction', seal(comp));
+    });
   }
 
   initialState(): { hardState: HardState; confState: ConfState | null } {
@@ -515,15 +541,18 @@ export class LmdbStorage implements DurableStorage {
     await this.commit(() => {
       if (snapToWrite) {
         const { snap, crc } = snapToWrite;
-        this.meta.put('snapshot', {
-          index: snap.meta.index,
-          term: snap.meta.term,
-          conf: snap.meta.conf,
-          crc,
-          data: snap.data,
-        } satisfies SnapshotRecord);
+        this.meta.put(
+          'snapshot',
+          seal({
+            index: snap.meta.index,
+            term: snap.meta.term,
+            conf: snap.meta.conf,
+            crc,
+            data: snap.data,
+          } satisfies SnapshotRecord),
+        );
       }
-      if (compaction) this.meta.put('compaction', compaction satisfies CompactionRecord);
+      if (compaction) this.meta.put('compaction', seal(compaction satisfies CompactionRecord));
       for (let i = removeFrom; i <= removeTo; i++) this.log.remove(i);
       if (!installed) {
         for (let i = newLast + 1; i <= lastBefore; i++) {
@@ -532,7 +561,7 @@ export class LmdbStorage implements DurableStorage {
         }
       }
       for (let k = 0; k < entries.length; k++) this.log.put(entries[k].index, records[k]);
-      if (hardToWrite) this.meta.put('hardState', hardToWrite);
+      if (hardToWrite) this.meta.put('hardState', seal(hardToWrite));
     });
     if (this.durability === 'flushed') await this.env.flushed;
     this.persistMsTotal += performance.now() - started;

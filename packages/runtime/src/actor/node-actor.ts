@@ -372,7 +372,8 @@ export class NodeActor {
       return Promise.resolve(fail(new InvalidRequestError('a membership change needs { type, node }')));
     }
     return new Promise((resolve) => {
-      this.confChanges.submit(this.node, { type: change.type, node: change.node }, resolve);
+      // The whole change (an added member's address and incarnation too): core validates it.
+      this.confChanges.submit(this.node, { ...change }, resolve);
       this.kick();
     });
   }

@@ -107,7 +107,11 @@ export class Cluster implements ClientTarget {
       electionTimeout: opts.electionTicks * opts.tickMs,
       ...(opts.checkpointInterval > 0 ? { checkpointInterval: opts.checkpointInterval } : {}),
     });
-    for (const id of opts.local) this.handles.set(id, new NodeHandle(id, this));
+    for (const id of opts.local) {
+      this.handles.set(id, new NodeHandle(id, this));
+      const joining = opts.nodeOptions[id]?.joining;
+      if (joining) this.bootstraps.set(id, { peers: [...joining.voters], learners: [...joining.learners] });
+    }
   }
 
   /**
@@ -225,6 +229,31 @@ export class Cluster implements ClientTarget {
   /** Whether the node runs in this process now (a remote node never does). */
   isRunning(id: NodeId): boolean {
     return this.procs.get(id)?.running ?? false;
+  }
+
+  /**
+   * Stop a local node, delete its store and start it again empty under the
+   * membership `bootstrap` (itself a learner): a node that left the
+   * configuration and comes back as a fresh member that catches up from the
+   * leader (repair across processes, where the leader is elsewhere). The
+   * caller must have had the node removed from the configuration first: an
+   * empty store under an id that is still a voter could vote twice in a term.
+   */
+  async rejoinEmpty(
+    id: NodeId,
+    bootstrap: { voters: readonly NodeId[]; learners: readonly NodeId[] },
+  ): Promise<void> {
+    this.node(id);
+    if (this.isClosed) throw new ClusterClosedError();
+    if (!bootstrap.learners.includes(id) || bootstrap.voters.includes(id)) {
+      throw new InvalidRequestError(
+        `${id} must rejoin as a learner (learners: ${bootstrap.learners.join(',')})`,
+      );
+    }
+    await this.shutdownProc(id);
+    if (this.dataDir !== null) rmSync(this.storePath(id), { recursive: true, force: true });
+    this.bootstraps.set(id, { peers: [...bootstrap.voters], learners: [...bootstrap.learners] });
+    await this.spawn(id, 'createIfMissing');
   }
 
   // ------------------------------------------------------------ faults (router)

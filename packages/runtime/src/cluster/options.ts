@@ -16,6 +16,13 @@ export interface LocalNodeOptions {
   readonly mustExist?: boolean;
   /** Incarnation number of the first start (earlier starts of this store elsewhere). Default 0. */
   readonly epoch?: number;
+  /**
+   * A node joining a running cluster: the membership it starts with while its
+   * store holds none (the cluster's current voters and learners, itself among
+   * the learners, so it never campaigns before the leader has added it).
+   * Default: every id of `nodes` a voter.
+   */
+  readonly joining?: { readonly voters: readonly NodeId[]; readonly learners: readonly NodeId[] };
 }
 
 export interface ClusterOptions {
@@ -206,6 +213,11 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     }
     if (n.epoch !== undefined && !(Number.isInteger(n.epoch) && n.epoch >= 0)) {
       throw new InvalidRequestError(`nodeOptions.${id}.epoch must be an integer >= 0, got ${n.epoch}`);
+    }
+    if (n.joining && !(n.joining.learners.includes(id) && n.joining.voters.length > 0)) {
+      throw new InvalidRequestError(
+        `nodeOptions.${id}.joining must list voters and ${id} among the learners`,
+      );
     }
     if ((o.storage ?? 'lmdb') === 'memory' && (n.storePath !== undefined || n.mustExist)) {
       throw new InvalidRequestError(`nodeOptions.${id}: storePath and mustExist need lmdb storage`);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { ADMIN_COMMANDS, runAdminCommand } from './cli/admin-commands.js';
 import { parseCommandLine, USAGE, UsageError } from './cli/args.js';
 import { describeError, runClientCommand } from './cli/client-commands.js';
 import { runDiagram } from './cli/diagram-command.js';
@@ -18,6 +19,9 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === 'node') return runNode(args, process.stdout);
   if (['put', 'append', 'get', 'cas', 'delete', 'command', 'query', 'status'].includes(args.command)) {
     return runClientCommand(args, { out: process.stdout, err: process.stderr });
+  }
+  if ((ADMIN_COMMANDS as readonly string[]).includes(args.command)) {
+    return runAdminCommand(args, { out: process.stdout, err: process.stderr });
   }
   throw new UsageError(`unknown command "${args.command}"`);
 }

@@ -99,3 +99,24 @@ export class ConnectionRejectedError extends NetError {
     super('REJECTED', message);
   }
 }
+
+/** A backup file (`raftkit snapshot save`) that cannot be used: truncated, altered, or not a backup at all. */
+export class SnapshotFileError extends NetError {
+  constructor(
+    readonly file: string,
+    readonly reason: 'notABackup' | 'unsupportedVersion' | 'truncated' | 'checksum' | 'badHeader',
+    detail: string,
+  ) {
+    super('SNAPSHOT_FILE', `${file}: ${detail}`);
+  }
+}
+
+/** This node was removed from the cluster's configuration: it stops serving (start a new member with --join). */
+export class RemovedFromClusterError extends NetError {
+  constructor(
+    readonly nodeId: string,
+    detail: string,
+  ) {
+    super('REMOVED', `node ${nodeId} was removed from the cluster (${detail})`);
+  }
+}

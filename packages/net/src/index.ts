@@ -1,6 +1,9 @@
 export * from './address.js';
+export { type RestoreOptions, restoreSnapshot } from './backup/restore.js';
+export * from './backup/snapshot-file.js';
 export { UsageError } from './cli/args.js';
 export { type DiagramArgs, parseDiagramArgs, runDiagram } from './cli/diagram-command.js';
+export { AdminClient, type AdminClientOptions, type MemberRow } from './client/admin-client.js';
 export { NodeBusyError, NodeChannel, type NodeChannelOptions } from './client/node-channel.js';
 export * from './client/protocol.js';
 export { RaftClient, type RaftClientOptions } from './client/raft-client.js';
@@ -52,8 +55,11 @@ export {
   type NodeServerOptions,
   type NodeStatusReport,
 } from './node/node-server.js';
+export { handoverTarget, LeaderOperations, type NodeOperations } from './node/operations.js';
+export { type AddressedConf, PeerDirectory } from './node/peer-directory.js';
 export { raftBatchValidator } from './node/raft-batch-check.js';
 export { RaftkitNode, type RaftkitNodeOptions } from './node/raftkit-node.js';
+export type { RepairAnswer } from './node/self-repair.js';
 export type { PeerStatus } from './peer-status.js';
 export * from './tls-options.js';
 export * from './transport.js';

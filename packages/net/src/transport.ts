@@ -245,6 +245,41 @@ export class TcpTransport {
     }));
   }
 
+  /**
+   * Add a peer that joined the cluster (or move one to a new address): from
+   * now on its handshake is accepted and, per the tie-break, this node dials
+   * it. Returns false when nothing changed.
+   */
+  addPeer(peerId: string, address: HostPort): boolean {
+    checkId(peerId, 'peer id');
+    if (peerId === this.nodeId || this.state === 'closed') return false;
+    const existing = this.links.get(peerId);
+    if (existing && formatHostPort(existing.address) === formatHostPort(address)) return false;
+    if (existing) existing.stop();
+    const link = new PeerLink(peerId, address, this.nodeId < peerId, this.ctx);
+    this.links.set(peerId, link);
+    if (this.state === 'started') {
+      this.prober?.setPeer(peerId, address.host, address.port);
+      link.start();
+    }
+    this.ctx.log('info', existing ? 'peer address changed' : 'peer added', {
+      peer: peerId,
+      address: formatHostPort(address),
+    });
+    return true;
+  }
+
+  /** Drop a peer that left the cluster: its link closes and its handshakes are refused (`unknownNode`). */
+  removePeer(peerId: string): boolean {
+    const link = this.links.get(peerId);
+    if (!link) return false;
+    this.links.delete(peerId);
+    link.stop();
+    this.prober?.removePeer(peerId);
+    this.ctx.log('info', 'peer removed', { peer: peerId });
+    return true;
+  }
+
   /** Test hook: drop the link to `peerId` now (it is redialed per the tie-break). */
   disconnect(peerId: string): void {
     this.links.get(peerId)?.disconnect('disconnect');

@@ -2,6 +2,7 @@ import { checkOperations, formatCheckResult, kvModel, kvOperations } from '@raft
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RaftClient } from '../src/index.js';
 import { SECRET } from './support/cluster.js';
+import { agreedLeader, liveStatuses } from './support/process-checks.js';
 import { ProcessCluster, runCli } from './support/processes.js';
 import { waitFor } from './support/wait.js';
 import { runWorkload } from './support/workload.js';
@@ -14,22 +15,8 @@ describe('three node processes', () => {
   let cluster: ProcessCluster;
   let client: RaftClient;
 
-  /** Status of every node, as the CLI's `status --json` reports it. */
-  const statuses = async () => (await client.status()).filter((s) => s.report?.node);
-  const leaderOf = async (exclude: string[] = []) =>
-    waitFor(
-      async () => {
-        const st = await statuses();
-        const leaders = st.filter((s) => s.report!.node!.role === 'leader' && !exclude.includes(s.id));
-        for (const l of leaders) {
-          const n = l.report!.node!;
-          const agree = st.filter((s) => s.report!.node!.leader === n.id && s.report!.node!.term === n.term);
-          if (agree.length >= 2) return { id: l.id, term: n.term };
-        }
-        return null;
-      },
-      { timeoutMs: 20_000, what: 'a leader' },
-    );
+  const statuses = () => liveStatuses(client);
+  const leaderOf = (exclude: string[] = []) => agreedLeader(client, exclude);
 
   beforeAll(async () => {
     cluster = await ProcessCluster.start(3, ['--tick-ms', '50', '--election-ticks', '20']);

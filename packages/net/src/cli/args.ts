@@ -21,6 +21,16 @@ export const USAGE = `usage:
                                    peer health and RTTs, recent alerts)
   raftkit diagram [--format mermaid|svg] [--theme dark|light] [--out FILE]
                                   (the role statechart, derived from roleMachine)
+  raftkit node --id ID --listen HOST:PORT --join HOST:PORT,... --data DIR --secret-file FILE [--learner]
+                                  (a new member: added as a learner, promoted once caught up)
+  node options: [--auto-repair] (rebuild this node from the others when it diverges)
+  raftkit member list             (id, address, voter/learner, match index, health)
+  raftkit member add ID --address HOST:PORT [--learner]
+  raftkit member promote ID | member remove ID   (each waits for the change to commit)
+  raftkit transfer-leader --to ID
+  raftkit snapshot save FILE      (the state machine at a committed index, checksummed)
+  raftkit snapshot restore FILE --data DIR --id ID --peers ID=HOST:PORT,... [--cluster-id X]
+  raftkit repair ID               (wipe a diverged node and bring it back as a fresh member)
   client options: [--timeout-ms N] [--consistency linearizable|lease|stale] [--tls-cert F --tls-key F --tls-ca F]
   errors go to stderr with exit code 2`;
 
@@ -51,6 +61,11 @@ const OPTIONS = {
   'timeout-ms': { type: 'string' },
   consistency: { type: 'string' },
   'expect-absent': { type: 'boolean' },
+  join: { type: 'string' },
+  learner: { type: 'boolean' },
+  'auto-repair': { type: 'boolean' },
+  address: { type: 'string' },
+  to: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

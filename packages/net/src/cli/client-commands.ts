@@ -1,4 +1,4 @@
-import { NotLeaderError, TimeoutError } from '@raftkit/runtime';
+import { MembershipChangeError, NotLeaderError, TimeoutError } from '@raftkit/runtime';
 import { RaftClient } from '../client/raft-client.js';
 import { ClusterSecret } from '../handshake/secret.js';
 import { optionalInt, type ParsedArgs, requireFlag, UsageError } from './args.js';
@@ -120,6 +120,8 @@ export function describeError(error: unknown): string {
   if (error instanceof TimeoutError)
     return `error: ${error.message} (a write may or may not have been applied)`;
   if (error instanceof NotLeaderError) return `error: ${error.message}`;
+  // The drop reason first, so scripts can match it: `error: learnerNotCaughtUp: ...`.
+  if (error instanceof MembershipChangeError) return `error: ${error.reason}: ${error.message}`;
   if (error instanceof Error) return `error: ${error.message}`;
   return `error: ${String(error)}`;
 }

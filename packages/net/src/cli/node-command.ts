@@ -1,5 +1,6 @@
 import type { StateMachineSpec } from '@raftkit/runtime';
-import { formatHostPort, parseHostPort, parsePeers } from '../address.js';
+import { formatHostPort, parseAddressList, parseHostPort, parsePeers } from '../address.js';
+import { RemovedFromClusterError } from '../errors.js';
 import { ClusterSecret } from '../handshake/secret.js';
 import { type LogLevel, stderrLogger } from '../log.js';
 import { RaftkitNode } from '../node/raftkit-node.js';
@@ -42,6 +43,9 @@ export async function runNode(args: ParsedArgs, out: NodeJS.WritableStream): Pro
     stateMachine: stateMachineFlags(args),
     tls,
     logger,
+    ...(typeof args.flags.join === 'string' ? { join: parseAddressList(args.flags.join) } : {}),
+    learner: args.flags.learner === true,
+    autoRepair: args.flags['auto-repair'] === true,
   });
   const metrics = node.metricsAddress ? ` metrics http://${formatHostPort(node.metricsAddress)}/metrics` : '';
   const udp = node.transport.udpPort === null ? ' udp off' : ` udp ${node.transport.udpPort}`;
@@ -55,15 +59,37 @@ export async function runNode(args: ParsedArgs, out: NodeJS.WritableStream): Pro
       }
       signalled = true;
       out.write(`${id} received ${signal}, stopping\n`);
-      node.stop().then(
-        () => resolve(0),
-        () => resolve(1),
-      );
+      // A leader hands over first: a rolling restart costs at most one (fast) election per node.
+      node
+        .handOverLeadership()
+        .then((to) => {
+          if (to) out.write(`${id} handed leadership to ${to}\n`);
+          return node.stop();
+        })
+        .then(
+          () => resolve(0),
+          () => resolve(1),
+        );
     };
+    if (process.env.RAFTKIT_TEST_HOOKS === '1') {
+      // Test hook (fault harnesses, repair tests): SIGUSR2 flips one applied value, bypassing the log.
+      process.on('SIGUSR2', () => {
+        node.actor.injectCorruption().then(
+          (c) => process.stderr.write(`${id} test hook: corrupted ${c.key} at index ${c.index}\n`),
+          (error: unknown) => process.stderr.write(`${id} test hook failed: ${(error as Error).message}\n`),
+        );
+      });
+    }
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
     // A node whose actor died stops by itself: exit non-zero so a supervisor restarts it.
     void node.stopped.then((failure) => {
+      if (failure instanceof RemovedFromClusterError && !signalled) {
+        // Not a failure: the cluster let this node go. A supervisor must not restart it.
+        process.stderr.write(`${failure.message}: stopped serving, exiting\n`);
+        resolve(0);
+        return;
+      }
       if (failure && !signalled) {
         process.stderr.write(`error: node ${id} failed: ${failure.message}\n`);
         resolve(1);

@@ -2,7 +2,8 @@ import type { NodeStatusReport } from '../node/node-server.js';
 
 type Row = { id: string; address: string; report: NodeStatusReport | null; error?: string };
 
-function table(header: string[], rows: string[][]): string {
+/** Columns padded to their widest cell, two spaces apart. */
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

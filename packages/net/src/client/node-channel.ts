@@ -24,7 +24,7 @@ export interface NodeChannelOptions {
 }
 
 /** Distribute the request's fields over ClientRequest minus its id. */
-type RequestBody = ClientRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+export type RequestBody = ClientRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
 /**
  * One authenticated client connection to one node, opened lazily and

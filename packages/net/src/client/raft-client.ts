@@ -9,8 +9,8 @@ import {
   type ResultOf,
   RaftClient as RuntimeRaftClient,
 } from '@raftkit/runtime';
-import { type HostPort, parseAddressList } from '../address.js';
-import { ClusterSecret } from '../handshake/secret.js';
+import type { HostPort } from '../address.js';
+import type { ClusterSecret } from '../handshake/secret.js';
 import type { TlsOptions } from '../tls-options.js';
 import { TcpCluster } from './tcp-cluster.js';
 
@@ -51,23 +51,8 @@ export class RaftClient<M = unknown> {
 
   /** Connect: authenticate to a seed and learn the members. Throws when no seed answers. */
   static async connect<M = unknown>(opts: RaftClientOptions): Promise<RaftClient<M>> {
-    const seeds = typeof opts.cluster === 'string' ? parseAddressList(opts.cluster) : [...opts.cluster];
-    const secret = opts.secret instanceof ClusterSecret ? opts.secret : ClusterSecret.from(opts.secret);
     const clientId = opts.clientId ?? randomUUID();
-    const target = new TcpCluster({
-      seeds,
-      secret,
-      clusterId: opts.clusterId ?? 'raftkit',
-      tls: opts.tls,
-      clientId,
-      connectTimeoutMs: opts.connectTimeoutMs,
-    });
-    try {
-      await target.discover();
-    } catch (error) {
-      target.close();
-      throw error;
-    }
+    const target = await TcpCluster.connect({ ...opts, clientId });
     const inner = new RuntimeRaftClient<M>(target, {
       clientId,
       timeoutMs: opts.timeoutMs,
@@ -108,6 +93,12 @@ export class RaftClient<M = unknown> {
   /** Every member's status (role, term, leader, indices, peer health and RTTs); null for one that does not answer. */
   status(timeoutMs?: number): ReturnType<TcpCluster['statuses']> {
     return this.target.statuses(timeoutMs);
+  }
+
+  /** Ask the cluster again who its members are (after membership changes). */
+  async refreshMembers(): Promise<readonly string[]> {
+    await this.target.discover();
+    return this.target.ids;
   }
 
   get members(): readonly string[] {

@@ -1,9 +1,9 @@
 import { type ClientTarget, InvalidRequestError, NodeStoppedError, type ReadResult } from '@raftkit/runtime';
-import { formatHostPort, type HostPort, parseHostPort } from '../address.js';
-import type { ClusterSecret } from '../handshake/secret.js';
+import { formatHostPort, type HostPort, parseAddressList, parseHostPort } from '../address.js';
+import { ClusterSecret } from '../handshake/secret.js';
 import type { NodeStatusReport } from '../node/node-server.js';
 import type { TlsOptions } from '../tls-options.js';
-import { NodeChannel } from './node-channel.js';
+import { NodeChannel, type RequestBody } from './node-channel.js';
 import type { MembersInfo } from './protocol.js';
 
 export interface TcpClusterOptions {
@@ -29,6 +29,36 @@ export class TcpCluster implements ClientTarget {
   private isClosed = false;
 
   constructor(private readonly opts: TcpClusterOptions) {}
+
+  /**
+   * A cluster reached through some of its addresses (`"h:p,h:p"` or a list),
+   * its members learned from the first seed that answers. Throws (and closes
+   * what it opened) when none answers.
+   */
+  static async connect(opts: {
+    readonly cluster: string | readonly HostPort[];
+    readonly secret: ClusterSecret | string | Uint8Array;
+    readonly clusterId?: string;
+    readonly tls?: TlsOptions;
+    readonly clientId: string;
+    readonly connectTimeoutMs?: number;
+  }): Promise<TcpCluster> {
+    const target = new TcpCluster({
+      seeds: typeof opts.cluster === 'string' ? parseAddressList(opts.cluster) : [...opts.cluster],
+      secret: opts.secret instanceof ClusterSecret ? opts.secret : ClusterSecret.from(opts.secret),
+      clusterId: opts.clusterId ?? 'raftkit',
+      tls: opts.tls,
+      clientId: opts.clientId,
+      connectTimeoutMs: opts.connectTimeoutMs,
+    });
+    try {
+      await target.discover();
+    } catch (error) {
+      target.close();
+      throw error;
+    }
+    return target;
+  }
 
   get ids(): readonly string[] {
     return this.known;
@@ -62,18 +92,33 @@ export class TcpCluster implements ClientTarget {
   }
 
   node(id: string): ReturnType<ClientTarget['node']> {
-    const channel = this.channels.get(id);
     return {
-      propose: (data) => (channel ? channel.request({ op: 'propose', data }) : this.unknown(id)),
-      read: (key, consistency) =>
-        (channel
-          ? channel.request({ op: 'read', key, consistency })
-          : this.unknown(id)) as Promise<ReadResult>,
+      propose: (data) => this.request(id, { op: 'propose', data }),
+      read: (key, consistency) => this.request(id, { op: 'read', key, consistency }) as Promise<ReadResult>,
       query: (query, consistency) =>
-        (channel
-          ? channel.request({ op: 'query', query, consistency })
-          : this.unknown(id)) as Promise<ReadResult>,
+        this.request(id, { op: 'query', query, consistency }) as Promise<ReadResult>,
     };
+  }
+
+  /**
+   * One request to node `id` (which must be known: see `discover`). Errors
+   * are the typed errors of the answer, or NodeStoppedError when the node
+   * cannot be reached.
+   */
+  async request(id: string, body: RequestBody, timeoutMs?: number): Promise<unknown> {
+    let channel = this.channels.get(id);
+    if (!channel) {
+      // A member that joined after we looked (e.g. the new leader): ask the cluster again.
+      await this.discover().catch(() => null);
+      channel = this.channels.get(id);
+    }
+    return channel ? channel.request(body, timeoutMs) : this.unknown(id);
+  }
+
+  /** The client address of a known node. */
+  addressOf(id: string): string | undefined {
+    const channel = this.channels.get(id);
+    return channel ? formatHostPort(channel.address) : undefined;
   }
 
   /** Every member's status report (null for a member that does not answer within `timeoutMs`). */

@@ -116,6 +116,11 @@ export class UdpProber {
     }
   }
 
+  /** Stop probing a peer (it left the cluster); its pongs are dropped from now on. */
+  removePeer(peerId: string): void {
+    this.targets.delete(peerId);
+  }
+
   counters(peerId: string): ProbeCounters | null {
     const t = this.targets.get(peerId);
     if (!t) return null;

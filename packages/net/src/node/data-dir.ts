@@ -24,6 +24,8 @@ export interface NodeIdentity {
   readonly clusterId: string;
   /** Completed starts before this one: the actor's incarnation number. */
   readonly starts: number;
+  /** Set once the node was removed from the cluster: its data must not serve again. */
+  readonly removed?: boolean;
 }
 
 export interface PreparedDataDir {
@@ -33,6 +35,8 @@ export interface PreparedDataDir {
   readonly epoch: number;
   /** Record this start (call once the actor runs). */
   commit(): void;
+  /** Record that the node was removed from the cluster (a later start is refused). */
+  markRemoved(): void;
 }
 
 export function prepareDataDir(dataDir: string, id: string, clusterId: string): PreparedDataDir {
@@ -54,6 +58,12 @@ export function prepareDataDir(dataDir: string, id: string, clusterId: string): 
     if (previous.clusterId !== clusterId) {
       throw new NetConfigError(`${dataDir} belongs to cluster "${previous.clusterId}", not "${clusterId}"`);
     }
+    if (previous.removed) {
+      throw new NetConfigError(
+        `node ${id} was removed from the cluster: its data in ${dataDir} must not serve again ` +
+          '(start a new member with an empty --data and --join)',
+      );
+    }
   }
   const starts = previous?.starts ?? 0;
   return {
@@ -61,7 +71,10 @@ export function prepareDataDir(dataDir: string, id: string, clusterId: string): 
     mode: previous ? 'mustExist' : 'createIfMissing',
     epoch: starts,
     commit() {
-      writeFileAtomic(file, JSON.stringify({ id, clusterId, starts: starts + 1 } satisfies NodeIdentity));
+      writeNodeIdentity(dataDir, { id, clusterId, starts: starts + 1 });
+    },
+    markRemoved() {
+      writeNodeIdentity(dataDir, { id, clusterId, starts: starts + 1, removed: true });
     },
   };
 }
@@ -97,4 +110,14 @@ export function writeFileAtomic(file: string, text: string): void {
   } catch {
     // Some file systems do not fsync directories; the rename itself is done.
   }
+}
+
+/** Whether `dataDir` holds a node already (its node.json): such a dir is never joined or restored into. */
+export function holdsNode(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'node.json'));
+}
+
+/** Write `<dataDir>/node.json` atomically (a restore seeds it; every start records itself). */
+export function writeNodeIdentity(dataDir: string, identity: NodeIdentity): void {
+  writeFileAtomic(join(dataDir, 'node.json'), JSON.stringify(identity satisfies NodeIdentity));
 }

@@ -1,5 +1,6 @@
 import type { SplitBrainAlert } from '@raftkit/core';
 import {
+  InvalidRequestError,
   NodeStoppedError,
   type ReadConsistency,
   type ReadResult,
@@ -17,6 +18,7 @@ import {
 import type { ClientConnection } from '../client-connection.js';
 import type { PeerStatus } from '../peer-status.js';
 import type { TcpTransport } from '../transport.js';
+import type { NodeOperations } from './operations.js';
 
 /** What the server needs from the local Raft node (the actor's control API). */
 export interface NodeBackend {
@@ -53,6 +55,8 @@ export interface NodeServerOptions {
   readonly maxInflightPerClient?: number;
   /** The alerts seen so far (the report shows the latest few). Default: none. */
   readonly alerts?: () => readonly SplitBrainAlert[];
+  /** Operator requests (membership, transfer, snapshot, repair). Default: refused. */
+  readonly operations?: NodeOperations;
 }
 
 /** Alerts a status report carries. */
@@ -98,7 +102,12 @@ export class NodeServer {
     const node = this.opts.backend.running ? await this.opts.backend.status().catch(() => null) : null;
     const members = [{ id: t.nodeId, address: formatHostPort(t.address) }];
     for (const id of t.peerIds) members.push({ id, address: formatHostPort(t.peerAddress(id)!) });
-    return { self: t.nodeId, leader: node?.leader ?? null, members };
+    return {
+      self: t.nodeId,
+      leader: node?.leader ?? null,
+      members,
+      ...(node ? { voters: [...node.conf.voters], learners: [...node.conf.learners] } : {}),
+    };
   }
 
   private serve(client: ClientConnection): void {
@@ -156,6 +165,20 @@ export class NodeServer {
       case 'query':
         if (!backend.running) return Promise.reject(new NodeStoppedError(backend.id));
         return backend.query(req.query, req.consistency);
+    }
+    const ops = this.opts.operations;
+    if (!ops)
+      return Promise.reject(new InvalidRequestError(`node ${backend.id} serves no operator requests`));
+    if (!backend.running && req.op !== 'repair') return Promise.reject(new NodeStoppedError(backend.id));
+    switch (req.op) {
+      case 'confChange':
+        return ops.confChange(req.change);
+      case 'transferLeader':
+        return ops.transferLeader(req.to).then(() => ({ leader: req.to }));
+      case 'snapshot':
+        return ops.snapshot();
+      case 'repair':
+        return ops.repair(req.node);
     }
   }
 }

@@ -10,25 +10,48 @@ import {
   InvalidRequestError,
   type NodeHandle,
   type Router,
+  type RuntimeNodeStatus,
   type StateMachineSpec,
 } from '@raftkit/runtime';
-import { checkPeerList, formatHostPort, type HostPort } from '../address.js';
-import { NetConfigError } from '../errors.js';
+import { checkPeerList, formatHostPort, type HostPort, parseHostPort } from '../address.js';
+import { AdminClient } from '../client/admin-client.js';
+import { NetConfigError, RemovedFromClusterError } from '../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../framing/frame.js';
 import { ClusterSecret } from '../handshake/secret.js';
 import { type NetLogger, silentLogger } from '../log.js';
 import { NetMetrics } from '../metrics.js';
 import type { TlsOptions } from '../tls-options.js';
 import { TcpTransport, type TcpTransportOptions } from '../transport.js';
-import { type PreparedDataDir, prepareDataDir } from './data-dir.js';
+import { holdsNode, type PreparedDataDir, prepareDataDir } from './data-dir.js';
+import { type JoinPlan, joinAsMember, planJoin } from './join.js';
 import { NodeServer, type NodeStatusReport } from './node-server.js';
+import { handoverTarget, LeaderOperations } from './operations.js';
+import { PeerDirectory } from './peer-directory.js';
 import { raftBatchValidator } from './raft-batch-check.js';
+import { type RepairAnswer, repairSelf } from './self-repair.js';
 
 export interface RaftkitNodeOptions {
   readonly id: string;
   readonly listen: HostPort;
-  /** Every other node and the address it listens on. */
+  /**
+   * Every other node and the address it listens on: seeds the first boot.
+   * Afterwards the peers follow the configuration (membership entries carry
+   * each member's address).
+   */
   readonly peers: ReadonlyMap<string, HostPort>;
+  /**
+   * Join a running cluster: addresses of some of its members. A new, empty
+   * node asks the leader to add it as a learner, catches up and is promoted
+   * (unless `learner`); it never forms a cluster of its own. Ignored (and
+   * logged) when the data dir already holds a node.
+   */
+  readonly join?: readonly HostPort[];
+  /** With `join`: stay a learner (never promoted). */
+  readonly learner?: boolean;
+  /** Rebuild this node from the others when its state is found diverged (as `raftkit repair`). */
+  readonly autoRepair?: boolean;
+  /** Deadline of a join or a repair (catching up included). Default 120 s. */
+  readonly membershipTimeoutMs?: number;
   /** Data directory (LMDB store + node.json), or 'memory' for a node that forgets everything (tests only). */
   readonly dataDir: string | 'memory';
   readonly secret: ClusterSecret | string | Uint8Array;
@@ -98,6 +121,18 @@ export class RaftkitNode {
   private stopping: Promise<void> | null = null;
   private failure: Error | null = null;
   private resolveStopped!: (failure: Error | null) => void;
+  private directory!: PeerDirectory;
+  private repairing: Promise<RepairAnswer> | null = null;
+  private leaderlessSince: number | null = null;
+  private lastMembershipProbe = 0;
+  private lastAddressLookup = 0;
+  private joinPlan: JoinPlan | null = null;
+  private joinInProgress = false;
+  /**
+   * A joining node: resolves once it is a learner (and promoted, unless it
+   * stays a learner); rejects when that failed. null for other nodes.
+   */
+  joined: Promise<void> | null = null;
   /** Resolves once the node has stopped: null after stop(), the error when its actor died. */
   readonly stopped: Promise<Error | null> = new Promise((resolve) => {
     this.resolveStopped = resolve;
@@ -141,15 +176,38 @@ export class RaftkitNode {
     const metrics = new NetMetrics();
     const secret = opts.secret instanceof ClusterSecret ? opts.secret : ClusterSecret.from(opts.secret);
     const maxFrameBytes = opts.transport?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    const wantsJoin = (opts.join?.length ?? 0) > 0;
+    const existing = opts.dataDir !== 'memory' && holdsNode(opts.dataDir);
+    if (wantsJoin && existing) {
+      logger.log('warn', `${opts.dataDir} already holds node ${opts.id} of a cluster: ignoring --join`, {
+        node: opts.id,
+      });
+    }
+    let plan: JoinPlan | null = null;
+    if (wantsJoin && !existing) {
+      const admin = await AdminClient.connect({
+        cluster: opts.join as HostPort[],
+        secret,
+        clusterId,
+        tls: opts.tls,
+        timeoutMs: opts.membershipTimeoutMs,
+      });
+      try {
+        plan = await planJoin(opts.id, admin);
+      } finally {
+        admin.close();
+      }
+    }
     const data = opts.dataDir === 'memory' ? null : prepareDataDir(opts.dataDir, opts.id, clusterId);
-    const peers = [...opts.peers.keys()];
+    const seeds = plan ? plan.peers : opts.peers;
+    const peers = [...seeds.keys()];
     const transport = new TcpTransport({
       ...opts.transport,
       nodeId: opts.id,
       clusterId,
       secret,
       listen: opts.listen,
-      peers: opts.peers,
+      peers: seeds,
       udp: opts.udpPort === false ? false : { ...(opts.transport?.udp || {}), port: opts.udpPort },
       tls: opts.tls,
       metrics,
@@ -157,6 +215,8 @@ export class RaftkitNode {
       maxFrameBytes,
       validateRaftFrame: raftBatchValidator(opts.id, maxFrameBytes),
     });
+    // A joiner starts as a learner of the configuration it was told: it never campaigns on its own.
+    const joining = plan ? { voters: plan.voters, learners: [...plan.learners, opts.id] } : undefined;
     const cluster = await createCluster({
       nodes: [opts.id, ...peers].sort(),
       local: [opts.id],
@@ -169,10 +229,11 @@ export class RaftkitNode {
                 storePath: resolve(data.storePath),
                 mustExist: data.mode === 'mustExist',
                 epoch: data.epoch,
+                ...(joining ? { joining } : {}),
               },
             },
           }
-        : { storage: 'memory' as const }),
+        : { storage: 'memory' as const, ...(joining ? { nodeOptions: { [opts.id]: { joining } } } : {}) }),
       tickMs: opts.tickMs ?? 50,
       electionTicks: opts.electionTicks ?? 10,
       heartbeatTicks: opts.heartbeatTicks ?? 1,
@@ -191,16 +252,36 @@ export class RaftkitNode {
     });
 
     const router = cluster.router;
-    router.addLink(peers, {
+    const link = {
       // The batch is a fresh buffer the router hands over; it goes to the socket as one frame.
-      deliver: (_from, to, batch) => transport.send(to, new Uint8Array(batch)),
-    });
+      deliver: (_from: string, to: string, batch: ArrayBuffer) => transport.send(to, new Uint8Array(batch)),
+    };
+    router.addLink(peers, link);
     // Through the router, so its fault table applies to what arrives from other processes too.
     transport.onRaftFrame((from, frame) => router.send(from, opts.id, frame.buffer as ArrayBuffer));
+    let self: RaftkitNode | null = null;
+    const leaderOps = new LeaderOperations(cluster.node(opts.id), (id, address) => {
+      try {
+        self?.directory.learn(id, parseHostPort(address));
+      } catch (error) {
+        throw new InvalidRequestError(`bad address for ${id}: ${(error as Error).message}`);
+      }
+    });
     const server = new NodeServer({
       transport,
       backend: cluster.node(opts.id),
       alerts: (): readonly SplitBrainAlert[] => cluster.alerts().sort((a, b) => a.at - b.at),
+      operations: {
+        confChange: (c) => leaderOps.confChange(c),
+        transferLeader: (to) => leaderOps.transferLeader(to),
+        snapshot: () => leaderOps.snapshot(),
+        repair: (node) =>
+          self && node === opts.id
+            ? self.repair()
+            : Promise.reject(
+                new InvalidRequestError(`ask node ${node} itself to repair (this is ${opts.id})`),
+              ),
+      },
     });
     try {
       await transport.start();
@@ -209,7 +290,11 @@ export class RaftkitNode {
       await cluster.close();
       throw error;
     }
-    return new RaftkitNode(opts, transport, cluster, server, data, metrics, logger);
+    const node = new RaftkitNode(opts, transport, cluster, server, data, metrics, logger);
+    self = node;
+    node.directory = new PeerDirectory(opts.id, transport, router, link, seeds, logger);
+    node.joinPlan = plan;
+    return node;
   }
 
   get address(): HostPort {
@@ -240,6 +325,14 @@ export class RaftkitNode {
     }
     if (this.stopping) return;
     this.state = 'running';
+    if (this.joinPlan) {
+      this.joinInProgress = true;
+      this.joined = this.joinCluster().finally(() => {
+        this.joinInProgress = false;
+      });
+      // A failed join is logged and stops the node; callers may await `joined` for the error.
+      this.joined.catch(() => {});
+    }
     this.logger.log('info', 'node started', {
       node: this.id,
       listen: formatHostPort(this.transport.address),
@@ -252,6 +345,102 @@ export class RaftkitNode {
 
   status(): Promise<NodeStatusReport> {
     return this.server.report();
+  }
+
+  /** The leader to-be adds this node as a learner, then promotes it once caught up (unless `learner`). */
+  private async joinCluster(): Promise<void> {
+    const admin = await this.adminOfOthers();
+    try {
+      await joinAsMember({
+        admin,
+        self: this.id,
+        address: formatHostPort(this.address),
+        status: () => this.actor.status(),
+        stayLearner: this.opts.learner === true,
+        logger: this.logger,
+      });
+    } catch (error) {
+      this.logger.log('error', 'joining the cluster failed', {
+        node: this.id,
+        error: (error as Error).message,
+      });
+      this.failure = error as Error;
+      void this.stop();
+      throw error;
+    } finally {
+      admin.close();
+    }
+  }
+
+  /** A client of the other members (seeded with every address this node knows but its own). */
+  private adminOfOthers(): Promise<AdminClient> {
+    const secret = this.opts.secret;
+    return AdminClient.connect({
+      cluster: this.directory.addresses(),
+      secret: secret instanceof ClusterSecret ? secret : ClusterSecret.from(secret),
+      clusterId: this.opts.clusterId,
+      tls: this.opts.tls,
+      timeoutMs: this.opts.membershipTimeoutMs ?? 120_000,
+    });
+  }
+
+  /**
+   * Rebuild this node from the others (`raftkit repair ID`, `--auto-repair`):
+   * leave the configuration, wipe the store, rejoin as a fresh learner, be
+   * promoted, and resolve once the state hash equals the common one.
+   * Concurrent calls share one repair.
+   */
+  repair(): Promise<RepairAnswer> {
+    if (this.repairing) return this.repairing;
+    if (this.state !== 'running') return Promise.reject(new NetConfigError(`node ${this.id} is not running`));
+    this.repairing = repairSelf(
+      {
+        id: this.id,
+        address: formatHostPort(this.address),
+        actor: this.actor,
+        cluster: this.cluster,
+        logger: this.logger,
+        admin: () => this.adminOfOthers(),
+      },
+      this.opts.membershipTimeoutMs ?? 120_000,
+    ).finally(() => {
+      this.repairing = null;
+    });
+    return this.repairing;
+  }
+
+  /**
+   * If this node leads, hand leadership to its most caught-up voter and wait
+   * (at most `timeoutMs`) until that one leads: a node about to stop (SIGTERM)
+   * leaves no leaderless gap behind. Returns the new leader, or null when
+   * this node did not lead (or the transfer did not finish in time).
+   */
+  async handOverLeadership(timeoutMs?: number): Promise<string | null> {
+    const st = await this.actor.status().catch(() => null);
+    if (st?.role !== 'leader') return null;
+    const to = handoverTarget(st.progress, st.conf.voters, this.id);
+    if (to === null) return null;
+    const limit = timeoutMs ?? 3 * (this.opts.electionTicks ?? 10) * (this.opts.tickMs ?? 50);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.actor.transferLeadership(to),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no handover within ${limit} ms`)), limit);
+        }),
+      ]);
+      this.logger.log('info', 'handed leadership over before stopping', { node: this.id, to });
+      return to;
+    } catch (error) {
+      this.logger.log('warn', 'leadership handover failed', {
+        node: this.id,
+        to,
+        error: (error as Error).message,
+      });
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Graceful stop: the actor flushes and closes its store, then links and listeners close. */
@@ -288,6 +477,16 @@ export class RaftkitNode {
     });
     events.on('alert', (alert) => {
       metrics.alertRaised(alert.kind, alert.severity);
+      if (this.opts.autoRepair && alert.kind === 'divergence' && alert.nodes.includes(this.id)) {
+        if (this.state === 'running' && !this.repairing) {
+          logger.log('warn', 'auto-repair: this node diverged; rebuilding it from the others', {
+            node: this.id,
+          });
+          this.repair().catch((error: unknown) =>
+            logger.log('error', 'auto-repair failed', { node: this.id, error: (error as Error).message }),
+          );
+        }
+      }
       // One JSON line per alert (stderrLogger): kind, severity, the nodes and index it names.
       logger.log(alert.severity === 'safety' ? 'error' : 'warn', `${alert.kind} alert`, {
         node: this.id,
@@ -302,6 +501,7 @@ export class RaftkitNode {
     events.on('status', (s) => {
       const st = s.nodes[this.id];
       if (!st) return;
+      this.followConfiguration(st);
       metrics.updateNode({
         role: st.role,
         term: st.term,
@@ -317,6 +517,75 @@ export class RaftkitNode {
       logger.log('error', 'actor stopped with an error', { node: this.id, error: this.failure.message });
       void this.stop();
     });
+  }
+
+  /**
+   * Peers follow the configuration in force; a node that is no longer in a
+   * committed configuration (or, cut off and leaderless, hears from the
+   * leader that it is not) was removed: it stops serving.
+   */
+  private followConfiguration(st: RuntimeNodeStatus): void {
+    if (this.state !== 'running' || this.repairing) return;
+    const { missing } = this.directory.reconcile(st.conf);
+    const now = performance.now();
+    const electionMs = (this.opts.electionTicks ?? 10) * (this.opts.tickMs ?? 50);
+    if (missing.length > 0 && now - this.lastAddressLookup > electionMs) {
+      // A member whose address we never saw (e.g. added while we were down): the leader knows it.
+      this.lastAddressLookup = now;
+      void this.lookUpAddresses();
+    }
+    const member = st.conf.voters.includes(this.id) || st.conf.learners.includes(this.id);
+    if (!member && st.pendingConfIndex === 0) {
+      this.leave('the committed configuration no longer lists it');
+      return;
+    }
+    if (st.leader !== null || this.joinInProgress) {
+      this.leaderlessSince = null;
+      return;
+    }
+    this.leaderlessSince ??= now;
+    // A removed node may never see its removal (the leader stops replicating to it): ask the leader.
+    if (now - this.leaderlessSince < 2 * electionMs || now - this.lastMembershipProbe < 2 * electionMs)
+      return;
+    this.lastMembershipProbe = now;
+    void this.probeMembership();
+  }
+
+  private async lookUpAddresses(): Promise<void> {
+    let admin: AdminClient | null = null;
+    try {
+      admin = await this.adminOfOthers();
+      const info = await admin.leaderMembers();
+      for (const m of info?.members ?? []) this.directory.learn(m.id, parseHostPort(m.address));
+    } catch {
+      // Nobody answered: asked again on a later status tick.
+    } finally {
+      admin?.close();
+    }
+  }
+
+  private async probeMembership(): Promise<void> {
+    let admin: AdminClient | null = null;
+    try {
+      admin = await this.adminOfOthers();
+      const info = await admin.leaderMembers();
+      if (!info?.voters || !info.learners || info.self === this.id || this.repairing) return;
+      if (!info.voters.includes(this.id) && !info.learners.includes(this.id)) {
+        this.leave(`leader ${info.self} does not list it (voters ${info.voters.join(',')})`);
+      }
+    } catch {
+      // Nobody answered: not evidence of a removal. Probed again later.
+    } finally {
+      admin?.close();
+    }
+  }
+
+  private leave(detail: string): void {
+    if (this.stopping) return;
+    this.failure = new RemovedFromClusterError(this.id, detail);
+    this.logger.log('warn', 'removed from the cluster: stopping', { node: this.id, detail });
+    this.data?.markRemoved();
+    void this.stop();
   }
 
   private async startMetrics(): Promise<void> {

@@ -41,12 +41,34 @@ export class ProcessCluster {
     writeFileSync(this.secretFile, `${SECRET}\n`, { mode: 0o600 });
   }
 
-  static async start(n = 3, extraArgs: string[] = []): Promise<ProcessCluster> {
-    const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+  /**
+   * Start n nodes (ids `<prefix>1..<prefix>n`). `beforeStart` runs once the
+   * ports and dirs are known, before any node starts (e.g. to seed data dirs).
+   */
+  static async start(
+    n = 3,
+    extraArgs: string[] = [],
+    opts: { prefix?: string; beforeStart?: (c: ProcessCluster) => Promise<void> } = {},
+  ): Promise<ProcessCluster> {
+    const ids = Array.from({ length: n }, (_, i) => `${opts.prefix ?? 'n'}${i + 1}`);
     const ports = await freePorts(n);
     const c = new ProcessCluster(ids, new Map(ids.map((id, i) => [id, ports[i]])), extraArgs);
+    await opts.beforeStart?.(c);
     await Promise.all(ids.map((id) => c.startNode(id)));
     return c;
+  }
+
+  /** The data dir of node `id`. */
+  dataDir(id: string): string {
+    return join(this.dir, id);
+  }
+
+  /** `--peers` of node `id`: every other node of `ids`. */
+  peersOf(id: string): string {
+    return this.ids
+      .filter((p) => p !== id)
+      .map((p) => `${p}=${this.address(p)}`)
+      .join(',');
   }
 
   address(id: string): string {
@@ -62,22 +84,21 @@ export class ProcessCluster {
     return ['--cluster', seeds, '--secret-file', this.secretFile, '--cluster-id', 'test'];
   }
 
-  /** The `raftkit node` arguments of `id` (its own address unless `listen` says otherwise). */
-  nodeArgs(id: string, listen = this.address(id)): string[] {
-    const peers = this.ids
-      .filter((p) => p !== id)
-      .map((p) => `${p}=${this.address(p)}`)
-      .join(',');
+  /**
+   * The `raftkit node` arguments of `id` (its own address unless `listen` says
+   * otherwise). It is told every other node with `--peers`; `membership`
+   * replaces that (e.g. `['--join', seeds]` for a new member).
+   */
+  nodeArgs(id: string, listen = this.address(id), membership?: string[], extraArgs: string[] = []): string[] {
     return [
       'node',
       '--id',
       id,
       '--listen',
       listen,
-      '--peers',
-      peers,
+      ...(membership ?? ['--peers', this.peersOf(id)]),
       '--data',
-      join(this.dir, id),
+      this.dataDir(id),
       '--secret-file',
       this.secretFile,
       '--cluster-id',
@@ -85,11 +106,27 @@ export class ProcessCluster {
       '--log-level',
       'warn',
       ...this.extraArgs,
+      ...extraArgs,
     ];
   }
 
-  async startNode(id: string): Promise<void> {
-    const child = spawn(process.execPath, [BIN, ...this.nodeArgs(id)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * Start (or restart) node `id`; a new id gets a port and joins `ids`.
+   * `membership` replaces `--peers` (e.g. `['--join', seeds]` for a new member).
+   */
+  async startNode(id: string, membership?: string[], extraArgs: string[] = []): Promise<void> {
+    if (!this.ports.has(id)) {
+      const [port] = await freePorts(1);
+      this.ports.set(id, port);
+      this.ids.push(id);
+    }
+    const child = spawn(
+      process.execPath,
+      [BIN, ...this.nodeArgs(id, this.address(id), membership, extraArgs)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const log: string[] = this.logs.get(id) ?? [];
     this.logs.set(id, log);
     child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
@@ -100,6 +137,20 @@ export class ProcessCluster {
       what: `${id} to listen`,
     });
     if (child.exitCode !== null) throw new Error(`${id} exited with ${child.exitCode}:\n${log.join('')}`);
+  }
+
+  /** Resolves with the exit code once node `id`'s process has exited by itself. */
+  exited(id: string): Promise<number | null> {
+    const child = this.procs.get(id);
+    if (!child) return Promise.resolve(null);
+    if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+    return new Promise((r) => child.once('exit', (code) => r(code)));
+  }
+
+  /** Forget a node that left the cluster (its process has exited). */
+  forget(id: string): void {
+    this.procs.delete(id);
+    this.ids.splice(this.ids.indexOf(id), 1);
   }
 
   signal(id: string, signal: NodeJS.Signals): void {

@@ -1,0 +1,70 @@
+import type { RuntimeNodeStatus } from '@raftkit/runtime';
+import { type HostPort, parseHostPort } from '../address.js';
+import type { AdminClient } from '../client/admin-client.js';
+import type { ConfChangeAnswer } from '../client/protocol.js';
+import { NetConfigError } from '../errors.js';
+import type { NetLogger } from '../log.js';
+
+/** What a joining node starts with: the cluster's membership as one of its members reported it. */
+export interface JoinPlan {
+  readonly voters: readonly string[];
+  /** The learners already there (this node not included). */
+  readonly learners: readonly string[];
+  /** Every member's address. */
+  readonly peers: ReadonlyMap<string, HostPort>;
+}
+
+/**
+ * Ask the cluster (before this node starts) who its members are and where
+ * they listen. A node whose id is a voter already is refused: it would start
+ * empty under a voter's identity (it could vote twice in a term); remove the
+ * old member first, or repair it.
+ */
+export async function planJoin(self: string, admin: AdminClient): Promise<JoinPlan> {
+  const info = (await admin.leaderMembers()) ?? (await admin.discover());
+  if (!info.voters || !info.learners) {
+    throw new NetConfigError(`node ${info.self} answered without a configuration (is its actor running?)`);
+  }
+  if (info.voters.includes(self)) {
+    throw new NetConfigError(
+      `${self} is a voter of the cluster already: remove it first (raftkit member remove ${self}) or repair it`,
+    );
+  }
+  const peers = new Map<string, HostPort>();
+  for (const m of info.members) if (m.id !== self) peers.set(m.id, parseHostPort(m.address));
+  return { voters: [...info.voters], learners: info.learners.filter((l) => l !== self), peers };
+}
+
+/**
+ * Have the leader add this (running) node as a learner, then, unless it stays
+ * a learner, promote it once it has caught up (the leader refuses the
+ * promotion with learnerNotCaughtUp until then; the admin client retries).
+ */
+export async function joinAsMember(opts: {
+  readonly admin: AdminClient;
+  readonly self: string;
+  readonly address: string;
+  readonly status: () => Promise<RuntimeNodeStatus>;
+  readonly stayLearner: boolean;
+  readonly logger: NetLogger;
+}): Promise<ConfChangeAnswer> {
+  const { admin, self, logger } = opts;
+  const incarnation = incarnationOf(await opts.status());
+  const added = await admin.changeMembership({
+    type: 'addLearner',
+    node: self,
+    address: opts.address,
+    ...(incarnation !== undefined ? { incarnation } : {}),
+  });
+  logger.log('info', 'joined as a learner', { node: self, index: added.index, leader: added.leader });
+  if (opts.stayLearner) return added;
+  const promoted = await admin.changeMembership({ type: 'promote', node: self });
+  logger.log('info', 'promoted to voter', { node: self, index: promoted.index, leader: promoted.leader });
+  return promoted;
+}
+
+/** The store's incarnation as the runtime reports it (absent on runtimes without incarnations). */
+export function incarnationOf(status: RuntimeNodeStatus): number | undefined {
+  const v = (status as { incarnation?: unknown }).incarnation;
+  return typeof v === 'number' && v > 0 ? v : undefined;
+}

@@ -1,0 +1,66 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  agreedLeader,
+  converged,
+  expectNothingLostAndLinearizable,
+  liveStatuses,
+  startLoad,
+} from './support/process-checks.js';
+import { ProcessCluster } from './support/processes.js';
+import { waitFor } from './support/wait.js';
+
+/**
+ * Every node of a 3-process cluster restarted in turn (SIGTERM, start again)
+ * under client load: a leader hands over before it exits, so each restart
+ * costs at most one election, and no acknowledged write is lost.
+ */
+describe('rolling restart of node processes', () => {
+  let cluster: ProcessCluster;
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('restarts every node under load: nothing acknowledged lost, at most one election per restart', async () => {
+    cluster = await ProcessCluster.start(3, ['--tick-ms', '50', '--election-ticks', '20']);
+    const load = await startLoad(cluster.seeds, 23);
+    const { client } = load;
+    const first = await agreedLeader(client);
+    const steps: string[] = [];
+    // The leader last, so one restart is a leader's (handover) and the others followers'.
+    const order = [...cluster.ids.filter((id) => id !== first.id), first.id];
+    for (const id of order) {
+      await load.progress(`before restarting ${id}`, 15);
+      const wasLeader =
+        (await liveStatuses(client)).find((s) => s.id === id)?.report?.node?.role === 'leader';
+      expect(await cluster.stop(id)).toBe(0);
+      const log = cluster.logs.get(id)!.join('');
+      if (wasLeader) expect(log).toMatch(new RegExp(`${id} handed leadership to n\\d`));
+      await cluster.startNode(id);
+      // Back and caught up with the others before the next one goes.
+      await waitFor(
+        async () => {
+          const st = await liveStatuses(client);
+          const me = st.find((s) => s.id === id)?.report?.node;
+          const leader = st.find((s) => s.report!.node!.role === 'leader')?.report?.node;
+          return me && leader && me.leader === leader.id && me.appliedIndex >= leader.commitIndex - 5;
+        },
+        { what: `${id} to catch up after its restart`, timeoutMs: 30_000 },
+      );
+      steps.push(`${id}${wasLeader ? ' (leader)' : ''}`);
+    }
+    await load.progress('after the last restart', 15);
+    const result = await load.finish();
+    const final = await agreedLeader(client);
+    await converged(client, 3);
+    client.close();
+    const verdict = await expectNothingLostAndLinearizable(result, cluster.seeds);
+    // Each election raises the term by one: three restarts, at most three elections.
+    const elections = final.term - first.term;
+    console.log(
+      `rolling restart: ${steps.join(', ')}; ${elections} election(s) (term ${first.term} -> ${final.term}); ${verdict}`,
+    );
+    expect(elections).toBeGreaterThanOrEqual(1);
+    expect(elections).toBeLessThanOrEqual(order.length);
+    expect(result.ackedUnique.size).toBeGreaterThan(5);
+  }, 120_000);
+});

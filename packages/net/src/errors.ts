@@ -120,3 +120,14 @@ export class RemovedFromClusterError extends NetError {
     super('REMOVED', `node ${nodeId} was removed from the cluster (${detail})`);
   }
 }
+
+/** A `raftkit node --config FILE` that cannot be used: unreadable, not JSON/YAML, an unknown key or a value of the wrong type. */
+export class ConfigFileError extends NetConfigError {
+  constructor(
+    readonly file: string,
+    readonly key: string | null,
+    detail: string,
+  ) {
+    super(`${file}${key === null ? '' : `: ${key}`}: ${detail}`);
+  }
+}

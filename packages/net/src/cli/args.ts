@@ -24,6 +24,7 @@ export const USAGE = `usage:
   raftkit node --id ID --listen HOST:PORT --join HOST:PORT,... --data DIR --secret-file FILE [--learner]
                                   (a new member: added as a learner, promoted once caught up)
   node options: [--auto-repair] (rebuild this node from the others when it diverges)
+  raftkit node --config FILE      (the node flags as a JSON or YAML map; flags given too win)
   raftkit member list             (id, address, voter/learner, match index, health)
   raftkit member add ID --address HOST:PORT [--learner]
   raftkit member promote ID | member remove ID   (each waits for the change to commit)
@@ -66,8 +67,42 @@ const OPTIONS = {
   'auto-repair': { type: 'boolean' },
   address: { type: 'string' },
   to: { type: 'string' },
+  config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** The flags of `raftkit node` (also the keys of its `--config` file). */
+export const NODE_FLAGS: readonly (keyof typeof OPTIONS)[] = [
+  'id',
+  'listen',
+  'peers',
+  'join',
+  'learner',
+  'data',
+  'secret-file',
+  'cluster-id',
+  'metrics-port',
+  'udp-port',
+  'no-udp',
+  'tick-ms',
+  'election-ticks',
+  'checkpoint-interval',
+  'timeouts',
+  'priority',
+  'tls-cert',
+  'tls-key',
+  'tls-ca',
+  'log-level',
+  'state-machine',
+  'state-machine-options',
+  'on-apply-error',
+  'auto-repair',
+];
+
+/** Whether a flag takes no value. */
+export function isBooleanFlag(name: string): boolean {
+  return (OPTIONS as Record<string, { type: string }>)[name]?.type === 'boolean';
+}
 
 export interface ParsedArgs {
   readonly command: string;

@@ -6,6 +6,7 @@ import { type LogLevel, stderrLogger } from '../log.js';
 import { RaftkitNode } from '../node/raftkit-node.js';
 import { loadTlsFiles } from '../tls-options.js';
 import { optionalInt, type ParsedArgs, requireFlag, UsageError } from './args.js';
+import { withConfigFile } from './config-file.js';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -14,7 +15,9 @@ const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
  * stop gracefully (the actor flushes and closes its store, links close).
  * A second signal exits at once.
  */
-export async function runNode(args: ParsedArgs, out: NodeJS.WritableStream): Promise<number> {
+export async function runNode(commandLine: ParsedArgs, out: NodeJS.WritableStream): Promise<number> {
+  // --config FILE: the same flags from a JSON or YAML file (the command line wins).
+  const args = withConfigFile(commandLine);
   const id = requireFlag(args, 'id');
   const listen = parseHostPort(requireFlag(args, 'listen'), true);
   const peers = parsePeers(typeof args.flags.peers === 'string' ? args.flags.peers : '');

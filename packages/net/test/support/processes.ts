@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify as stringifyYaml } from 'yaml';
+import { isBooleanFlag } from '../../src/cli/args.js';
 import { RaftClient, type RaftClientOptions } from '../../src/index.js';
 import { freePorts, SECRET } from './cluster.js';
 import { waitFor } from './wait.js';
@@ -48,15 +50,24 @@ export class ProcessCluster {
   static async start(
     n = 3,
     extraArgs: string[] = [],
-    opts: { prefix?: string; beforeStart?: (c: ProcessCluster) => Promise<void> } = {},
+    opts: {
+      prefix?: string;
+      beforeStart?: (c: ProcessCluster) => Promise<void>;
+      /** Start every node with `raftkit node --config FILE` (its flags written as JSON or YAML). */
+      configFiles?: 'json' | 'yaml';
+    } = {},
   ): Promise<ProcessCluster> {
     const ids = Array.from({ length: n }, (_, i) => `${opts.prefix ?? 'n'}${i + 1}`);
     const ports = await freePorts(n);
     const c = new ProcessCluster(ids, new Map(ids.map((id, i) => [id, ports[i]])), extraArgs);
+    c.configFiles = opts.configFiles ?? null;
     await opts.beforeStart?.(c);
     await Promise.all(ids.map((id) => c.startNode(id)));
     return c;
   }
+
+  /** Nodes start from a config file of this format instead of flags. */
+  private configFiles: 'json' | 'yaml' | null = null;
 
   /** The data dir of node `id`. */
   dataDir(id: string): string {
@@ -120,13 +131,9 @@ export class ProcessCluster {
       this.ports.set(id, port);
       this.ids.push(id);
     }
-    const child = spawn(
-      process.execPath,
-      [BIN, ...this.nodeArgs(id, this.address(id), membership, extraArgs)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const args = this.nodeArgs(id, this.address(id), membership, extraArgs);
+    const argv = this.configFiles ? ['node', '--config', this.writeConfig(id, args.slice(1))] : args;
+    const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     const log: string[] = this.logs.get(id) ?? [];
     this.logs.set(id, log);
     child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
@@ -137,6 +144,30 @@ export class ProcessCluster {
       what: `${id} to listen`,
     });
     if (child.exitCode !== null) throw new Error(`${id} exited with ${child.exitCode}:\n${log.join('')}`);
+  }
+
+  /** Write node flags as a config file (`peers` as a map, numbers as numbers); returns its path. */
+  private writeConfig(id: string, flags: string[]): string {
+    const config: Record<string, unknown> = {};
+    for (let i = 0; i < flags.length; i++) {
+      const name = flags[i].slice(2);
+      if (isBooleanFlag(name)) config[name] = true;
+      else {
+        const value = flags[++i];
+        config[name] =
+          name === 'peers'
+            ? Object.fromEntries(value.split(',').map((p) => p.split('=')))
+            : /^\d+$/.test(value)
+              ? Number(value)
+              : value;
+      }
+    }
+    const file = join(this.dir, `${id}.${this.configFiles}`);
+    writeFileSync(
+      file,
+      this.configFiles === 'yaml' ? stringifyYaml(config) : JSON.stringify(config, null, 2),
+    );
+    return file;
   }
 
   /** Resolves with the exit code once node `id`'s process has exited by itself. */

@@ -132,6 +132,8 @@ export class TcpTransport {
           this.links.get(result.peerId)?.install(conn, result);
           return;
         }
+        // Authenticated: a client's requests may be as large as a node's frames (16 MiB values).
+        conn.setMaxFrameBytes(this.ctx.maxFrameBytes);
         const client = new ClientConnection(
           result.peerId,
           conn,

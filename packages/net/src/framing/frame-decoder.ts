@@ -41,41 +41,56 @@ export class FrameDecoder {
 
   /** Push one chunk; returns the frames it completed and the framing violation that stopped it, if any. */
   push(chunk: Uint8Array): DecodeResult {
-    if (this.failed) return { frames: [], error: this.failed };
-    if (chunk.length > 0) {
-      this.chunks.push(
-        Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length),
-      );
-      this.buffered += chunk.length;
-    }
+    this.feed(chunk);
     const frames: Frame[] = [];
     for (;;) {
-      if (this.expected < 0) {
-        if (this.buffered < FRAME_HEADER_BYTES) break;
-        const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
-        if (length === 0) {
-          return this.fail(frames, new FrameError('malformedFrame', 'frame of length 0 (no kind byte)'));
-        }
-        if (length > this.maxFrameBytes + 1) {
-          const message = `frame of ${length - 1} bytes exceeds the limit of ${this.maxFrameBytes}`;
-          return this.fail(frames, new FrameError('oversizedFrame', message));
-        }
-        this.expected = length;
-      }
-      if (this.buffered < this.expected) break;
-      const body = this.take(this.expected);
-      this.expected = -1;
-      frames.push({ kind: body[0], payload: body.subarray(1) });
+      const next = this.next();
+      if (next === null) return { frames, error: null };
+      if (next instanceof FrameError) return { frames, error: next };
+      frames.push(next);
     }
-    return { frames, error: null };
   }
 
-  private fail(frames: Frame[], error: FrameError): DecodeResult {
+  /** Keep a chunk without decoding it yet (see next()). */
+  feed(chunk: Uint8Array): void {
+    if (this.failed || chunk.length === 0) return;
+    this.chunks.push(
+      Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length),
+    );
+    this.buffered += chunk.length;
+  }
+
+  /**
+   * Decode one frame from what was fed: the frame, null while incomplete, or
+   * the violation (then the decoder is poisoned). One at a time, so that the
+   * owner can change the limit between two frames of one chunk (the frame
+   * after a handshake's last one is read under the post-handshake limit).
+   */
+  next(): Frame | FrameError | null {
+    if (this.failed) return this.failed;
+    if (this.expected < 0) {
+      if (this.buffered < FRAME_HEADER_BYTES) return null;
+      const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+      if (length === 0)
+        return this.fail(new FrameError('malformedFrame', 'frame of length 0 (no kind byte)'));
+      if (length > this.maxFrameBytes + 1) {
+        const message = `frame of ${length - 1} bytes exceeds the limit of ${this.maxFrameBytes}`;
+        return this.fail(new FrameError('oversizedFrame', message));
+      }
+      this.expected = length;
+    }
+    if (this.buffered < this.expected) return null;
+    const body = this.take(this.expected);
+    this.expected = -1;
+    return { kind: body[0], payload: body.subarray(1) };
+  }
+
+  private fail(error: FrameError): FrameError {
     this.failed = error;
     this.chunks = [];
     this.head = 0;
     this.buffered = 0;
-    return { frames, error };
+    return error;
   }
 
   /** Remove and return exactly `n` buffered bytes (n <= buffered), copying only when they span chunks. */

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { FrameError } from '../errors.js';
+import { FrameError } from '../errors.js';
 import { encodeFrame, type Frame, type FrameKind } from './frame.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { BoundedSendQueue, type SendQueueLimits } from './send-queue.js';
@@ -34,12 +34,12 @@ export class FramedConnection {
   private readonly decoder: FrameDecoder;
   private readonly queue: BoundedSendQueue;
   private handlers: FramedConnectionHandlers | null;
-  /** What arrived while no owner was attached (see detach()). */
-  private held: { frames: Frame[]; error: FrameError | null; closed: boolean } = {
-    frames: [],
-    error: null,
-    closed: false,
-  };
+  /**
+   * Whether the socket closed while no owner was attached (see detach()).
+   * Bytes that arrived meanwhile stay undecoded in the decoder: the next
+   * owner may change the frame limit before they are read.
+   */
+  private closedWhileDetached = false;
   private blocked = false;
   private flushScheduled = false;
   private ending = false;
@@ -80,15 +80,12 @@ export class FramedConnection {
    */
   attach(handlers: FramedConnectionHandlers): void {
     this.handlers = handlers;
-    const held = this.held;
-    this.held = { frames: [], error: null, closed: false };
-    for (const frame of held.frames) {
-      if (this.handlers !== handlers || this.ending || this.isClosed) break;
-      handlers.frame(frame);
-    }
-    if (held.error) handlers.framingError(held.error);
-    if (held.closed) handlers.closed();
-    else if (!this.ending && this.handlers === handlers) this.socket.resume();
+    const closed = this.closedWhileDetached;
+    this.closedWhileDetached = false;
+    this.deliver(closed);
+    if (closed) {
+      if (this.handlers === handlers) handlers.closed();
+    } else if (!this.ending && this.handlers === handlers) this.socket.resume();
   }
 
   /**
@@ -184,18 +181,29 @@ export class FramedConnection {
   private onData(chunk: Buffer): void {
     if (this.isClosed || this.ending) return;
     this.bytesIn += chunk.length;
-    const { frames, error } = this.decoder.push(chunk);
-    for (const frame of frames) {
-      // A handler may close the connection mid-batch: the rest is not delivered.
-      if (this.ending || this.isClosed) return;
+    this.decoder.feed(chunk);
+    this.deliver(false);
+  }
+
+  /**
+   * Decode and hand over frames one at a time while an owner is attached: a
+   * handler may detach (end of a handshake), change the limit or close the
+   * connection between two frames of one chunk, and the rest waits for that.
+   * `afterClose`: the socket is already gone, deliver what had arrived.
+   */
+  private deliver(afterClose: boolean): void {
+    for (;;) {
+      const handlers = this.handlers;
+      if (!handlers || this.ending || (this.isClosed && !afterClose)) return;
+      const next = this.decoder.next();
+      if (next === null) return;
+      if (next instanceof FrameError) {
+        this.socket.pause();
+        handlers.framingError(next);
+        return;
+      }
       this.framesIn++;
-      if (this.handlers) this.handlers.frame(frame);
-      else this.held.frames.push(frame);
-    }
-    if (error && !this.ending && !this.isClosed) {
-      this.socket.pause();
-      if (this.handlers) this.handlers.framingError(error);
-      else this.held.error = error;
+      handlers.frame(next);
     }
   }
 
@@ -205,6 +213,6 @@ export class FramedConnection {
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.queue.clear();
     if (this.handlers) this.handlers.closed();
-    else this.held.closed = true;
+    else this.closedWhileDetached = true;
   }
 }

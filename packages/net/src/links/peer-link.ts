@@ -3,7 +3,7 @@ import { ConnectionRejectedError, type RejectReason } from '../errors.js';
 import { FrameKind, HANDSHAKE_MAX_FRAME_BYTES } from '../framing/frame.js';
 import { FramedConnection } from '../framing/framed-connection.js';
 import { dialHandshake, type HandshakeResult } from '../handshake/handshake.js';
-import { encodeReject } from '../handshake/messages.js';
+import { decodeReject, encodeReject } from '../handshake/messages.js';
 import { PeerHealth } from '../liveness/peer-health.js';
 import type { PeerStatus } from '../peer-status.js';
 import { Backoff } from './backoff.js';
@@ -176,9 +176,31 @@ export class PeerLink {
         this.health.tcpContact(now, rtt);
         return null;
       }
+      case FrameKind.Reject:
+        this.peerRejected(conn, payload);
+        return null;
       default:
         return ['unexpectedFrame', `frame kind ${kind} on a node link`];
     }
+  }
+
+  /**
+   * The peer closed the link with a reason (e.g. `oversizedFrame`: we sent a
+   * frame above its limit): log and count it as what it is, close our side
+   * without answering (a REJECT is the last word), redial.
+   */
+  private peerRejected(conn: FramedConnection, payload: Buffer): void {
+    let reason: RejectReason | 'unreadable' = 'unreadable';
+    let message = '';
+    try {
+      ({ reason, message } = decodeReject(payload));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    this.ctx.logAbuse('warn', 'peer rejected our link', { peer: this.id, reason, message });
+    this.detachCurrent(`rejectedByPeer:${reason}`);
+    conn.end();
+    this.afterLoss();
   }
 
   private pingOrExpire(conn: FramedConnection): void {

@@ -221,8 +221,8 @@ function rowDetails(r) {
 function tcpDetails(d) {
   const systems = d.etcdSkipped ? ['raftkit'] : ['raftkit', 'etcd'];
   const out = [
-    '| measurement | system | ops/s | p50 | p99 | p99.9 | server CPU/op | server cores | runs (ops/s) | errors |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| measurement | system | ops/s | p50 | p99 | p99.9 | server CPU/op | server wake-ups/op | server cores | runs (ops/s) | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const rows = [
     ...d.writes.map((w) => [`${w.clients} client(s), puts`, w]),
@@ -232,7 +232,7 @@ function tcpDetails(d) {
     for (const s of systems) {
       const x = m[s];
       out.push(
-        `| ${what} | ${s} | ${fmtCount(x.perSec)} | ${fmtMs(x.latencyMs.p50)} | ${fmtMs(x.latencyMs.p99)} | ${fmtMs(x.latencyMs.p999)} | ${x.cpuMsPerOp === null ? '—' : fmtMs(x.cpuMsPerOp)} | ${x.serverCores.toFixed(2)} | ${x.runsPerSec.map((v) => fmtCount(v)).join(', ')} | ${x.errors}${x.lastError ? ` (${x.lastError})` : ''} |`,
+        `| ${what} | ${s} | ${fmtCount(x.perSec)} | ${fmtMs(x.latencyMs.p50)} | ${fmtMs(x.latencyMs.p99)} | ${fmtMs(x.latencyMs.p999)} | ${x.cpuMsPerOp === null ? '—' : fmtMs(x.cpuMsPerOp)} | ${x.wakeupsPerOp == null ? '—' : x.wakeupsPerOp.toFixed(1)} | ${x.serverCores.toFixed(2)} | ${x.runsPerSec.map((v) => fmtCount(v)).join(', ')} | ${x.errors}${x.lastError ? ` (${x.lastError})` : ''} |`,
       );
     }
   out.push('');
@@ -242,8 +242,11 @@ function tcpDetails(d) {
       `- failover, ${s}: kill -> next acknowledged write (ms): ${f.samplesMs.map((v) => v.toFixed(0)).join(', ')}${f.timedOut ? `; ${f.timedOut} without an ack within 30 s` : ''}; ${f.errors} failed writes in all`,
     );
   }
-  for (const s of systems)
-    out.push(`- idle, ${s}: ${d.idle[s].cores.toFixed(3)} cores over ${d.idle[s].wallS.toFixed(1)} s`);
+  for (const s of systems) {
+    const i = d.idle[s];
+    const wakeups = i.wakeupsPerSec === undefined ? '' : `, ${i.wakeupsPerSec.toFixed(0)} thread wake-ups/s`;
+    out.push(`- idle, ${s}: ${i.cores.toFixed(3)} cores${wakeups} over ${i.wallS.toFixed(1)} s`);
+  }
   if (d.etcdSkipped) out.push(`- etcd not measured: ${d.etcdSkipped}`);
   return out;
 }

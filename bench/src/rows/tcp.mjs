@@ -70,7 +70,16 @@ async function alternate(systems, reps, label, run) {
   const acc = new Map(
     systems.map((s) => [
       s.name,
-      { ops: 0, elapsedS: 0, errors: 0, cpuS: 0, lastError: null, samples: new Samples(), runs: [] },
+      {
+        ops: 0,
+        elapsedS: 0,
+        errors: 0,
+        cpuS: 0,
+        wakeups: 0,
+        lastError: null,
+        samples: new Samples(),
+        runs: [],
+      },
     ]),
   );
   for (const s of interleaved(systems, reps)) {
@@ -81,6 +90,7 @@ async function alternate(systems, reps, label, run) {
     a.elapsedS += r.elapsedS;
     a.errors += r.errors;
     a.cpuS += r.cpuS;
+    a.wakeups += r.wakeups;
     a.lastError = r.lastError ?? a.lastError;
     a.runs.push(r.ops / r.elapsedS);
   }
@@ -95,6 +105,8 @@ async function alternate(systems, reps, label, run) {
         latencyMs: a.samples.summary(),
         cpuMsPerOp: a.ops ? (a.cpuS * 1000) / a.ops : null,
         serverCores: a.cpuS / a.elapsedS,
+        // Thread wake-ups (voluntary context switches) of the server processes per operation.
+        wakeupsPerOp: a.ops ? a.wakeups / a.ops : null,
         runsPerSec: a.runs,
       },
     ]),
@@ -126,7 +138,7 @@ export async function runTcp({ quick }) {
     etcd: etcd.system ? etcd.system.describe() : `not measured: ${etcd.skipped}`,
     workload: `100-byte puts (keys k<client>-<n mod 1000>), closed loop, ${WRITE_CLIENTS.join('/')} clients; linearizable gets at ${READ_CLIENTS} clients; both systems' clients in this process`,
     order: `the systems alternate per measurement (${reps === 1 ? 'A B' : 'A B B A'}), each run ${warmupMs} ms warm-up + ${ms} ms measured`,
-    cpu: 'server CPU = user + system time of the three server processes (/proc/<pid>/stat, all threads) over the measured part, divided by the operations',
+    cpu: 'server CPU = user + system time of the three server processes (/proc/<pid>/stat, all threads) over the measured part, divided by the operations; wake-ups = voluntary context switches of all their threads (/proc/<pid>/task/*/status)',
     idle: `both clusters idle at once for ${idleMs} ms (clients connected, no requests)`,
     failover: `kill -9 of the leader's process under a 1-client write loop (each write fails after ${FAILOVER_WRITE_DEADLINE_MS} ms on both systems; errors retried after 5 ms); time from the kill to the acknowledgement of the first write started after it; then the node restarts on its data and catches up; ${failoverReps} per system, alternating; election timeout ${ELECTION_MS} ms on both`,
   };

@@ -4,7 +4,7 @@
 import { VALUE } from '../fixtures.mjs';
 import { closedLoop } from '../load.mjs';
 import { sleep } from '../stats.mjs';
-import { cpuSnapshot, cpuUsedSince } from './proc-cpu.mjs';
+import { cpuSnapshot, usedSince } from './proc-cpu.mjs';
 
 /** A B B A A B ...: `reps` passes over the systems, each first and last equally often. */
 export function interleaved(systems, reps) {
@@ -22,12 +22,14 @@ export async function loadWithCpu(system, clients, op, { ms, warmupMs, samples }
   const pids = system.pids();
   const before = cpuSnapshot(pids);
   const r = await closedLoop(clients, op, { ms, warmupMs: 0, samples });
+  const used = usedSince(before, pids);
   return {
     ops: r.ops,
     elapsedS: r.elapsedS,
     errors: r.errors,
     lastError: r.lastError,
-    cpuS: cpuUsedSince(before, pids),
+    cpuS: used.cpuS,
+    wakeups: used.wakeups,
   };
 }
 
@@ -42,7 +44,10 @@ export async function idleCpu(systems, ms) {
   await sleep(ms);
   const wallS = (performance.now() - t0) / 1000;
   return Object.fromEntries(
-    snaps.map(({ s, pids, before }) => [s.name, { cores: cpuUsedSince(before, pids) / wallS, wallS }]),
+    snaps.map(({ s, pids, before }) => {
+      const used = usedSince(before, pids);
+      return [s.name, { cores: used.cpuS / wallS, wakeupsPerSec: used.wakeups / wallS, wallS }];
+    }),
   );
 }
 

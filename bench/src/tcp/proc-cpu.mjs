@@ -1,7 +1,10 @@
-// CPU time of server processes from /proc/<pid>/stat (user + system, all
-// threads), so both systems' servers are charged the same way.
+// CPU time and wake-ups of server processes from /proc, so both systems'
+// servers are charged the same way: user + system time of the whole process
+// (/proc/<pid>/stat, all threads) and voluntary context switches summed over
+// its threads (/proc/<pid>/task/*/status): each is a thread going to sleep
+// and being woken again, the cost that dominates on a busy 2-core VM.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let clockTicks = null;
 function ticksPerSecond() {
@@ -29,18 +32,41 @@ export function processCpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
 
-/** The CPU seconds of each pid (a Map), for a before/after difference. */
-export function cpuSnapshot(pids) {
-  return new Map(pids.map((pid) => [pid, processCpuSeconds(pid)]));
-}
-
-/** CPU seconds used between two snapshots, summed over the pids present in both. */
-export function cpuUsedSince(before, pids) {
+/** Voluntary context switches of all the process's live threads; null when it is gone. */
+export function processWakeups(pid) {
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
   let sum = 0;
-  for (const pid of pids) {
-    const a = before.get(pid);
-    const b = processCpuSeconds(pid);
-    if (a !== null && a !== undefined && b !== null) sum += b - a;
+  for (const tid of tids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      sum += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    } catch {
+      // the thread ended meanwhile
+    }
   }
   return sum;
+}
+
+/** CPU seconds and wake-ups of each pid so far (a Map), for a before/after difference. */
+export function cpuSnapshot(pids) {
+  return new Map(pids.map((pid) => [pid, { cpuS: processCpuSeconds(pid), wakeups: processWakeups(pid) }]));
+}
+
+/** CPU seconds and wake-ups since a snapshot, summed over the pids present in both. */
+export function usedSince(before, pids) {
+  let cpuS = 0;
+  let wakeups = 0;
+  for (const pid of pids) {
+    const a = before.get(pid);
+    const cpu = processCpuSeconds(pid);
+    const w = processWakeups(pid);
+    if (a?.cpuS != null && cpu !== null) cpuS += cpu - a.cpuS;
+    if (a?.wakeups != null && w !== null) wakeups += w - a.wakeups;
+  }
+  return { cpuS, wakeups };
 }

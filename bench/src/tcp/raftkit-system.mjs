@@ -16,7 +16,11 @@ const IDS = ['n1', 'n2', 'n3'];
 
 export class RaftkitSystem {
   /** tickMs x electionTicks is the election timeout; heartbeats go every tick (the node's default). */
-  constructor({ tickMs, electionTicks }) {
+  constructor({ tickMs, electionTicks, nodeFlags = [], bin = BIN }) {
+    /** The `raftkit` CLI to run (another build's, for before/after comparisons). */
+    this.bin = bin;
+    /** Extra `raftkit node` flags (profiling and experiments: e.g. --no-udp). */
+    this.nodeFlags = nodeFlags;
     this.name = 'raftkit';
     this.tickMs = tickMs;
     this.electionTicks = electionTicks;
@@ -50,7 +54,7 @@ export class RaftkitSystem {
     const nodeArgs = (process.env.RAFTKIT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const args = [
       ...nodeArgs,
-      BIN,
+      this.bin,
       'node',
       '--id',
       id,
@@ -70,6 +74,7 @@ export class RaftkitSystem {
       String(this.electionTicks),
       '--log-level',
       'warn',
+      ...this.nodeFlags,
     ];
     const child = await spawnServer(`raftkit node ${id}`, process.execPath, args, {
       ready: (out) => out.includes(`${id} listening on`),

@@ -2,6 +2,8 @@
 import { fmtCount, fmtMs, fmtRatio, summarize } from '../stats.mjs';
 
 const cpu = (ms) => (ms === null ? 'n/a' : fmtMs(ms));
+const idleLine = (x) =>
+  `${x.cores.toFixed(3)} cores${x.wakeupsPerSec === undefined ? '' : ` (${x.wakeupsPerSec.toFixed(0)} wake-ups/s)`}`;
 
 function opsLine(x, unit) {
   return `${fmtCount(x.perSec)} ${unit}/s, p50 ${fmtMs(x.latencyMs.p50)} p99 ${fmtMs(x.latencyMs.p99)}, server CPU ${cpu(x.cpuMsPerOp)}/op${x.errors ? `; ${x.errors} errors` : ''}`;
@@ -38,9 +40,9 @@ export function tcpTableLines(d, add) {
   add(
     '6',
     'TCP, idle 3-node cluster: server CPU',
-    `raftkit ${idle.raftkit.cores.toFixed(3)} cores`,
+    `raftkit ${idleLine(idle.raftkit)}`,
     idle.etcd
-      ? `etcd ${idle.etcd.cores.toFixed(3)} cores; raftkit/etcd ${fmtRatio(idle.raftkit.cores / idle.etcd.cores)}`
+      ? `etcd ${idleLine(idle.etcd)}; raftkit/etcd ${fmtRatio(idle.raftkit.cores / idle.etcd.cores)}`
       : `etcd not measured: ${skipped}`,
   );
   const r = failoverSummary(d.failover.raftkit);

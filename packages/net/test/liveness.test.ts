@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Backoff, ClusterSecret, decodeProbe, encodeProbe, ProbeError } from '../src/index.js';
+import { PingPacer } from '../src/links/ping-pacer.js';
 
 // RttEstimator and PeerHealth are @raftkit/core's (net re-exports them); they are tested in
 // packages/core/test/failure-detector.test.ts. Here: what is net's own.
@@ -71,5 +72,23 @@ describe('probe packets', () => {
         expect(() => decodeProbe(bytes, key, 'c')).toThrow(ProbeError);
       }),
     );
+  });
+});
+
+describe('PingPacer', () => {
+  it('pings every interval on a quiet link and every 4th while Raft frames arrive', () => {
+    const pacer = new PingPacer();
+    expect([pacer.tick(), pacer.tick(), pacer.tick()]).toEqual([true, true, true]);
+    const busy: boolean[] = [];
+    for (let i = 0; i < 8; i++) {
+      pacer.raftFrame();
+      busy.push(pacer.tick());
+    }
+    expect(busy).toEqual([false, false, false, true, false, false, false, true]);
+    // Raft traffic stops: the next interval pings again.
+    pacer.raftFrame();
+    expect(pacer.tick()).toBe(false);
+    expect(pacer.tick()).toBe(true);
+    expect(pacer.tick()).toBe(true);
   });
 });

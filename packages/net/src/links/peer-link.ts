@@ -9,6 +9,7 @@ import type { PeerStatus } from '../peer-status.js';
 import { Backoff } from './backoff.js';
 import { type LinkContext, PING_PAYLOAD_BYTES } from './link-context.js';
 import { openSocket } from './open-socket.js';
+import { PingPacer } from './ping-pacer.js';
 
 /**
  * The one link to one peer. If the tie-break says we dial (`dials`), it keeps
@@ -21,6 +22,7 @@ import { openSocket } from './open-socket.js';
  * While established it pings every pingIntervalMs (TCP RTT, and traffic for
  * the idle check) and closes the connection if nothing arrived for
  * idleTimeoutMs, which finds half-open connections long before TCP would.
+ * While Raft frames arrive, fewer pings go out (PingPacer).
  */
 export class PeerLink {
   readonly health: PeerHealth;
@@ -30,6 +32,7 @@ export class PeerLink {
   private redialTimer: NodeJS.Timeout | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
   private lastReceived = 0;
+  private pacer = new PingPacer();
   private droppedSeen = 0;
   private droppedTotal = 0;
   private stopped = false;
@@ -87,6 +90,7 @@ export class PeerLink {
     if (result.udpPort !== undefined) this.ctx.peerUdpPort(this.id, result.udpPort);
     this.ctx.log('info', 'link up', { peer: this.id, remote: conn.remote, dialed: this.dials });
     this.ctx.linkChanged(this.id, true);
+    this.pacer = new PingPacer();
     this.pingTimer = setInterval(() => this.pingOrExpire(conn), this.ctx.pingIntervalMs);
     this.pingTimer.unref();
     // Frames that arrived right behind the handshake are delivered now; they may close the link.
@@ -151,6 +155,7 @@ export class PeerLink {
     switch (kind) {
       case FrameKind.Raft: {
         this.health.tcpContact(now);
+        this.pacer.raftFrame();
         if (this.ctx.validateRaftFrame) {
           try {
             this.ctx.validateRaftFrame(this.id, payload);
@@ -216,6 +221,7 @@ export class PeerLink {
       this.afterLoss();
       return;
     }
+    if (!this.pacer.tick()) return;
     const payload = Buffer.allocUnsafe(PING_PAYLOAD_BYTES);
     payload.writeDoubleBE(now, 0);
     if (conn.send(FrameKind.Ping, payload, false) === 'overflow') {

@@ -35,6 +35,13 @@ export default defineConfig({
         hookTimeout: 60_000,
         fileParallelism: false,
       }),
+      project('example-ledger', './examples/ledger', { testTimeout: 120_000, fileParallelism: false }),
+      project('example-lock-service', './examples/lock-service', {
+        testTimeout: 120_000,
+        fileParallelism: false,
+      }),
+      // README snippets, and the commands the READMEs tell a reader to run.
+      project('readme', '.', { testTimeout: 120_000 }),
     ],
   },
 });

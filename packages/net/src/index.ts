@@ -61,5 +61,6 @@ export { raftBatchValidator } from './node/raft-batch-check.js';
 export { RaftkitNode, type RaftkitNodeOptions } from './node/raftkit-node.js';
 export type { RepairAnswer } from './node/self-repair.js';
 export type { PeerStatus } from './peer-status.js';
+export * from './testing/local-processes.js';
 export * from './tls-options.js';
 export * from './transport.js';

@@ -40,8 +40,8 @@ export default defineConfig({
         testTimeout: 120_000,
         fileParallelism: false,
       }),
-      // README snippets, and the commands the READMEs tell a reader to run.
-      project('readme', '.', { testTimeout: 120_000 }),
+      // Repository-level checks: README snippets and the commands READMEs give, the packed packages.
+      project('repo', '.', { testTimeout: 120_000, fileParallelism: false }),
     ],
   },
 });

@@ -13,7 +13,7 @@ port=${PORT:-18701}
 dir=$(mktemp -d)
 pids=""
 trap 'kill $pids 2>/dev/null; rm -rf "$dir"' EXIT
-head -c 32 /dev/urandom | base64 >"$dir/secret"
+head -c 32 /dev/urandom | base64 >"$dir/secret" && chmod 600 "$dir/secret"
 for i in 0 1 2; do
   peers=""
   for j in 0 1 2; do [ "$j" = "$i" ] || peers="$peers${peers:+,}n$j=127.0.0.1:$((port + j))"; done

@@ -14,6 +14,7 @@ import {
   StorageError,
   type StorageErrorKind,
   TimeoutError,
+  TooLargeError,
 } from './errors.js';
 
 /**
@@ -31,6 +32,8 @@ export interface WireError {
   readonly path?: string;
   readonly detail?: string;
   readonly index?: number | null;
+  readonly bytes?: number | null;
+  readonly limit?: number | null;
 }
 
 export function toWireError(err: unknown): WireError {
@@ -55,6 +58,9 @@ export function toWireError(err: unknown): WireError {
   if (err instanceof StorageError) {
     const detail = err.message.slice(err.message.indexOf(': ') + 2);
     return { code: err.code, message: err.message, kind: err.kind, path: err.path, detail };
+  }
+  if (err instanceof TooLargeError) {
+    return { code: err.code, message: err.message, bytes: err.bytes, limit: err.limit };
   }
   if (err instanceof AppError) return { code: err.code, message: err.message, index: err.index };
   if (err instanceof NodeStoppedError) return { code: err.code, message: err.message, nodeId: err.nodeId };
@@ -84,6 +90,8 @@ export function fromWireError(w: WireError): Error {
       return new QuarantinedError(w.nodeId ?? null, w.leaderHint ?? null, w.message);
     case 'APP_ERROR':
       return new AppError(w.message, w.index ?? null);
+    case 'TOO_LARGE':
+      return new TooLargeError(w.bytes ?? null, w.limit ?? null, w.message);
     case 'TIMEOUT':
       return new TimeoutError(w.message);
     case 'NODE_STOPPED':

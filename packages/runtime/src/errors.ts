@@ -172,6 +172,25 @@ function errnoName(code: unknown): string | undefined {
   return found ? found[0] : `errno ${code}`;
 }
 
+/**
+ * A request larger than what the cluster accepts (a proposal above
+ * `maxProposalBytes`, a client request above the transport's frame limit):
+ * refused at once, nothing was applied. Never retried: it would never fit.
+ */
+export class TooLargeError extends RuntimeError {
+  constructor(
+    readonly bytes: number | null,
+    readonly limit: number | null,
+    message?: string,
+  ) {
+    super(
+      'TOO_LARGE',
+      message ??
+        `the request is ${bytes ?? '?'} bytes, above the limit of ${limit ?? '?'} bytes: refused, nothing was applied`,
+    );
+  }
+}
+
 /** A request that the runtime rejects before doing anything (bad arguments, unknown node). */
 export class InvalidRequestError extends RuntimeError {
   constructor(message: string) {

@@ -11,7 +11,9 @@ export const USAGE = `usage:
                [--tls-cert F --tls-key F [--tls-ca F]] [--log-level debug|info|warn|error]
                [--state-machine PATH[#export] [--state-machine-options JSON] [--on-apply-error reject|halt]]
   raftkit put KEY VALUE           --cluster HOST:PORT,... --secret-file FILE [--cluster-id X] [--json]
-  raftkit append KEY VALUE        (concatenates VALUE to the current value; an absent key starts empty)
+  raftkit put KEY --value-file F  (the value is F's contents, as UTF-8 text; put KEY - reads it from stdin)
+  raftkit append KEY VALUE        (concatenates VALUE to the current value; an absent key starts empty;
+                                   --value-file F and - as for put)
   raftkit get KEY                 (prints the value alone; exit 1 when absent)
   raftkit cas KEY EXPECTED NEW    (exit 0 swapped, 1 not; --expect-absent: cas KEY NEW)
   raftkit delete KEY
@@ -62,6 +64,7 @@ const OPTIONS = {
   'timeout-ms': { type: 'string' },
   consistency: { type: 'string' },
   'expect-absent': { type: 'boolean' },
+  'value-file': { type: 'string' },
   join: { type: 'string' },
   learner: { type: 'boolean' },
   'auto-repair': { type: 'boolean' },

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { MembershipChangeError, NotLeaderError, TimeoutError } from '@raftkit/runtime';
 import { RaftClient } from '../client/raft-client.js';
 import { ClusterSecret } from '../handshake/secret.js';
@@ -8,6 +9,25 @@ import { renderStatus } from './status-table.js';
 export interface Output {
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
+}
+
+/**
+ * The value of put/append: the argument, or with `--value-file F` the file's
+ * contents, or with the argument `-` standard input (values too large for an
+ * argument list: the kernel refuses argv of a few hundred KB). Read as UTF-8.
+ */
+async function valueArgument(arg: string | undefined, file: string | undefined): Promise<string> {
+  if (file !== undefined) {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--value-file ${file}: ${(error as Error).message}`);
+    }
+  }
+  if (arg !== '-') return arg as string;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The JSON argument of `command` / `query`. */
@@ -40,9 +60,13 @@ export function toJson(value: unknown): string {
 export async function runClientCommand(args: ParsedArgs, io: Output): Promise<number> {
   const p = args.positionals;
   const json = args.flags.json === true;
+  const valueFile = typeof args.flags['value-file'] === 'string' ? args.flags['value-file'] : undefined;
+  if (valueFile !== undefined && args.command !== 'put' && args.command !== 'append') {
+    throw new UsageError(`--value-file goes with put and append, not ${args.command}`);
+  }
   const arity: Record<string, number> = {
-    put: 2,
-    append: 2,
+    put: valueFile === undefined ? 2 : 1,
+    append: valueFile === undefined ? 2 : 1,
     get: 1,
     cas: args.flags['expect-absent'] ? 2 : 3,
     delete: 1,
@@ -68,12 +92,12 @@ export async function runClientCommand(args: ParsedArgs, io: Output): Promise<nu
   try {
     switch (args.command) {
       case 'put':
-        await client.put(p[0], p[1]);
+        await client.put(p[0], await valueArgument(p[1], valueFile));
         print('OK', { ok: true, key: p[0] });
         return 0;
       case 'append':
         // The value is concatenated to the current one (an absent key starts empty).
-        await client.append(p[0], p[1]);
+        await client.append(p[0], await valueArgument(p[1], valueFile));
         print('OK', { ok: true, key: p[0] });
         return 0;
       case 'get': {

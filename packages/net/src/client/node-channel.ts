@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fromWireError, NodeStoppedError, TimeoutError } from '@raftkit/runtime';
+import { fromWireError, NodeStoppedError, TimeoutError, TooLargeError } from '@raftkit/runtime';
 import { formatHostPort, type HostPort } from '../address.js';
 import { ConnectionRejectedError } from '../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameKind, HANDSHAKE_MAX_FRAME_BYTES } from '../framing/frame.js';
@@ -56,8 +56,13 @@ export class NodeChannel {
    * or partitioned node never answers): TimeoutError, outcome unknown.
    */
   async request(body: RequestBody, timeoutMs = 10_000): Promise<unknown> {
-    const conn = await this.connect();
     const id = this.nextId++;
+    const payload = encodeClientRequest({ ...body, id } as ClientRequest);
+    // A frame above the limit would only get the connection closed (oversizedFrame) and be retried
+    // until the deadline: refuse it at once, it can never fit.
+    const limit = this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (payload.length + 1 > limit) throw new TooLargeError(payload.length + 1, limit);
+    const conn = await this.connect();
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (!this.pending.delete(id)) return;
@@ -78,11 +83,7 @@ export class NodeChannel {
           reject(e);
         },
       });
-      const sent = conn.send(
-        FrameKind.ClientRequest,
-        encodeClientRequest({ ...body, id } as ClientRequest),
-        false,
-      );
+      const sent = conn.send(FrameKind.ClientRequest, payload, false);
       if (sent !== 'queued') {
         this.pending.delete(id);
         reject(this.unreachable(`cannot send (${sent})`));

@@ -234,6 +234,13 @@ export class RaftkitNode {
             },
           }
         : { storage: 'memory' as const, ...(joining ? { nodeOptions: { [opts.id]: { joining } } } : {}) }),
+      // Everything a node sends a peer fits in one frame of the peer's limit: batches are
+      // split to it, one entry (with its message and batch headers) stays below it, and at
+      // most maxInflightMsgs x maxBytesPerMsg (16 x 1 MiB) of appends are in flight per peer.
+      maxBatchBytes: maxFrameBytes,
+      maxProposalBytes: maxProposalBytesFor(maxFrameBytes),
+      maxBytesPerMsg: 1024 * 1024,
+      maxInflightMsgs: 16,
       tickMs: opts.tickMs ?? 50,
       electionTicks: opts.electionTicks ?? 10,
       heartbeatTicks: opts.heartbeatTicks ?? 1,
@@ -631,4 +638,12 @@ function asConfigError(check: () => void): void {
   } catch (error) {
     throw toConfigError(error);
   }
+}
+
+/** Room for an append message's and a batch's headers around one entry. */
+const FRAME_HEADROOM_BYTES = 64 * 1024;
+
+/** The largest proposal (entry payload) a node with this frame limit accepts. */
+export function maxProposalBytesFor(maxFrameBytes: number): number {
+  return maxFrameBytes - Math.min(FRAME_HEADROOM_BYTES, Math.floor(maxFrameBytes / 8));
 }

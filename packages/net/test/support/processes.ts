@@ -17,13 +17,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the `raftkit` CLI (dist/bin.js) to completion. */
-export function runCli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
+/** Run the `raftkit` CLI (dist/bin.js) to completion; `input` is written to its stdin. */
+export function runCli(args: string[], timeoutMs = 30_000, input?: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 99) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 99) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 

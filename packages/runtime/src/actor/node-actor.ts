@@ -34,6 +34,7 @@ import {
   NotLeaderError,
   QuarantinedError,
   TimeoutError,
+  TooLargeError,
 } from '../errors.js';
 import { errorMessage } from '../machine/session-machine.js';
 import { digestBytes } from '../machine/snapshot-digest.js';
@@ -41,7 +42,7 @@ import type { SideWorkClient } from '../side-work/client.js';
 import type { SnapshotCodec } from '../snapshot/codec.js';
 import type { DurableStorage } from '../storage/durable-storage.js';
 import type { DirectTraffic } from '../transport/direct-peers.js';
-import { packFrames, unpackFrames } from '../transport/frame-batch.js';
+import { packFrames, splitBatches, unpackFrames } from '../transport/frame-batch.js';
 import type { InboundBatches, OutboundBatches } from '../transport/port-protocol.js';
 import { ConfChangeRequests } from './conf-changes.js';
 import { raftConfigOf } from './raft-config.js';
@@ -89,6 +90,12 @@ export interface ActorOptions {
   readonly snapshot: ActorSnapshotOptions;
   /** `promote` accepts a learner at most this many entries behind the commit index. */
   readonly promoteMaxLag: number;
+  /** Core's size limits (ClusterOptions): undefined for core's defaults. */
+  readonly maxProposalBytes?: number;
+  readonly maxBytesPerMsg?: number;
+  readonly maxInflightMsgs?: number;
+  /** Split each destination's frames into batches of at most this many bytes (ClusterOptions.maxBatchBytes). */
+  readonly maxBatchBytes: number;
 }
 
 /** What the hosting thread provides: a way out for frames, events and side work. */
@@ -273,6 +280,10 @@ export class NodeActor {
     if (this.stopped) return Promise.resolve(fail(new NodeStoppedError(this.id)));
     if (!(data instanceof Uint8Array))
       return Promise.resolve(fail(new InvalidRequestError('propose expects bytes')));
+    const limit = this.opts.maxProposalBytes;
+    if (limit !== undefined && data.byteLength > limit) {
+      return Promise.resolve(fail(new TooLargeError(data.byteLength, limit)));
+    }
     let id: number;
     try {
       id = this.node.propose(data);
@@ -520,19 +531,26 @@ export class NodeActor {
   private sendMessages(messages: readonly Message[]): void {
     if (messages.length === 0) return;
     const byDest = new Map<NodeId, Uint8Array[]>();
-    for (const m of messages) {
-      let list = byDest.get(m.to);
-      if (!list) {
-        list = [];
-        byDest.set(m.to, list);
+    // Control messages (heartbeats, votes, acknowledgements) ahead of appends, so
+    // that a bulk catch-up batch never holds them back (Raft tolerates reordering).
+    for (const pass of [false, true]) {
+      for (const m of messages) {
+        if ((m.type === 'append') !== pass) continue;
+        let list = byDest.get(m.to);
+        if (!list) {
+          list = [];
+          byDest.set(m.to, list);
+        }
+        list.push(encodeMessage(m));
       }
-      list.push(encodeMessage(m));
     }
     const to: NodeId[] = [];
     const bufs: ArrayBuffer[] = [];
     for (const [dest, frames] of byDest) {
-      to.push(dest);
-      bufs.push(packFrames(frames));
+      for (const batch of splitBatches(frames, this.opts.maxBatchBytes)) {
+        to.push(dest);
+        bufs.push(packFrames(batch));
+      }
       this.counters.framesOut += frames.length;
     }
     this.counters.batchesOut += bufs.length;

@@ -8,6 +8,7 @@ import {
   NotLeaderError,
   ProposalDroppedError,
   QuarantinedError,
+  TooLargeError,
 } from '../errors.js';
 
 export type Resolve<T> = (r: Reply<T>) => void;
@@ -38,8 +39,10 @@ export function dropError(self: NodeId, reason: DropReason, leaderHint: NodeId |
     case 'quarantined':
       // A read refused by (or forwarded to) a node whose state may be diverged.
       return new QuarantinedError(self, leaderHint);
+    case 'tooLarge':
+      return new TooLargeError(null, null, 'the proposal is above the maximum proposal size: refused');
     default:
-      // truncated / transferring / tooLarge / timeout: definitely not applied.
+      // truncated / transferring / timeout: definitely not applied.
       return new ProposalDroppedError(reason, false, leaderHint);
   }
 }

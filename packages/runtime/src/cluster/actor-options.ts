@@ -53,6 +53,10 @@ export function actorOptionsFor(
       level: o.snapshotCompressionLevel,
     },
     promoteMaxLag: o.promoteMaxLag,
+    maxProposalBytes: o.maxProposalBytes,
+    maxBytesPerMsg: o.maxBytesPerMsg,
+    maxInflightMsgs: o.maxInflightMsgs,
+    maxBatchBytes: o.maxBatchBytes,
   };
 }
 

@@ -60,6 +60,28 @@ export interface ClusterOptions {
   readonly checkQuorum?: boolean;
   /** Default read mode for linearizable reads. Default 'readIndex'. */
   readonly readMode?: ReadMode;
+  /**
+   * Largest proposal (one entry's payload) a node accepts; a bigger one is a
+   * TooLargeError at once. Default: core's (8 MiB). A host with a frame limit
+   * keeps it below that limit (an entry must fit in one frame).
+   */
+  readonly maxProposalBytes?: number;
+  /** Entry payload bytes in one append message (at least one entry is sent). Default: core's (1 MiB). */
+  readonly maxBytesPerMsg?: number;
+  /**
+   * Append messages in flight to one follower. With maxBytesPerMsg it bounds
+   * the bytes in flight per follower (etcd's MaxInflightBytes is
+   * MaxInflightMsgs x MaxSizePerMsg). Default: core's (64).
+   */
+  readonly maxInflightMsgs?: number;
+  /**
+   * Largest batch of frames an actor hands over for one destination: the
+   * frames of a Ready for one peer are split into batches of at most this
+   * many bytes (one frame alone may exceed it), small control messages
+   * (heartbeats, votes, acknowledgements) first, appends after. A transport
+   * with a frame limit sets it below that limit. Default: unbounded.
+   */
+  readonly maxBatchBytes?: number;
   /** Clock-drift bound (ticks) subtracted from leader leases. Default: core's default. */
   readonly maxClockDriftTicks?: number;
   /** The replicated state machine. Default: the built-in KV store. */
@@ -156,6 +178,10 @@ export interface ResolvedOptions {
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
   readonly readMode: ReadMode;
+  readonly maxProposalBytes: number | undefined;
+  readonly maxBytesPerMsg: number | undefined;
+  readonly maxInflightMsgs: number | undefined;
+  readonly maxBatchBytes: number;
   readonly maxClockDriftTicks: number | undefined;
   readonly stateMachine: StateMachineSpec;
   readonly seed: number;
@@ -235,6 +261,10 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     preVote: o.preVote ?? true,
     checkQuorum: o.checkQuorum ?? true,
     readMode: o.readMode ?? 'readIndex',
+    maxProposalBytes: o.maxProposalBytes,
+    maxBytesPerMsg: o.maxBytesPerMsg,
+    maxInflightMsgs: o.maxInflightMsgs,
+    maxBatchBytes: o.maxBatchBytes ?? Number.POSITIVE_INFINITY,
     maxClockDriftTicks: o.maxClockDriftTicks,
     stateMachine: o.stateMachine ?? 'kv',
     seed: o.seed ?? 1,
@@ -300,6 +330,14 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     if (!(Number.isSafeInteger(r[k]) && r[k] >= 1)) {
       throw new InvalidRequestError(`${k} must be an integer >= 1, got ${String(r[k])}`);
     }
+  }
+  if (
+    !(
+      r.maxBatchBytes === Number.POSITIVE_INFINITY ||
+      (Number.isSafeInteger(r.maxBatchBytes) && r.maxBatchBytes >= 1)
+    )
+  ) {
+    throw new InvalidRequestError(`maxBatchBytes must be an integer >= 1, got ${String(r.maxBatchBytes)}`);
   }
   if (!(Number.isSafeInteger(r.hashCheckEvery) && r.hashCheckEvery >= 0)) {
     throw new InvalidRequestError(`hashCheckEvery must be an integer >= 0, got ${String(r.hashCheckEvery)}`);

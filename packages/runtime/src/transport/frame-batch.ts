@@ -19,6 +19,28 @@ export function packFrames(frames: readonly Uint8Array[]): ArrayBuffer {
   return out.buffer;
 }
 
+/**
+ * Split frames (in order) into runs whose packed size stays within
+ * `maxBytes`; a frame larger than that travels alone. A transport with a
+ * frame limit thus never receives a batch above it because of batching.
+ */
+export function splitBatches(frames: readonly Uint8Array[], maxBytes: number): Uint8Array[][] {
+  const out: Uint8Array[][] = [];
+  let run: Uint8Array[] = [];
+  let size = 0;
+  for (const f of frames) {
+    if (run.length > 0 && size + 4 + f.length > maxBytes) {
+      out.push(run);
+      run = [];
+      size = 0;
+    }
+    run.push(f);
+    size += 4 + f.length;
+  }
+  if (run.length > 0) out.push(run);
+  return out;
+}
+
 export interface UnpackedFrames {
   /** Views into the batch buffer, in order. */
   readonly frames: Uint8Array[];

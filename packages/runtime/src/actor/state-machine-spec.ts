@@ -125,7 +125,8 @@ export async function createStateMachine(
   }
   let sm: unknown;
   try {
-    sm = (factory as (o: unknown) => unknown)(spec.options);
+    // An async factory (one that loads something first) is fine: it runs before the node starts.
+    sm = await (factory as (o: unknown) => unknown)(spec.options);
   } catch (err) {
     throw new InvalidRequestError(`${where}: the factory '${name}' threw: ${(err as Error).message}`);
   }

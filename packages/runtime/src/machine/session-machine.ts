@@ -207,9 +207,9 @@ export class SessionMachine implements StateMachine<AppOutcome | null> {
 
   private run(command: unknown, entry: Entry): AppOutcome {
     const ctx = { index: entry.index, term: entry.term };
-    if (this.onApplyError === 'halt') return { ok: true, value: this.app.apply(command, ctx) };
+    if (this.onApplyError === 'halt') return { ok: true, value: synchronous(this.app.apply(command, ctx)) };
     try {
-      return { ok: true, value: this.app.apply(command, ctx) };
+      return { ok: true, value: synchronous(this.app.apply(command, ctx)) };
     } catch (err) {
       return { ok: false, error: 'apply', message: errorMessage(err), index: entry.index };
     }
@@ -231,6 +231,14 @@ export class SessionMachine implements StateMachine<AppOutcome | null> {
     this.digestLo = (this.digestLo - r.lo) >>> 0;
     this.digestHi = (this.digestHi - r.hi) >>> 0;
   }
+}
+
+/** apply runs inside the log's order: a Promise would finish after later entries (and differently per replica). */
+function synchronous(value: unknown): unknown {
+  if (typeof (value as { then?: unknown } | null)?.then === 'function') {
+    throw new Error('apply must be synchronous: it returned a Promise (do the async work before proposing)');
+  }
+  return value;
 }
 
 /** What a throw carries, the same on every replica (an Error's message, else its string form). */

@@ -1,6 +1,16 @@
 // Command line of `pnpm bench` / `node scripts/bench.mjs`.
 import { resolve } from 'node:path';
-export const ROW_IDS = ['limits', 'core', 'cluster', 'reads', 'failover', 'tcp', 'checker', 'peers'];
+export const ROW_IDS = [
+  'limits',
+  'core',
+  'cluster',
+  'reads',
+  'failover',
+  'tcp',
+  'checker',
+  'peers',
+  'sessions',
+];
 
 const USAGE = `usage: pnpm bench [--quick] [--json FILE] [--only ${ROW_IDS.join(',')}] [--no-report] [--out DIR]
 

@@ -70,6 +70,13 @@ const ROWS = [
     load: () => import('./rows/peers.mjs'),
     fn: 'runPeers',
   },
+  {
+    id: 'sessions',
+    n: '9',
+    title: 'Exactly-once: the session wrapper per app command',
+    load: () => import('./rows/sessions.mjs'),
+    fn: 'runSessions',
+  },
 ];
 
 export async function main(argv) {

@@ -186,6 +186,15 @@ export function tableLines(results) {
       }
     }
   }
+  if (!notOk('sessions', '9')) {
+    const d = rows.sessions.data;
+    add(
+      '9',
+      `session wrapper per app command (${d.config.sessions} sessions, one thread)`,
+      `direct ${d.nsPerCommand.direct.toFixed(0)} ns, with sessions ${d.nsPerCommand.wrapped.toFixed(0)} ns: +${d.overheadNsPerCommand.toFixed(0)} ns/command`,
+      `${fmtRatio(d.ratio)} the direct apply`,
+    );
+  }
   return lines;
 }
 

@@ -26,6 +26,7 @@ export const USAGE = `usage:
   raftkit node --id ID --listen HOST:PORT --join HOST:PORT,... --data DIR --secret-file FILE [--learner]
                                   (a new member: added as a learner, promoted once caught up)
   node options: [--auto-repair] (rebuild this node from the others when it diverges)
+                [--advertise HOST:PORT] (the address members reach this node at, if not --listen)
   raftkit node --config FILE      (the node flags as a JSON or YAML map; flags given too win)
   raftkit member list             (id, address, voter/learner, match index, health)
   raftkit member add ID --address HOST:PORT [--learner]
@@ -67,6 +68,7 @@ const OPTIONS = {
   'value-file': { type: 'string' },
   join: { type: 'string' },
   learner: { type: 'boolean' },
+  advertise: { type: 'string' },
   'auto-repair': { type: 'boolean' },
   address: { type: 'string' },
   to: { type: 'string' },
@@ -81,6 +83,7 @@ export const NODE_FLAGS: readonly (keyof typeof OPTIONS)[] = [
   'peers',
   'join',
   'learner',
+  'advertise',
   'data',
   'secret-file',
   'cluster-id',

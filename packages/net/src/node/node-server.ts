@@ -8,7 +8,7 @@ import {
   type RuntimeNodeStatus,
   toWireError,
 } from '@raftkit/runtime';
-import { formatHostPort } from '../address.js';
+import { formatHostPort, type HostPort } from '../address.js';
 import {
   type ClientRequest,
   decodeClientRequest,
@@ -55,6 +55,8 @@ export interface NodeServerOptions {
   readonly maxInflightPerClient?: number;
   /** The alerts seen so far (the report shows the latest few). Default: none. */
   readonly alerts?: () => readonly SplitBrainAlert[];
+  /** The address listed for this node in `members` answers. Default: the listen address. */
+  readonly advertise?: HostPort;
   /** Operator requests (membership, transfer, snapshot, repair). Default: refused. */
   readonly operations?: NodeOperations;
 }
@@ -100,7 +102,7 @@ export class NodeServer {
   async members(): Promise<MembersInfo> {
     const t = this.opts.transport;
     const node = this.opts.backend.running ? await this.opts.backend.status().catch(() => null) : null;
-    const members = [{ id: t.nodeId, address: formatHostPort(t.address) }];
+    const members = [{ id: t.nodeId, address: formatHostPort(this.opts.advertise ?? t.address) }];
     for (const id of t.peerIds) members.push({ id, address: formatHostPort(t.peerAddress(id)!) });
     return {
       self: t.nodeId,

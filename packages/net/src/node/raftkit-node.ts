@@ -46,6 +46,13 @@ export interface RaftkitNodeOptions {
    * logged) when the data dir already holds a node.
    */
   readonly join?: readonly HostPort[];
+  /**
+   * The address the other members (and clients) reach this node at, when it
+   * differs from `listen` (a NAT, a port forward, a proxy in between): it is
+   * what a join or a repair announces to the cluster and what this node's
+   * `members` answer lists for itself. Default: the bound listen address.
+   */
+  readonly advertise?: HostPort;
   /** With `join`: stay a learner (never promoted). */
   readonly learner?: boolean;
   /** Rebuild this node from the others when its state is found diverged (as `raftkit repair`). */
@@ -276,6 +283,7 @@ export class RaftkitNode {
     });
     const server = new NodeServer({
       transport,
+      advertise: opts.advertise,
       backend: cluster.node(opts.id),
       alerts: (): readonly SplitBrainAlert[] => cluster.alerts().sort((a, b) => a.at - b.at),
       operations: {
@@ -306,6 +314,11 @@ export class RaftkitNode {
 
   get address(): HostPort {
     return this.transport.address;
+  }
+
+  /** Where the other members reach this node: `advertise`, else the listen address. */
+  get advertisedAddress(): HostPort {
+    return this.opts.advertise ?? this.transport.address;
   }
 
   /** The runtime's router of this process: its fault table cuts this node's links (tests, the demo). */
@@ -361,7 +374,7 @@ export class RaftkitNode {
       await joinAsMember({
         admin,
         self: this.id,
-        address: formatHostPort(this.address),
+        address: formatHostPort(this.advertisedAddress),
         status: () => this.actor.status(),
         stayLearner: this.opts.learner === true,
         logger: this.logger,
@@ -403,7 +416,7 @@ export class RaftkitNode {
     this.repairing = repairSelf(
       {
         id: this.id,
-        address: formatHostPort(this.address),
+        address: formatHostPort(this.advertisedAddress),
         actor: this.actor,
         cluster: this.cluster,
         logger: this.logger,

@@ -2,11 +2,13 @@ import { FaultProxy, type ProxyCounters } from './fault-proxy.js';
 import type { LinkFaults } from './link-faults.js';
 
 /**
- * The proxied network: one FaultProxy per directed pair (from -> to), which
- * `from` uses as `to`'s address. Nodes link once per pair (the lower id
- * dials), so the pair's traffic crosses the dialer's proxy in both
- * directions; the proxy for the other direction stays idle unless the
- * dialing rule changes, and applies the same table if it is used.
+ * The proxied network: a FaultProxy in front of every node. Each node is
+ * told its peers' proxy addresses (`--peers`) and advertises its own proxy
+ * address (`--advertise`), so every link between two nodes, whichever end
+ * dials and whatever address the configuration carries after a membership
+ * change, crosses the proxy of the node dialled. The proxy reads the
+ * dialer's HELLO, so it applies the fault table per directed link: dialer ->
+ * target for the bytes going in, target -> dialer for those coming back.
  */
 export class ProxiedNetwork {
   readonly counters: ProxyCounters = { forwarded: 0, cut: 0, dropped: 0, delayed: 0, connections: 0 };
@@ -20,20 +22,17 @@ export class ProxiedNetwork {
     random: () => number,
   ): Promise<ProxiedNetwork> {
     const net = new ProxiedNetwork(faults);
-    for (const from of nodes.keys()) {
-      for (const [to, port] of nodes) {
-        if (from === to) continue;
-        const proxy = new FaultProxy(to, port, faults, net.counters, random);
-        net.proxies.set(`${from}->${to}`, { proxy, port: await proxy.listen() });
-      }
+    for (const [id, port] of nodes) {
+      const proxy = new FaultProxy(id, port, faults, net.counters, random);
+      net.proxies.set(id, { proxy, port: await proxy.listen() });
     }
     return net;
   }
 
-  /** The address `from` is given for peer `to`. */
-  address(from: string, to: string): string {
-    const p = this.proxies.get(`${from}->${to}`);
-    if (!p) throw new Error(`no proxy for ${from}->${to}`);
+  /** The address every other node (and the configuration) uses for node `id`. */
+  address(id: string): string {
+    const p = this.proxies.get(id);
+    if (!p) throw new Error(`no proxy for ${id}`);
     return `127.0.0.1:${p.port}`;
   }
 

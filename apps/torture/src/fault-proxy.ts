@@ -18,7 +18,7 @@ const MAX_FRAME = 64 * 1024 * 1024;
 
 /**
  * A TCP proxy in front of one node (`target`), listening on its own loopback
- * port, used by one peer as that node's address. It decodes the link framing
+ * port: the address the other nodes know the target by. It decodes the link framing
  * (`u32 length | u8 kind | payload`) in both directions and applies the fault
  * table per frame: the dialer's HELLO names the node on the other end, so
  * the bytes towards the target are `dialer -> target` and the bytes back are

@@ -1,3 +1,4 @@
+import { runCli } from './cli-runner.js';
 import type { LinkFaults } from './link-faults.js';
 import type { NodeProcesses } from './node-processes.js';
 import type { ClusterObserver } from './observer.js';
@@ -15,7 +16,16 @@ export interface NemesisContext {
   readonly observer: ClusterObserver;
   readonly nodes: readonly string[];
   readonly log: (text: string) => void;
+  /** The `raftkit` CLI (dist/bin.js), for membership changes. */
+  readonly bin: string;
+  /** `--secret-file F --cluster-id X` for the CLI's client commands. */
+  readonly clientFlags: readonly string[];
 }
+
+/** Deadline of one `raftkit member ...` command (it retries refusals that pass by themselves). */
+const MEMBER_TIMEOUT_MS = 60_000;
+/** How long a removed node may take to notice and exit. */
+const REMOVED_EXIT_MS = 30_000;
 
 /**
  * Runs a fault schedule against the live cluster: applies each step at its
@@ -106,11 +116,62 @@ export class NemesisRunner {
         return;
       case 'clock':
         await processes.stop(node!);
-        await processes.start(node!, fault.skew);
+        await processes.start(node!, { clock: fault.skew });
         return;
-      case 'membership':
-        throw new Error('membership changes are not available');
+      case 'membership': {
+        // The removed node exits by itself ("removed from the cluster"): expected, not a crash.
+        processes.expectExit(node!);
+        await this.member('remove', node!);
+        if (!(await processes.exited(node!, REMOVED_EXIT_MS))) {
+          await processes.kill(node!);
+          throw new Error(`${node} was removed but still ran ${REMOVED_EXIT_MS} ms later (killed)`);
+        }
+        this.ctx.log(`${node} left the cluster and exited`);
+        return;
+      }
     }
+  }
+
+  /** `raftkit member VERB ID` against the running nodes; throws with the CLI's message unless it exits 0. */
+  private async member(verb: 'remove' | 'promote', id: string): Promise<void> {
+    const seeds = this.ctx.nodes
+      .filter((n) => n !== id && this.ctx.processes.isRunning(n) && !this.ctx.processes.isPaused(n))
+      .map((n) => this.ctx.processes.address(n))
+      .join(',');
+    const args = [
+      'member',
+      verb,
+      id,
+      '--cluster',
+      seeds,
+      ...this.ctx.clientFlags,
+      '--timeout-ms',
+      `${MEMBER_TIMEOUT_MS}`,
+    ];
+    const started = performance.now();
+    const result = await runCli(this.ctx.bin, args, MEMBER_TIMEOUT_MS + 15_000);
+    if (result.code !== 0) {
+      throw new Error(
+        `raftkit member ${verb} ${id} exited ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`,
+      );
+    }
+    this.ctx.log(
+      `raftkit member ${verb} ${id}: ${result.stdout.trim()} (${Math.round(performance.now() - started)} ms)`,
+    );
+  }
+
+  /** Bring a removed node back as a new member: empty data dir, `--join` as a learner, then `member promote`. */
+  private async rejoin(id: string): Promise<void> {
+    const { processes } = this.ctx;
+    if (processes.isRunning(id)) await processes.kill(id);
+    processes.wipe(id);
+    const seeds = this.ctx.nodes
+      .filter((n) => n !== id && processes.isRunning(n))
+      .map((n) => processes.address(n))
+      .join(',');
+    await processes.start(id, { join: seeds });
+    this.ctx.log(`${id} started empty with --join (learner)`);
+    await this.member('promote', id);
   }
 
   private async heal(fault: Fault, node: string | undefined): Promise<void> {
@@ -132,12 +193,24 @@ export class NemesisRunner {
         await this.restart(node!);
         return;
       case 'membership':
+        // Still running: the removal did not happen (its error is recorded); nothing to bring back.
+        if (processes.isRunning(node!)) return;
+        try {
+          await this.rejoin(node!);
+        } catch (error) {
+          this.errors.push(`rejoin of ${node}: ${(error as Error).message}`);
+          this.ctx.log(`rejoin of ${node} failed: ${(error as Error).message}`);
+        }
         return;
     }
   }
 
   private async restart(id: string): Promise<void> {
     try {
+      if (this.ctx.processes.wasWiped(id)) {
+        await this.rejoin(id);
+        return;
+      }
       await this.ctx.processes.start(id);
       this.ctx.log(`restarted ${id}`);
     } catch (error) {

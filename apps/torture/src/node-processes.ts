@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, rmSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -36,8 +36,8 @@ export interface NodeProcessesOptions {
   readonly secretFile: string;
   readonly clusterId: string;
   readonly ports: ReadonlyMap<string, number>;
-  /** The address node `from` uses for peer `to` (its fault proxy). */
-  readonly peerAddress: (from: string, to: string) => string;
+  /** The address the other nodes reach node `id` at (its fault proxy): their `--peers` entry and its `--advertise`. */
+  readonly peerAddress: (id: string) => string;
   readonly nodeArgs: readonly string[];
   readonly onExit?: (exit: UnexpectedExit) => void;
 }
@@ -51,6 +51,10 @@ export class NodeProcesses {
   private readonly procs = new Map<string, ChildProcess>();
   private readonly paused = new Set<string>();
   private readonly expectedExit = new Set<ChildProcess>();
+  /** Processes started per node id, wipes included: the incarnation the harness's monitor sees. */
+  private readonly starts = new Map<string, number>();
+  /** Nodes whose data dir was wiped: they may only come back as new members (`--join`). */
+  private readonly wiped = new Set<string>();
   private readonly logs = new Map<string, WriteStream>();
   readonly alerts: LoggedAlert[] = [];
   readonly ids: string[];
@@ -75,12 +79,24 @@ export class NodeProcesses {
     return this.paused.has(id);
   }
 
-  /** Spawn the node and resolve once it listens (rejects if it exits first or takes over `timeoutMs`). */
-  async start(id: string, clock?: ClockSkew, timeoutMs = 30_000): Promise<void> {
+  /**
+   * Spawn the node and resolve once it listens (rejects if it exits first or
+   * takes over `timeoutMs`). `join`: start it as a new learner of the running
+   * cluster (`--join` these client addresses, `--learner`) instead of `--peers`.
+   */
+  async start(
+    id: string,
+    opts: { clock?: ClockSkew; join?: string } = {},
+    timeoutMs = 30_000,
+  ): Promise<void> {
     if (this.procs.has(id)) throw new Error(`${id} is already running`);
+    const { clock, join: seeds } = opts;
+    // Started empty with --peers it would be a fresh voter under an old identity (it could vote twice).
+    if (this.wiped.has(id) && !seeds)
+      throw new Error(`${id} lost its data: it can only come back with --join`);
     const peers = this.ids
       .filter((p) => p !== id)
-      .map((p) => `${p}=${this.opts.peerAddress(id, p)}`)
+      .map((p) => `${p}=${this.opts.peerAddress(p)}`)
       .join(',');
     const args = [
       this.opts.bin,
@@ -89,10 +105,11 @@ export class NodeProcesses {
       id,
       '--listen',
       this.address(id),
-      '--peers',
-      peers,
+      ...(seeds ? ['--join', seeds, '--learner'] : ['--peers', peers]),
+      '--advertise',
+      this.opts.peerAddress(id),
       '--data',
-      join(this.opts.dir, 'data', id),
+      this.dataDir(id),
       '--secret-file',
       this.opts.secretFile,
       '--cluster-id',
@@ -105,6 +122,7 @@ export class NodeProcesses {
       env.FAKETIME = `${clock.offsetS >= 0 ? '+' : ''}${clock.offsetS}s x${clock.rate}`;
     }
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    this.starts.set(id, this.incarnation(id) + 1);
     this.procs.set(id, child);
     let log = this.logs.get(id);
     if (!log) {
@@ -123,6 +141,7 @@ export class NodeProcesses {
         sink.write(`${line}\n`);
         if (!listening && line.includes(`${id} listening on`)) {
           listening = true;
+          this.wiped.delete(id);
           clearTimeout(timer);
           resolve();
         }
@@ -160,6 +179,49 @@ export class NodeProcesses {
   async stop(id: string): Promise<void> {
     this.resume(id);
     await this.end(id, 'SIGTERM');
+  }
+
+  /** The node is about to exit by itself (e.g. removed from the cluster): not a crash. */
+  expectExit(id: string): void {
+    const child = this.procs.get(id);
+    if (child) this.expectedExit.add(child);
+  }
+
+  /** Resolves true once the node's process is gone, false after `timeoutMs`. */
+  async exited(id: string, timeoutMs: number): Promise<boolean> {
+    const child = this.procs.get(id);
+    if (!child) return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Delete the node's data dir (it must not be running): it can come back only as a new member. */
+  wipe(id: string): void {
+    if (this.procs.has(id)) throw new Error(`${id} is running`);
+    rmSync(this.dataDir(id), { recursive: true, force: true });
+    this.wiped.add(id);
+  }
+
+  /**
+   * How many processes of node `id` were started. The node's own `epoch`
+   * counts starts of its data dir, which begins again at 0 when the dir is
+   * wiped; this one never goes back.
+   */
+  incarnation(id: string): number {
+    return this.starts.get(id) ?? 0;
+  }
+
+  wasWiped(id: string): boolean {
+    return this.wiped.has(id);
+  }
+
+  dataDir(id: string): string {
+    return join(this.opts.dir, 'data', id);
   }
 
   pause(id: string): void {

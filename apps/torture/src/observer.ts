@@ -25,6 +25,8 @@ export class ClusterObserver {
     private readonly client: RaftClient,
     private readonly onLeader: (id: string, term: number) => void,
     electionTimeoutMs: number,
+    /** The harness's count of processes started for a node: a new one restarts its volatile state. */
+    private readonly incarnation: (id: string) => number,
     private readonly intervalMs = 250,
   ) {
     this.monitor = new SplitBrainMonitor({ electionTimeout: electionTimeoutMs });
@@ -67,7 +69,7 @@ export class ClusterObserver {
         appliedIndex: n.appliedIndex,
         stateHash: n.stateHash,
         leaseUntil: null,
-        epoch: n.epoch,
+        epoch: this.incarnation(row.id),
       });
       for (const alert of row.report!.alerts) {
         if (alert.severity === 'safety')

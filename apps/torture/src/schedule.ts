@@ -40,7 +40,10 @@ export type Fault =
   | { readonly kind: 'pause'; readonly node: NodePick }
   /** Restart the node under libfaketime with this clock, then (heal) restart it on the real clock. */
   | { readonly kind: 'clock'; readonly node: NodePick; readonly skew: ClockSkew }
-  /** Remove a node from the configuration (CLI `member remove`), then add it back (heal). */
+  /**
+   * `raftkit member remove` a node (it exits by itself); heal: wipe it and
+   * bring it back as a new member (`--join --learner`, then `raftkit member promote`).
+   */
   | { readonly kind: 'membership'; readonly node: NodePick };
 
 export interface FaultStep {
@@ -148,7 +151,7 @@ export function describeFault(fault: Fault, node?: string): string {
     case 'clock':
       return `clock skew on ${who}: restarted under libfaketime ${fault.skew.offsetS >= 0 ? '+' : ''}${fault.skew.offsetS}s at x${fault.skew.rate} speed`;
     case 'membership':
-      return `member remove ${who}, then member add it back`;
+      return `raftkit member remove ${who} (back later as a new member: --join, member promote)`;
   }
   return `${(fault as Fault).kind}`;
 }

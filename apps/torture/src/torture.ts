@@ -76,9 +76,10 @@ export function unavailableReason(nemesis: NemesisKind, bin = NET_BIN): string |
     return `libfaketime not installed (${FAKETIME_LIB} missing)`;
   if (nemesis === 'membership') {
     const usage = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
-    if (!/member (add|remove)/.test(usage))
-      return 'this raftkit CLI has no `member add/remove/promote` commands yet';
-    return 'membership changes through `raftkit member` are not wired into the harness yet';
+    if (!/member promote/.test(usage) || !/member remove/.test(usage))
+      return 'this raftkit CLI has no `member promote/remove` commands';
+    // Without it a joined node would announce its real port and its links would bypass the proxies.
+    if (!usage.includes('--advertise')) return 'this raftkit node has no --advertise flag';
   }
   return null;
 }
@@ -132,7 +133,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     secretFile,
     clusterId: CLUSTER_ID,
     ports: nodePorts,
-    peerAddress: (from, to) => network.address(from, to),
+    peerAddress: (id) => network.address(id),
     nodeArgs: [
       '--tick-ms',
       `${TICK_MS}`,
@@ -171,6 +172,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
       statusClient,
       (id, term) => note(`leader ${id} (term ${term})`),
       2 * ELECTION_TICKS * TICK_MS,
+      (id) => processes.incarnation(id),
     );
     observer = obs;
     obs.start();
@@ -183,7 +185,15 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
       `workload: ${clients.length - 1} clients; ${schedule.length} faults scheduled over ${options.durationS} s`,
     );
 
-    const runner = new NemesisRunner({ faults, processes, observer: obs, nodes: ids, log: note });
+    const runner = new NemesisRunner({
+      faults,
+      processes,
+      observer: obs,
+      nodes: ids,
+      log: note,
+      bin,
+      clientFlags: ['--secret-file', secretFile, '--cluster-id', CLUSTER_ID],
+    });
     nemesis = runner;
     const faultsStart = performance.now();
     await runner.run(schedule, faultsStart);

@@ -1,5 +1,5 @@
-import { HistoryRecorder, type KvInvocation, type KvOp, performKv } from '@raftkit/sim';
-import type { Cluster, RaftClient } from '../src/index.js';
+import { HistoryRecorder, type KvClient, type KvInvocation, type KvOp, performKv } from '@raftkit/sim';
+import type { Cluster } from '../src/index.js';
 import { seededRandom } from '../src/rng.js';
 
 /**
@@ -98,7 +98,7 @@ export async function performRecorded(
   recorder: HistoryRecorder,
   counts: OutcomeCounts,
   id: number,
-  client: RaftClient,
+  client: KvClient,
   inv: KvInvocation,
   consistency?: 'lease' | 'linearizable',
 ): Promise<void> {

@@ -2,7 +2,13 @@ import type { NodeId, SplitBrainAlert } from '@raftkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Cluster, type ClusterOptions, encodeAppRequest, type RepairEvent } from '../src/index.js';
 import { waitFor } from '../src/wait-for.js';
-import { closeClusters, followersOf, startCluster, waitConverged } from './cluster-helpers.js';
+import {
+  closeClusters,
+  followersOf,
+  proposeOnLeader,
+  startCluster,
+  waitConverged,
+} from './cluster-helpers.js';
 
 afterEach(closeClusters);
 
@@ -90,14 +96,13 @@ describe('app machines under snapshots, restarts and membership', () => {
 
     // A command applied before the snapshots is still answered from the session table after a full restart.
     const data = encodeAppRequest({ op: 'deposit', id: 'w', amount: 1000 }, { clientId: 'early', seq: 1 });
-    const first = await cluster.node(leader).propose(data);
+    const first = await proposeOnLeader(cluster, data);
     await deposits(cluster, 25);
     for (const id of cluster.ids) await cluster.kill(id);
     for (const id of cluster.ids) await cluster.restart(id);
-    const again = await cluster.waitForLeader({ timeoutMs: 5000 });
     const restarted = await waitConverged(cluster);
     expect(restarted.every((s) => s.snapshots.restoredAtStart > 0)).toBe(true);
-    expect(await cluster.node(again).propose(data)).toEqual(first);
+    expect(await proposeOnLeader(cluster, data)).toEqual(first);
     expect(await balances(cluster)).toEqual([
       [100, 1075],
       [100, 1075],

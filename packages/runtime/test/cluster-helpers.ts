@@ -1,6 +1,14 @@
 import type { NodeId } from '@raftkit/core';
 import type { RuntimeNodeStatus } from '../src/control/api.js';
-import { type Cluster, type ClusterOptions, createCluster } from '../src/index.js';
+import {
+  type Cluster,
+  type ClusterOptions,
+  createCluster,
+  NodeStoppedError,
+  NotLeaderError,
+  ProposalDroppedError,
+  TimeoutError,
+} from '../src/index.js';
 import { waitFor } from '../src/wait-for.js';
 
 /** Short ticks keep tests fast: election timeout 10 x 15 ms. */
@@ -50,4 +58,26 @@ export async function waitConverged(
 
 export function followersOf(cluster: Cluster, leader: NodeId): NodeId[] {
   return cluster.ids.filter((id) => id !== leader);
+}
+
+/**
+ * Propose `data` on whoever leads, again on the next leader when leadership
+ * moves meanwhile (a loaded machine can lose a leader to CheckQuorum). Only
+ * for payloads that are safe to repeat: app commands with a session.
+ */
+export async function proposeOnLeader(
+  cluster: Cluster,
+  data: Uint8Array,
+  timeoutMs = 10_000,
+): Promise<unknown> {
+  const retriable = (e: unknown) =>
+    e instanceof NotLeaderError ||
+    e instanceof ProposalDroppedError ||
+    e instanceof NodeStoppedError ||
+    e instanceof TimeoutError;
+  const r = await waitFor(
+    async () => ({ result: await cluster.node(await cluster.waitForLeader({ timeoutMs })).propose(data) }),
+    { timeoutMs, what: 'a proposal on the leader', fatal: (e) => !retriable(e) },
+  );
+  return r.result;
 }

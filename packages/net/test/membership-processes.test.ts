@@ -22,7 +22,18 @@ describe('membership of a process cluster through the CLI', () => {
   });
 
   it('3 -> 5 -> 3 under load: joins, leader removal, a killed node replaced', async () => {
-    cluster = await ProcessCluster.start(3, ['--tick-ms', '50', '--election-ticks', '20']);
+    // Small snapshots: a newcomer catches up from a compacted log, by snapshot.
+    const args = [
+      '--tick-ms',
+      '50',
+      '--election-ticks',
+      '20',
+      '--snapshot-entries',
+      '50',
+      '--snapshot-catch-up-entries',
+      '10',
+    ];
+    cluster = await ProcessCluster.start(3, args);
     const admin = (...args: string[]) => runCli([...args, ...cluster.clientArgs()], 60_000);
     const load = await startLoad(cluster.seeds, 31);
     const { client } = load;
@@ -33,16 +44,56 @@ describe('membership of a process cluster through the CLI', () => {
       return rows.filter((r) => r.role === 'voter').map((r) => r.id);
     };
     const steps: string[] = [];
+    let mark = performance.now();
+    const lap = () => {
+      const ms = Math.round(performance.now() - mark);
+      mark = performance.now();
+      return `${ms}ms`;
+    };
     const someLoad = (what: string) => load.progress(what);
     const join = async (id: string) => {
       await cluster.startNode(id, ['--join', cluster.seeds]);
-      await waitFor(async () => (await voters()).includes(id), { what: `${id} promoted`, timeoutMs: 30_000 });
-      steps.push(`+${id}`);
+      await waitFor(async () => (await voters()).includes(id), {
+        what: `${id} promoted`,
+        timeoutMs: 30_000,
+      }).catch(async (e) => {
+        for (const [n, l] of cluster.logs) console.log(`=== ${n}\n${l.join('').slice(-3000)}`);
+        console.log((await admin('member', 'list')).stdout);
+        console.log(
+          JSON.stringify(
+            (await client.status()).map((x) => [
+              x.id,
+              x.report?.node?.role,
+              x.report?.node?.conf,
+              x.report?.node?.progress,
+              x.report?.node?.snapshots,
+            ]),
+            null,
+            1,
+          ).slice(0, 6000),
+        );
+        throw e;
+      });
+      steps.push(`+${id} ${lap()}`);
     };
 
-    // Grow: two new members join (learner, catch up, promoted), existing nodes dial them without a restart.
+    // Grow: n4 added by address first (a learner the operator promotes, or that promotes itself once it
+    // runs with --join); a learner that never catches up is refused promotion with the typed reason.
     await someLoad('before growing');
+    await cluster.reserve('n4');
+    const added = await admin('member', 'add', 'n4', '--address', cluster.address('n4'), '--learner');
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(
+      /^n4 added as a learner at index \d+ \(leader n\d; voters n1,n2,n3; learners n4\)$/m,
+    );
+    const early = await runCli(['member', 'promote', 'n4', '--timeout-ms', '1500', ...cluster.clientArgs()]);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toMatch(/^error: learnerNotCaughtUp: /);
+    const notMember = await admin('member', 'remove', 'n9');
+    expect(notMember.code).toBe(2);
+    expect(notMember.stderr).toMatch(/n9 is not a member/);
     await join('n4');
+    // n5 joins on its own (no member add).
     await join('n5');
     expect((await voters()).sort()).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
     await client.refreshMembers();
@@ -60,7 +111,7 @@ describe('membership of a process cluster through the CLI', () => {
     expect(await cluster.exited(leader.id)).toBe(0);
     expect(cluster.logs.get(leader.id)!.join('')).toMatch(/was removed from the cluster/);
     cluster.forget(leader.id);
-    steps.push(`-${leader.id} (leader)`);
+    steps.push(`-${leader.id} (leader) ${lap()}`);
     await someLoad('after removing the leader');
 
     // A member dies for good: remove it and let a new node take its place.
@@ -69,8 +120,12 @@ describe('membership of a process cluster through the CLI', () => {
     const gone = await admin('member', 'remove', dead);
     expect(gone.code, gone.stderr).toBe(0);
     cluster.forget(dead);
-    steps.push(`kill -9 ${dead}, -${dead}`);
+    steps.push(`kill -9 ${dead}, -${dead} ${lap()}`);
     await join('n6');
+    // n6 came after many compactions: it caught up from the leader's snapshot.
+    await client.refreshMembers();
+    const n6 = (await liveStatuses(client)).find((s) => s.id === 'n6')!.report!.node!;
+    expect(n6.snapshots.installed).toBeGreaterThan(0);
 
     // Back to three.
     const current = await agreedLeader(client);
@@ -79,7 +134,7 @@ describe('membership of a process cluster through the CLI', () => {
     expect(shrink.code, shrink.stderr).toBe(0);
     expect(await cluster.exited(extra)).toBe(0);
     cluster.forget(extra);
-    steps.push(`-${extra}`);
+    steps.push(`-${extra} ${lap()}`);
     expect((await voters()).sort()).toEqual([...cluster.ids].sort());
     expect(cluster.ids).toHaveLength(3);
     await client.refreshMembers();

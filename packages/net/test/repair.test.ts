@@ -5,7 +5,19 @@ import { agreedLeader, converged, liveStatuses } from './support/process-checks.
 import { ProcessCluster, runCli } from './support/processes.js';
 import { waitFor } from './support/wait.js';
 
-const ARGS = ['--tick-ms', '50', '--election-ticks', '20', '--checkpoint-interval', '10'];
+// Small snapshots, so the rebuilt node catches up by snapshot (the leader compacted its log).
+const ARGS = [
+  '--tick-ms',
+  '50',
+  '--election-ticks',
+  '20',
+  '--checkpoint-interval',
+  '10',
+  '--snapshot-entries',
+  '20',
+  '--snapshot-catch-up-entries',
+  '5',
+];
 
 /**
  * A node process whose state is corrupted behind the log (test hook:
@@ -52,8 +64,9 @@ describe('repair of a diverged node process', () => {
     const st = (await liveStatuses(client)).find((s) => s.id === victim)!.report!.node!;
     expect(st.quarantine).toBeNull();
     expect(st.conf.voters).toContain(victim);
-    // A fresh store: a new actor, caught up from the leader.
+    // A fresh store: a new actor, caught up from the leader's snapshot.
     expect(st.epoch).toBeGreaterThan(epochBefore);
+    expect(st.snapshots.installed).toBeGreaterThan(0);
     return state;
   }
 
@@ -68,7 +81,9 @@ describe('repair of a diverged node process', () => {
       const epoch = (await liveStatuses(client)).find((s) => s.id === victim)!.report!.node!.epoch;
       const repaired = await runCli(['repair', victim, ...cluster.clientArgs()], 90_000);
       expect(repaired.code, repaired.stderr).toBe(0);
-      expect(repaired.stdout).toMatch(new RegExp(`${victim} repaired: state hash [0-9a-f]+ at index \\d+`));
+      expect(repaired.stdout).toMatch(
+        new RegExp(`${victim} repaired: state hash [0-9a-f]+ at index \\d+ \\(caught up by snapshot`),
+      );
       const state = await expectRepaired(client, victim, epoch);
       console.log(`repair: ${repaired.stdout.trim()}; converged at ${state.appliedIndex} ${state.stateHash}`);
       // Still a working cluster of three.

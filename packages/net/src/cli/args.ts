@@ -27,6 +27,8 @@ export const USAGE = `usage:
                                   (a new member: added as a learner, promoted once caught up)
   node options: [--auto-repair] (rebuild this node from the others when it diverges)
                 [--advertise HOST:PORT] (the address members reach this node at, if not --listen)
+               [--snapshot-entries N] [--snapshot-catch-up-entries N] (snapshot and compact every N entries,
+               keeping that many behind for slow followers)
   raftkit node --config FILE      (the node flags as a JSON or YAML map; flags given too win)
   raftkit member list             (id, address, voter/learner, match index, health)
   raftkit member add ID --address HOST:PORT [--learner]
@@ -51,6 +53,8 @@ const OPTIONS = {
   'tick-ms': { type: 'string' },
   'election-ticks': { type: 'string' },
   'checkpoint-interval': { type: 'string' },
+  'snapshot-entries': { type: 'string' },
+  'snapshot-catch-up-entries': { type: 'string' },
   timeouts: { type: 'string' },
   priority: { type: 'string' },
   'tls-cert': { type: 'string' },
@@ -93,6 +97,8 @@ export const NODE_FLAGS: readonly (keyof typeof OPTIONS)[] = [
   'tick-ms',
   'election-ticks',
   'checkpoint-interval',
+  'snapshot-entries',
+  'snapshot-catch-up-entries',
   'timeouts',
   'priority',
   'tls-cert',

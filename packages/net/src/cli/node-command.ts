@@ -41,6 +41,8 @@ export async function runNode(commandLine: ParsedArgs, out: NodeJS.WritableStrea
     tickMs: optionalInt(args, 'tick-ms', 1, 60_000),
     electionTicks: optionalInt(args, 'election-ticks', 2, 10_000),
     checkpointInterval: optionalInt(args, 'checkpoint-interval', 0, 1_000_000_000),
+    snapshotEntries: optionalInt(args, 'snapshot-entries', 1, 1_000_000_000),
+    snapshotCatchUpEntries: optionalInt(args, 'snapshot-catch-up-entries', 0, 1_000_000_000),
     timeouts: timeoutsFlag(args),
     priority: optionalInt(args, 'priority', 0, 1_000_000),
     stateMachine: stateMachineFlags(args),

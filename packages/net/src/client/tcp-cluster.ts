@@ -75,7 +75,13 @@ export class TcpCluster implements ClientTarget {
   /** Ask the seeds (in turn) for the member list. Throws the last error when none answers. */
   async discover(): Promise<MembersInfo> {
     let last: unknown = new InvalidRequestError('no seed addresses');
-    for (const seed of this.opts.seeds) {
+    // The seeds first, then the members learned since (the seeds may all have left the cluster).
+    const learned = this.known.map((id) => this.channels.get(id)?.address).filter((a) => a !== undefined);
+    const tried = new Set<string>();
+    for (const seed of [...this.opts.seeds, ...learned]) {
+      const key = formatHostPort(seed);
+      if (tried.has(key)) continue;
+      tried.add(key);
       const channel = this.channelFor(seed);
       try {
         const info = (await channel.request(

@@ -1,7 +1,6 @@
 import type { RuntimeNodeStatus } from '@raftkit/runtime';
 import { type HostPort, parseHostPort } from '../address.js';
 import type { AdminClient } from '../client/admin-client.js';
-import type { ConfChangeAnswer } from '../client/protocol.js';
 import { NetConfigError } from '../errors.js';
 import type { NetLogger } from '../log.js';
 
@@ -10,6 +9,8 @@ export interface JoinPlan {
   readonly voters: readonly string[];
   /** The learners already there (this node not included). */
   readonly learners: readonly string[];
+  /** This node is a learner already (an operator ran `member add` first): it is not added again. */
+  readonly alreadyLearner: boolean;
   /** Every member's address. */
   readonly peers: ReadonlyMap<string, HostPort>;
 }
@@ -32,7 +33,12 @@ export async function planJoin(self: string, admin: AdminClient): Promise<JoinPl
   }
   const peers = new Map<string, HostPort>();
   for (const m of info.members) if (m.id !== self) peers.set(m.id, parseHostPort(m.address));
-  return { voters: [...info.voters], learners: info.learners.filter((l) => l !== self), peers };
+  return {
+    voters: [...info.voters],
+    learners: info.learners.filter((l) => l !== self),
+    alreadyLearner: info.learners.includes(self),
+    peers,
+  };
 }
 
 /**
@@ -42,25 +48,35 @@ export async function planJoin(self: string, admin: AdminClient): Promise<JoinPl
  */
 export async function joinAsMember(opts: {
   readonly admin: AdminClient;
+  /** Already a learner (added by `member add`): only the promotion is left. */
+  readonly alreadyLearner: boolean;
   readonly self: string;
   readonly address: string;
   readonly status: () => Promise<RuntimeNodeStatus>;
   readonly stayLearner: boolean;
   readonly logger: NetLogger;
-}): Promise<ConfChangeAnswer> {
+  /** Called with the log index at or below which this node became a member (its addLearner). */
+  readonly admitted: (index: number) => void;
+}): Promise<void> {
   const { admin, self, logger } = opts;
-  const incarnation = incarnationOf(await opts.status());
-  const added = await admin.changeMembership({
-    type: 'addLearner',
-    node: self,
-    address: opts.address,
-    ...(incarnation !== undefined ? { incarnation } : {}),
-  });
-  logger.log('info', 'joined as a learner', { node: self, index: added.index, leader: added.leader });
-  if (opts.stayLearner) return added;
+  if (!opts.alreadyLearner) {
+    const incarnation = incarnationOf(await opts.status());
+    const added = await admin.changeMembership({
+      type: 'addLearner',
+      node: self,
+      address: opts.address,
+      ...(incarnation !== undefined ? { incarnation } : {}),
+    });
+    logger.log('info', 'joined as a learner', { node: self, index: added.index, leader: added.leader });
+    opts.admitted(added.index);
+  } else {
+    // Added by an operator before it ran: its addLearner is committed, so below the leader's commit index.
+    const leader = (await admin.statuses()).find((s) => s.report?.node?.role === 'leader')?.report?.node;
+    opts.admitted(leader?.commitIndex ?? 0);
+  }
+  if (opts.stayLearner) return;
   const promoted = await admin.changeMembership({ type: 'promote', node: self });
   logger.log('info', 'promoted to voter', { node: self, index: promoted.index, leader: promoted.leader });
-  return promoted;
 }
 
 /** The store's incarnation as the runtime reports it (absent on runtimes without incarnations). */

@@ -47,10 +47,16 @@ export class PeerDirectory {
   }
 
   /**
-   * Add links for new members, drop links of members that left. Returns what
-   * changed, and the members whose address is not known (to ask the leader).
+   * Add links for new members and, unless `keepLeavers`, drop links of
+   * members that left. Returns what changed, and the members whose address is
+   * not known (to ask the leader). `keepLeavers`: the configuration may be
+   * older than what this node knows (a joiner that installed a snapshot taken
+   * before it was added).
    */
-  reconcile(conf: AddressedConf): { added: string[]; removed: string[]; missing: string[] } {
+  reconcile(
+    conf: AddressedConf,
+    keepLeavers = false,
+  ): { added: string[]; removed: string[]; missing: string[] } {
     const members = new Set([...conf.voters, ...conf.learners]);
     const added: string[] = [];
     const removed: string[] = [];
@@ -77,7 +83,7 @@ export class PeerDirectory {
       if (this.transport.addPeer(id, address) && !had) added.push(id);
       this.router.addLink([id], this.link);
     }
-    for (const id of this.transport.peerIds) {
+    for (const id of keepLeavers ? [] : this.transport.peerIds) {
       if (members.has(id)) continue;
       this.transport.removePeer(id);
       this.router.removeLink([id]);

@@ -81,6 +81,10 @@ export interface RaftkitNodeOptions {
   readonly readMode?: ReadMode;
   /** Checkpoint interval K for divergence detection (0: off). Default: the runtime's (100). */
   readonly checkpointInterval?: number;
+  /** Take a snapshot (and compact the log) every this many applied entries. Default: the runtime's (10,000). */
+  readonly snapshotEntries?: number;
+  /** Entries kept behind a snapshot for slow followers (beyond them a follower gets the snapshot). Default: the runtime's (1,000). */
+  readonly snapshotCatchUpEntries?: number;
   /** 'adaptive': election timeout and heartbeat follow the measured RTT. Default 'fixed'. */
   readonly timeouts?: TimeoutMode;
   /** This node's leader priority (integer >= 0). Default 0. */
@@ -134,7 +138,11 @@ export class RaftkitNode {
   private lastMembershipProbe = 0;
   private lastAddressLookup = 0;
   private joinPlan: JoinPlan | null = null;
-  private joinInProgress = false;
+  /**
+   * Applied index from which this node's configuration is known to include its
+   * own admission (0: from the start; a joiner: once its addLearner is applied).
+   */
+  private admittedAt = 0;
   /**
    * A joining node: resolves once it is a learner (and promoted, unless it
    * stays a learner); rejects when that failed. null for other nodes.
@@ -255,6 +263,10 @@ export class RaftkitNode {
       checkQuorum: opts.checkQuorum ?? true,
       readMode: opts.readMode ?? 'readIndex',
       ...(opts.checkpointInterval !== undefined ? { checkpointInterval: opts.checkpointInterval } : {}),
+      ...(opts.snapshotEntries !== undefined ? { snapshotEntries: opts.snapshotEntries } : {}),
+      ...(opts.snapshotCatchUpEntries !== undefined
+        ? { snapshotCatchUpEntries: opts.snapshotCatchUpEntries }
+        : {}),
       ...(opts.timeouts !== undefined ? { timeouts: opts.timeouts } : {}),
       ...(opts.priority !== undefined ? { priorities: { [opts.id]: opts.priority } } : {}),
       ...(opts.stateMachine !== undefined ? { stateMachine: opts.stateMachine } : {}),
@@ -346,10 +358,8 @@ export class RaftkitNode {
     if (this.stopping) return;
     this.state = 'running';
     if (this.joinPlan) {
-      this.joinInProgress = true;
-      this.joined = this.joinCluster().finally(() => {
-        this.joinInProgress = false;
-      });
+      this.admittedAt = Number.POSITIVE_INFINITY;
+      this.joined = this.joinCluster();
       // A failed join is logged and stops the node; callers may await `joined` for the error.
       this.joined.catch(() => {});
     }
@@ -373,11 +383,15 @@ export class RaftkitNode {
     try {
       await joinAsMember({
         admin,
+        alreadyLearner: this.joinPlan?.alreadyLearner ?? false,
         self: this.id,
         address: formatHostPort(this.advertisedAddress),
         status: () => this.actor.status(),
         stayLearner: this.opts.learner === true,
         logger: this.logger,
+        admitted: (index) => {
+          this.admittedAt = index;
+        },
       });
     } catch (error) {
       this.logger.log('error', 'joining the cluster failed', {
@@ -546,7 +560,10 @@ export class RaftkitNode {
    */
   private followConfiguration(st: RuntimeNodeStatus): void {
     if (this.state !== 'running' || this.repairing) return;
-    const { missing } = this.directory.reconcile(st.conf);
+    // Until it has applied its own admission, a joiner's configuration may be older than it (a
+    // snapshot taken before it was added): it neither drops peers nor concludes it was removed.
+    const settled = st.appliedIndex >= this.admittedAt;
+    const { missing } = this.directory.reconcile(st.conf, !settled);
     const now = performance.now();
     const electionMs = (this.opts.electionTicks ?? 10) * (this.opts.tickMs ?? 50);
     if (missing.length > 0 && now - this.lastAddressLookup > electionMs) {
@@ -554,19 +571,17 @@ export class RaftkitNode {
       this.lastAddressLookup = now;
       void this.lookUpAddresses();
     }
+    if (!settled) return;
     const member = st.conf.voters.includes(this.id) || st.conf.learners.includes(this.id);
-    if (!member && st.pendingConfIndex === 0) {
-      this.leave('the committed configuration no longer lists it');
-      return;
-    }
-    if (st.leader !== null || this.joinInProgress) {
+    if (st.leader !== null && member) {
       this.leaderlessSince = null;
       return;
     }
     this.leaderlessSince ??= now;
-    // A removed node may never see its removal (the leader stops replicating to it): ask the leader.
-    if (now - this.leaderlessSince < 2 * electionMs || now - this.lastMembershipProbe < 2 * electionMs)
-      return;
+    // Not in its own configuration, or a leaderless while (a removed node may never see its removal:
+    // the leader stops replicating to it): the leader, who knows, is asked.
+    const waited = now - this.leaderlessSince >= electionMs;
+    if ((member && !waited) || now - this.lastMembershipProbe < electionMs) return;
     this.lastMembershipProbe = now;
     void this.probeMembership();
   }

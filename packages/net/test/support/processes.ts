@@ -132,11 +132,7 @@ export class ProcessCluster {
    * `membership` replaces `--peers` (e.g. `['--join', seeds]` for a new member).
    */
   async startNode(id: string, membership?: string[], extraArgs: string[] = []): Promise<void> {
-    if (!this.ports.has(id)) {
-      const [port] = await freePorts(1);
-      this.ports.set(id, port);
-      this.ids.push(id);
-    }
+    await this.reserve(id);
     const args = this.nodeArgs(id, this.address(id), membership, extraArgs);
     const argv = this.configFiles ? ['node', '--config', this.writeConfig(id, args.slice(1))] : args;
     const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -150,6 +146,14 @@ export class ProcessCluster {
       what: `${id} to listen`,
     });
     if (child.exitCode !== null) throw new Error(`${id} exited with ${child.exitCode}:\n${log.join('')}`);
+  }
+
+  /** Give a new node id a port (and a place in `ids`) before it starts, e.g. to add it by address first. */
+  async reserve(id: string): Promise<void> {
+    if (this.ports.has(id)) return;
+    const [port] = await freePorts(1);
+    this.ports.set(id, port);
+    this.ids.push(id);
   }
 
   /** Write node flags as a config file (`peers` as a map, numbers as numbers); returns its path. */

@@ -68,6 +68,9 @@ describe('an app state machine in three node processes', () => {
     expect(err).toBeInstanceOf(AppError);
     expect(err.message).toBe('no account nobody');
     await expect(client.query({ balance: 'nobody' })).rejects.toBeInstanceOf(AppError);
+    // An answer msgpack cannot carry fails that request only; the node keeps serving.
+    await expect(client.query('huge' as never)).rejects.toThrow(/the answer cannot be encoded/);
+    expect(await client.query({ balance: 'carol' })).toBe(3);
     // Every node holds the same state (the hash is derived from snapshot bytes: no hash()).
     await waitFor(
       async () => {

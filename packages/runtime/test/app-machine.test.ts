@@ -47,8 +47,10 @@ describe('app state machines: commands and queries', () => {
     expect(err).toBeInstanceOf(AppError);
     expect(err.message).toBe('insufficient funds in a');
     expect(err.index).toBeGreaterThan(0);
-    // A throwing query rejects that query only.
+    // A throwing query rejects that query only; so does an answer a thread cannot be sent.
     await expect(client.query({ balance: 'nobody' })).rejects.toThrow(/no account nobody/);
+    await expect(client.query('function')).rejects.toThrow(/cannot be sent to the caller's thread/);
+    expect(await client.query('huge')).toBe(2n ** 70n);
     // The cluster keeps serving, and every replica caught the throw the same way: state unchanged.
     await client.command({ op: 'deposit', id: 'b', amount: 1 });
     const sts = await waitConverged(cluster);

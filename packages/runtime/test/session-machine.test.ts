@@ -114,4 +114,26 @@ describe('SessionMachine', () => {
       expect(restored.query(null)).toHaveLength(5);
     }
   });
+
+  it('accepts a snapshot that is not bytes (handed back as it was) and any hash, kept short', () => {
+    index = 0;
+    let state: string[] = [];
+    const app: AppStateMachine = {
+      apply: (cmd) => state.push(String(cmd)),
+      query: () => state,
+      snapshot: () => JSON.stringify(state) as unknown as Uint8Array,
+      restore: (s) => {
+        state = JSON.parse(s as unknown as string);
+      },
+      hash: () => 'x'.repeat(500),
+    };
+    const sm = new SessionMachine(app);
+    sm.apply(entry('a', 'c1', 1));
+    sm.apply(entry('b', 'c1', 2));
+    const snap = sm.snapshot();
+    state = [];
+    sm.restore(snap);
+    expect(state).toEqual(['a', 'b']);
+    expect(sm.hash().length).toBeLessThanOrEqual(64 + 17);
+  });
 });

@@ -1,5 +1,6 @@
 import type { SplitBrainAlert } from '@raftkit/core';
 import {
+  AppError,
   InvalidRequestError,
   NodeStoppedError,
   type ReadConsistency,
@@ -139,7 +140,20 @@ export class NodeServer {
         this.run(req).then(
           (value) => {
             inflight--;
-            if (!client.closed) client.respond(encodeClientResponse({ id: req.id, ok: true, value }));
+            if (client.closed) return;
+            let response: Buffer;
+            try {
+              response = encodeClientResponse({ id: req.id, ok: true, value });
+            } catch (error) {
+              // An answer msgpack cannot carry (e.g. an app's bigint beyond 64 bits): that request fails.
+              const why = `the answer cannot be encoded: ${(error as Error).message}`;
+              response = encodeClientResponse({
+                id: req.id,
+                ok: false,
+                error: toWireError(new AppError(why, null)),
+              });
+            }
+            client.respond(response);
           },
           (error: unknown) => {
             inflight--;

@@ -1,7 +1,9 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Reply } from '../control/api.js';
 import type { OpReply, OpReplyBatch, OpRequestBatch } from '../control/ops-protocol.js';
+import { AppError } from '../errors.js';
 import type { NodeActor } from './node-actor.js';
+import { fail } from './waiters.js';
 
 /**
  * Worker end of the data-plane port: runs each request on the actor and
@@ -38,8 +40,25 @@ export class OpsServer {
       this.flushScheduled = false;
       const batch: OpReplyBatch = { replies: this.outbox };
       this.outbox = [];
-      this.port.postMessage(batch);
+      try {
+        this.port.postMessage(batch);
+      } catch {
+        // An answer a thread cannot be sent (an app query returning a function, a symbol): that
+        // caller gets an error, the others their answers.
+        for (const r of batch.replies) this.postOne(r);
+      }
     });
+  }
+
+  private postOne(r: OpReply): void {
+    try {
+      this.port.postMessage({ replies: [r] } satisfies OpReplyBatch);
+    } catch (err) {
+      const why = `the answer cannot be sent to the caller's thread: ${(err as Error).message}`;
+      this.port.postMessage({
+        replies: [{ id: r.id, reply: fail(new AppError(why, null)) }],
+      } satisfies OpReplyBatch);
+    }
   }
 
   close(): void {

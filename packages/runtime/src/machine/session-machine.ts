@@ -112,16 +112,18 @@ export class SessionMachine implements StateMachine<AppOutcome | null> {
     }
     let outcome = this.run(req.command, entry);
     this.applied = entry.index;
+    // The proposer gets the result as msgpack carries it, the same on its first answer, on a
+    // retry answered from the table and over TCP (and never a live object of the app's state,
+    // nor one a thread cannot be sent).
+    let packed: Uint8Array;
+    try {
+      packed = packValue(outcome);
+    } catch (err) {
+      const message = `apply returned a value that cannot be serialized: ${errorMessage(err)}`;
+      outcome = { ok: false, error: 'apply', message, index: entry.index };
+      packed = packValue(outcome);
+    }
     if (s !== null) {
-      let packed: Uint8Array;
-      try {
-        packed = packValue(outcome);
-      } catch (err) {
-        // The result must travel to the proposer anyway: one that cannot is the command's error.
-        const message = `apply returned a value that cannot be serialized: ${errorMessage(err)}`;
-        outcome = { ok: false, error: 'apply', message, index: entry.index };
-        packed = packValue(outcome);
-      }
       this.putSession(s.clientId, s.seq, packed, entry.index);
       while (this.sessions.size > this.maxSessions) {
         const [oldest, rec] = this.sessions.entries().next().value as [string, SessionRecord];
@@ -129,7 +131,7 @@ export class SessionMachine implements StateMachine<AppOutcome | null> {
         this.removeDigest(rec);
       }
     }
-    return outcome;
+    return unpackValue(packed) as AppOutcome;
   }
 
   /** Answer a read-only query from the applied state (the host confirmed the read first). */
@@ -144,7 +146,11 @@ export class SessionMachine implements StateMachine<AppOutcome | null> {
    * checks, and derive checkpoint hashes on their side-work pool instead).
    */
   hash(): string {
-    if (!this.derivesHash) return `${this.app.hash!()}.${hex(this.digestHi)}${hex(this.digestLo)}`;
+    if (!this.derivesHash) {
+      // Any hash the app returns (a number, a long digest) becomes a short string checkpoints can carry.
+      const own = String(this.app.hash!());
+      return `${own.length <= 64 ? own : digestBytes(new TextEncoder().encode(own))}.${hex(this.digestHi)}${hex(this.digestLo)}`;
+    }
     if (this.derivedAt !== this.applied) {
       this.derived = digestBytes(this.snapshot());
       this.derivedAt = this.applied;
@@ -164,12 +170,12 @@ export class SessionMachine implements StateMachine<AppOutcome | null> {
     if (!Array.isArray(v) || v.length !== 4 || v[0] !== SNAPSHOT_VERSION) {
       throw new Error('not an app state-machine snapshot');
     }
-    const [, applied, flat, appBytes] = v as [number, unknown, unknown, unknown];
+    const [, applied, flat, appState] = v as [number, unknown, unknown, unknown];
     if (typeof applied !== 'number' || !Number.isSafeInteger(applied) || applied < 0) {
       throw new Error('snapshot applied index is not an integer >= 0');
     }
-    if (!Array.isArray(flat) || flat.length % 4 !== 0 || !(appBytes instanceof Uint8Array)) {
-      throw new Error('snapshot session table or app state is malformed');
+    if (!Array.isArray(flat) || flat.length % 4 !== 0) {
+      throw new Error('snapshot session table is malformed');
     }
     const next = new SessionMachine(this.app, this);
     for (let i = 0; i < flat.length; i += 4) {
@@ -185,7 +191,9 @@ export class SessionMachine implements StateMachine<AppOutcome | null> {
       next.putSession(clientId, seq, Uint8Array.from(result), lastIndex);
     }
     // The app's restore is the last step that can throw: the session table is swapped only after it.
-    this.app.restore(Uint8Array.from(appBytes));
+    // The app gets back what its snapshot() returned: bytes (as a copy it may keep), or any other
+    // msgpack value a lenient machine returned instead (a string, plain objects).
+    this.app.restore((appState instanceof Uint8Array ? Uint8Array.from(appState) : appState) as Uint8Array);
     this.applied = applied;
     this.sessions = next.sessions;
     this.digestLo = next.digestLo;

@@ -6,7 +6,7 @@ import {
   liveStatuses,
   startLoad,
 } from './support/process-checks.js';
-import { ProcessCluster } from './support/processes.js';
+import { ProcessCluster, runCli } from './support/processes.js';
 import { waitFor } from './support/wait.js';
 
 /**
@@ -24,7 +24,14 @@ describe('rolling restart of node processes', () => {
     cluster = await ProcessCluster.start(3, ['--tick-ms', '50', '--election-ticks', '20']);
     const load = await startLoad(cluster.seeds, 23);
     const { client } = load;
+    // Leadership moved by the CLI first: the restart order below is then known to end with the leader.
+    const before = await agreedLeader(client);
+    const target = cluster.ids.find((id) => id !== before.id)!;
+    const moved = await runCli(['transfer-leader', '--to', target, ...cluster.clientArgs()]);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toBe(`${target} is the leader\n`);
     const first = await agreedLeader(client);
+    expect(first.id).toBe(target);
     const steps: string[] = [];
     // The leader last, so one restart is a leader's (handover) and the others followers'.
     const order = [...cluster.ids.filter((id) => id !== first.id), first.id];
@@ -54,7 +61,7 @@ describe('rolling restart of node processes', () => {
     await converged(client, 3);
     client.close();
     const verdict = await expectNothingLostAndLinearizable(result, cluster.seeds);
-    // Each election raises the term by one: three restarts, at most three elections.
+    // Each election raises the term by one: three restarts, at most three elections (the transfer aside).
     const elections = final.term - first.term;
     console.log(
       `rolling restart: ${steps.join(', ')}; ${elections} election(s) (term ${first.term} -> ${final.term}); ${verdict}`,

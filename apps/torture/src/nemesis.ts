@@ -37,6 +37,10 @@ export class NemesisRunner {
   readonly counts = new Map<string, number>();
   /** Heals that failed (a node that did not come back): each fails the run. */
   readonly errors: string[] = [];
+  /** Scheduled faults not applied (the phase overran, or their node was out of the cluster). */
+  skipped = 0;
+  /** Nodes removed whose rejoin failed: no further faults aim at them, and they are not restarted. */
+  private readonly lost = new Set<string>();
   private stopped = false;
 
   constructor(private readonly ctx: NemesisContext) {}
@@ -45,11 +49,34 @@ export class NemesisRunner {
     this.stopped = true;
   }
 
-  async run(steps: readonly FaultStep[], startedAt: number): Promise<void> {
+  /**
+   * Apply the steps in order. A step that starts late (an earlier one took
+   * long to heal) still runs, but none starts after `endMs` (since
+   * `startedAt`): the fault phase keeps its length and the skipped steps are
+   * counted.
+   */
+  async run(steps: readonly FaultStep[], startedAt: number, endMs: number): Promise<void> {
     for (const [i, step] of steps.entries()) {
       if (!(await this.sleepUntil(startedAt + step.atMs))) return;
+      if (performance.now() > startedAt + endMs) {
+        this.skipped += steps.length - i;
+        this.ctx.log(
+          `fault phase over: ${steps.length - i} scheduled faults not applied (earlier ones overran)`,
+        );
+        return;
+      }
       const node = this.resolve(step.fault, i);
       const label = describeFault(step.fault, node);
+      if (node !== undefined && this.lost.has(node)) {
+        this.skipped++;
+        this.ctx.log(`${label}: skipped, ${node} is out of the cluster (its rejoin failed)`);
+        continue;
+      }
+      if (step.fault.kind === 'membership' && this.lost.size > 0) {
+        this.skipped++;
+        this.ctx.log(`${label}: skipped, the cluster is short of ${[...this.lost].join(', ')} already`);
+        continue;
+      }
       this.ctx.log(label);
       try {
         await this.apply(step.fault, node);
@@ -68,6 +95,7 @@ export class NemesisRunner {
   async healAll(): Promise<void> {
     this.ctx.faults.heal();
     for (const id of this.ctx.nodes) {
+      if (this.lost.has(id)) continue;
       this.ctx.processes.resume(id);
       if (!this.ctx.processes.isRunning(id)) await this.restart(id);
     }
@@ -198,6 +226,7 @@ export class NemesisRunner {
         try {
           await this.rejoin(node!);
         } catch (error) {
+          this.lost.add(node!);
           this.errors.push(`rejoin of ${node}: ${(error as Error).message}`);
           this.ctx.log(`rejoin of ${node} failed: ${(error as Error).message}`);
         }

@@ -12,6 +12,7 @@ export function formatReport(r: TortureResult): string {
   const counts = Object.entries(r.faultCounts);
   if (counts.length === 0) lines.push('  none');
   for (const [kind, n] of counts) lines.push(`  ${kind.padEnd(20)} ${n}`);
+  if (r.faultsSkipped > 0) lines.push(`  (${r.faultsSkipped} scheduled faults not applied)`);
   const p = r.proxy;
   lines.push(
     `proxied frames: ${p.forwarded} forwarded, ${p.cut} cut, ${p.dropped} dropped, ${p.delayed} delayed; ${p.connections} connections`,
@@ -47,6 +48,7 @@ export function resultJson(r: TortureResult): string {
     nemeses: r.nemeses,
     skipped: r.skipped,
     faultCounts: r.faultCounts,
+    faultsSkipped: r.faultsSkipped,
     proxy: r.proxy,
     operations: r.operations,
     longestUnavailableMs: r.longestUnavailableMs,

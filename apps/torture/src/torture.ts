@@ -48,6 +48,8 @@ export interface TortureResult {
   readonly schedule: readonly FaultStep[];
   readonly timeline: readonly TimelineEntry[];
   readonly faultCounts: Readonly<Record<string, number>>;
+  /** Scheduled faults not applied (the fault phase overran, or their node had left the cluster). */
+  readonly faultsSkipped: number;
   readonly proxy: ProxiedNetwork['counters'];
   readonly operations: { total: number; ok: number; fail: number; info: number; ackedWrites: number };
   readonly longestUnavailableMs: number;
@@ -112,7 +114,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   mkdirSync(join(dir, 'data'));
   const secretFile = join(dir, 'secret');
   const clientSecret = randomBytes(32).toString('base64');
-  writeFileSync(secretFile, `${clientSecret}\n`);
+  writeFileSync(secretFile, `${clientSecret}\n`, { mode: 0o600 });
 
   const t0 = performance.now();
   const timeline: TimelineEntry[] = [];
@@ -196,7 +198,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
     });
     nemesis = runner;
     const faultsStart = performance.now();
-    await runner.run(schedule, faultsStart);
+    await runner.run(schedule, faultsStart, durationMs);
     await sleepUntil(faultsStart + durationMs);
     note('heal everything');
     await runner.healAll();
@@ -252,6 +254,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
       schedule,
       timeline,
       faultCounts: Object.fromEntries(runner.counts),
+      faultsSkipped: runner.skipped,
       proxy: network.counters,
       operations: {
         total: result.ops.length,

@@ -35,7 +35,10 @@ describe('pnpm torture (short run)', () => {
     ]);
     // Faults really happened and reached the processes.
     expect(result.schedule.length).toBeGreaterThanOrEqual(3);
-    expect(Object.values(result.faultCounts).reduce((a, b) => a + b, 0)).toBe(result.schedule.length);
+    // Every scheduled fault was applied (or, if healing an earlier one overran the phase, skipped).
+    const applied = Object.values(result.faultCounts).reduce((a, b) => a + b, 0);
+    expect(applied + result.faultsSkipped).toBe(result.schedule.length);
+    expect(applied).toBeGreaterThanOrEqual(3);
     expect(result.proxy.forwarded).toBeGreaterThan(100);
     // The isolation reached the processes: the proxies discarded frames.
     expect(result.proxy.cut).toBeGreaterThan(0);

@@ -10,6 +10,9 @@ import type { Output } from './client-commands.js';
 import { tlsFromFlags } from './node-command.js';
 import { table } from './status-table.js';
 
+/** How long `member add` waits for a learner that makes no progress at all before it leaves the promotion to the node. */
+const PROMOTE_IDLE_MS = 2000;
+
 /** The operator commands: `member list|add|promote|remove`, `transfer-leader`, `snapshot save|restore`, `repair`. */
 export const ADMIN_COMMANDS = ['member', 'transfer-leader', 'snapshot', 'repair'] as const;
 
@@ -54,7 +57,15 @@ export async function runAdminCommand(args: ParsedArgs, io: Output): Promise<num
           ...added,
         });
         if (args.flags.learner === true) return 0;
-        const promoted = await admin.changeMembership({ type: 'promote', node: id });
+        // Promoted once caught up; a learner that is not running yet is left to promote itself (--join).
+        const promoted = await admin.promoteWhenCaughtUp(id, PROMOTE_IDLE_MS);
+        if (promoted === null) {
+          print(
+            `${id} is not catching up (not running yet?): start it with raftkit node --id ${id} --join ...; it is promoted once caught up`,
+            { ok: true, change: 'promote', node: id, promoted: false },
+          );
+          return 0;
+        }
         print(describeChange(`${id} promoted to voter`, promoted), {
           ok: true,
           change: 'promote',

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { MembershipChangeError, NodeStoppedError, NotLeaderError, TimeoutError } from '@raftkit/runtime';
+import {
+  LearnerNotCaughtUpError,
+  MembershipChangeError,
+  NodeStoppedError,
+  NotLeaderError,
+  TimeoutError,
+} from '@raftkit/runtime';
 import type { HostPort } from '../address.js';
 import type { ClusterSecret } from '../handshake/secret.js';
 import type { NodeStatusReport } from '../node/node-server.js';
@@ -81,9 +87,40 @@ export class AdminClient {
     return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** One membership change, committed (waits for a learner to catch up before a promotion). */
-  changeMembership(change: MembershipChangeRequest): Promise<ConfChangeAnswer> {
-    return this.onLeader({ op: 'confChange', change }) as Promise<ConfChangeAnswer>;
+  /**
+   * One membership change, committed (waits for a learner to catch up before
+   * a promotion). `timeoutMs` bounds this call (default: the client's).
+   */
+  changeMembership(change: MembershipChangeRequest, timeoutMs?: number): Promise<ConfChangeAnswer> {
+    return this.onLeader({ op: 'confChange', change }, timeoutMs) as Promise<ConfChangeAnswer>;
+  }
+
+  /**
+   * Promote learner `id` once it has caught up, as long as it catches up: when
+   * the leader has replicated nothing to it for `idleMs` (it is not running
+   * yet), resolves null instead of waiting for the deadline; a node started
+   * later with `--join` promotes itself.
+   */
+  async promoteWhenCaughtUp(id: string, idleMs: number): Promise<ConfChangeAnswer | null> {
+    const deadline = performance.now() + this.timeoutMs;
+    let lastMatch = -1;
+    let idleSince = performance.now();
+    for (;;) {
+      const left = deadline - performance.now();
+      try {
+        return await this.changeMembership({ type: 'promote', node: id }, Math.max(1, Math.min(left, 1000)));
+      } catch (error) {
+        const notYet = error instanceof LearnerNotCaughtUpError || error instanceof TimeoutError;
+        if (!notYet || performance.now() >= deadline) throw error;
+      }
+      const match = (await this.members()).find((m) => m.id === id)?.match ?? 0;
+      if (match !== lastMatch) {
+        lastMatch = match;
+        idleSince = performance.now();
+      } else if (performance.now() - idleSince >= idleMs) {
+        return null;
+      }
+    }
   }
 
   /** Hand leadership to `to`; resolves once it leads. */
@@ -125,8 +162,8 @@ export class AdminClient {
   }
 
   /** Send to the leader until it answers, following hints; transient refusals are retried until the deadline. */
-  private async onLeader(body: RequestBody): Promise<unknown> {
-    const deadline = performance.now() + this.timeoutMs;
+  private async onLeader(body: RequestBody, timeoutMs = this.timeoutMs): Promise<unknown> {
+    const deadline = performance.now() + timeoutMs;
     let target: string | null = null;
     let last: unknown = null;
     for (let attempt = 0; ; attempt++) {
@@ -134,7 +171,7 @@ export class AdminClient {
       if (left <= 0) {
         if (last instanceof MembershipChangeError) throw last;
         const why = last instanceof Error ? last.message : 'no leader answered';
-        throw new TimeoutError(`${body.op} did not finish within ${this.timeoutMs} ms (last: ${why})`);
+        throw new TimeoutError(`${body.op} did not finish within ${timeoutMs} ms (last: ${why})`);
       }
       try {
         if (target === null || !this.target.ids.includes(target)) {

@@ -406,11 +406,16 @@ export class RaftkitNode {
     }
   }
 
-  /** A client of the other members (seeded with every address this node knows but its own). */
+  /** A client of the other members (seeded with every address this node knows but its own, and --join's). */
   private adminOfOthers(): Promise<AdminClient> {
     const secret = this.opts.secret;
+    // The --join addresses too: a joined node restarted with them (join ignored) may know no peer yet.
+    const known = this.directory.addresses();
+    const contacts = (this.opts.join ?? []).filter(
+      (a) => !known.some((k) => formatHostPort(k) === formatHostPort(a)),
+    );
     return AdminClient.connect({
-      cluster: this.directory.addresses(),
+      cluster: [...known, ...contacts],
       secret: secret instanceof ClusterSecret ? secret : ClusterSecret.from(secret),
       clusterId: this.opts.clusterId,
       tls: this.opts.tls,

@@ -1,8 +1,12 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, UsageError } from '../src/cli/args.js';
 import { toJson } from '../src/cli/client-commands.js';
 import { stateMachineFlags } from '../src/cli/node-command.js';
 import { renderStatus } from '../src/cli/status-table.js';
+import { prepareDataDir, writeNodeIdentity } from '../src/node/data-dir.js';
 import type { NodeStatusReport } from '../src/node/node-server.js';
 
 const flags = (...argv: string[]) => stateMachineFlags(parseCommandLine(['node', ...argv]));
@@ -71,5 +75,32 @@ describe('app state machines on the command line', () => {
       },
     ]);
     expect(out).toMatch(/n2 +127\.0\.0\.1:2000 +failed at 12: insufficient funds/);
+  });
+});
+
+describe('a data dir remembers which kind of state machine wrote it', () => {
+  it('refuses to start an app machine on a KV log and the reverse; a dir from before the record is accepted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'raftkit-machine-kind-'));
+    try {
+      prepareDataDir(dir, 'n1', 'c', 'kv').commit();
+      expect(() => prepareDataDir(dir, 'n1', 'c', 'app')).toThrow(
+        /holds the log of the built-in KV store; node n1 was started with an app state machine \(--state-machine\)/,
+      );
+      prepareDataDir(dir, 'n1', 'c', 'kv').commit();
+      const other = join(dir, 'app');
+      prepareDataDir(other, 'n1', 'c', 'app').commit();
+      expect(() => prepareDataDir(other, 'n1', 'c', 'kv')).toThrow(/holds the log of an app state machine/);
+      // node.json written before the record: accepted, and recorded from now on.
+      const legacy = join(dir, 'legacy');
+      mkdirSync(legacy);
+      writeNodeIdentity(legacy, { id: 'n1', clusterId: 'c', starts: 1 });
+      prepareDataDir(legacy, 'n1', 'c', 'app').commit();
+      expect(JSON.parse(readFileSync(join(legacy, 'node.json'), 'utf8'))).toMatchObject({
+        machine: 'app',
+        starts: 2,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

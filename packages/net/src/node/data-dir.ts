@@ -26,7 +26,15 @@ export interface NodeIdentity {
   readonly starts: number;
   /** Set once the node was removed from the cluster: its data must not serve again. */
   readonly removed?: boolean;
+  /**
+   * Which kind of state machine wrote the log: the built-in KV store or an app machine
+   * (`--state-machine`). A KV log replayed into an app machine (or the reverse) would
+   * apply nothing and serve an empty state, so a start of the other kind is refused.
+   */
+  readonly machine?: StateMachineKind;
 }
+
+export type StateMachineKind = 'kv' | 'app';
 
 export interface PreparedDataDir {
   readonly storePath: string;
@@ -39,7 +47,12 @@ export interface PreparedDataDir {
   markRemoved(): void;
 }
 
-export function prepareDataDir(dataDir: string, id: string, clusterId: string): PreparedDataDir {
+export function prepareDataDir(
+  dataDir: string,
+  id: string,
+  clusterId: string,
+  machine?: StateMachineKind,
+): PreparedDataDir {
   try {
     mkdirSync(dataDir, { recursive: true });
   } catch (error) {
@@ -58,6 +71,13 @@ export function prepareDataDir(dataDir: string, id: string, clusterId: string): 
     if (previous.clusterId !== clusterId) {
       throw new NetConfigError(`${dataDir} belongs to cluster "${previous.clusterId}", not "${clusterId}"`);
     }
+    if (machine !== undefined && previous.machine !== undefined && previous.machine !== machine) {
+      const kind = (k: StateMachineKind) => (k === 'kv' ? 'the built-in KV store' : 'an app state machine');
+      throw new NetConfigError(
+        `${dataDir} holds the log of ${kind(previous.machine)}; node ${id} was started with ` +
+          `${kind(machine)} (${machine === 'kv' ? 'no --state-machine' : '--state-machine'}): refusing to start`,
+      );
+    }
     if (previous.removed) {
       throw new NetConfigError(
         `node ${id} was removed from the cluster: its data in ${dataDir} must not serve again ` +
@@ -66,15 +86,23 @@ export function prepareDataDir(dataDir: string, id: string, clusterId: string): 
     }
   }
   const starts = previous?.starts ?? 0;
+  const kind = machine ?? previous?.machine;
+  const identity = (extra: Partial<NodeIdentity>): NodeIdentity => ({
+    id,
+    clusterId,
+    starts: starts + 1,
+    ...(kind !== undefined ? { machine: kind } : {}),
+    ...extra,
+  });
   return {
     storePath: join(dataDir, 'raft'),
     mode: previous ? 'mustExist' : 'createIfMissing',
     epoch: starts,
     commit() {
-      writeNodeIdentity(dataDir, { id, clusterId, starts: starts + 1 });
+      writeNodeIdentity(dataDir, identity({}));
     },
     markRemoved() {
-      writeNodeIdentity(dataDir, { id, clusterId, starts: starts + 1, removed: true });
+      writeNodeIdentity(dataDir, identity({ removed: true }));
     },
   };
 }

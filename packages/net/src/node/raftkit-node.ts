@@ -213,7 +213,15 @@ export class RaftkitNode {
         admin.close();
       }
     }
-    const data = opts.dataDir === 'memory' ? null : prepareDataDir(opts.dataDir, opts.id, clusterId);
+    const data =
+      opts.dataDir === 'memory'
+        ? null
+        : prepareDataDir(
+            opts.dataDir,
+            opts.id,
+            clusterId,
+            opts.stateMachine === undefined || opts.stateMachine === 'kv' ? 'kv' : 'app',
+          );
     const seeds = plan ? plan.peers : opts.peers;
     const peers = [...seeds.keys()];
     const transport = new TcpTransport({

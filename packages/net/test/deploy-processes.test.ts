@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TooLargeError } from '@raftkit/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,5 +85,74 @@ describe('deployment safety: three node processes', () => {
     expect(await termOf()).toEqual(termsBefore);
     const logs = cluster.ids.map((id) => (cluster.logs.get(id) ?? []).join('')).join('');
     expect(logs).not.toMatch(/oversizedFrame|peer rejected our link/);
+  });
+
+  it('a member restarted as --single-node or with peers of another cluster is refused, naming the data dir and both memberships', async () => {
+    await cluster.stop('n2');
+    const data = cluster.dataDir('n2');
+    const single = await runCli(cluster.nodeArgs('n2', cluster.address('n2'), ['--single-node']));
+    expect(single.code).toBe(2);
+    expect(single.stderr).toContain(
+      `${data} holds node n2 of a cluster of n1,n2,n3, but --single-node says a cluster of one`,
+    );
+    const [a, b] = await freePorts(2);
+    const stranger = await runCli(
+      cluster.nodeArgs('n2', cluster.address('n2'), ['--peers', `x1=127.0.0.1:${a},x2=127.0.0.1:${b}`]),
+    );
+    expect(stranger.code).toBe(2);
+    expect(stranger.stderr).toContain(
+      `${data} holds node n2 of a cluster whose members were n1,n2,n3, but --peers names x1,x2, none of which ever was a member`,
+    );
+    await cluster.startNode('n2'); // told the right peers, it starts
+    await client.put('n2-back', 'yes');
+  });
+});
+
+/** A first start on an empty data dir must say what it is (deployment review, finding 2). */
+describe('deployment safety: explicit bootstrap', () => {
+  let solo: ProcessCluster;
+  beforeAll(async () => {
+    // A cluster of one, said so: --single-node instead of --peers.
+    solo = await ProcessCluster.start(1, ['--tick-ms', '50', '--single-node'], { prefix: 's' });
+  }, 60_000);
+  afterAll(() => solo?.close());
+
+  it('no --peers, --join or --single-node on an empty data dir: refused, saying what to pass, nothing created', async () => {
+    const [port] = await freePorts(1);
+    const dir = join(solo.dir, 'fresh');
+    const r = await runCli([
+      'node',
+      '--id',
+      'n9',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--data',
+      dir,
+      '--secret-file',
+      solo.secretFile,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${dir} holds no node yet and the command line does not say how to start one`);
+    expect(r.stderr).toMatch(
+      /--peers ID=HOST:PORT,\.\.\. to form a new cluster.*--join HOST:PORT,\.\.\..*--single-node/,
+    );
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('--single-node forms a cluster of one; told peers later, it refuses (it would join with a divergent log)', async () => {
+    const client = await solo.connectClient();
+    await client.put('alone', 'acknowledged');
+    expect(await client.get('alone')).toBe('acknowledged');
+    await solo.stop('s1');
+    const [a, b] = await freePorts(2);
+    const r = await runCli(
+      solo
+        .nodeArgs('s1', solo.address('s1'), ['--peers', `n2=127.0.0.1:${a},n3=127.0.0.1:${b}`])
+        .filter((x) => x !== '--single-node'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `${solo.dataDir('s1')} holds node s1 of a cluster whose members were s1, but --peers names n2,n3, none of which ever was a member`,
+    );
   });
 });

@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StorageError, storageErrorFrom } from '@raftkit/runtime';
@@ -11,7 +20,7 @@ import {
   RaftkitNode,
   secretFileWarning,
 } from '../src/index.js';
-import { writeFileAtomic } from '../src/node/data-dir.js';
+import { prepareDataDir, writeFileAtomic, writeNodeIdentity } from '../src/node/data-dir.js';
 import { freePorts, rawSocket, SECRET } from './support/cluster.js';
 import { runCli } from './support/processes.js';
 import { waitFor } from './support/wait.js';
@@ -168,6 +177,16 @@ describe('files the node writes', () => {
     expect(error).toMatchObject({ kind: 'noSpace', path: file });
     expect((error as Error).message).toMatch(/no space left on the device \(ENOSPC\)/);
     expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('node.json carries a checksum: a changed byte is refused at start, naming the file', () => {
+    const d = mkdtempSync(join(dir, 'identity-'));
+    writeNodeIdentity(d, { id: 'n1', clusterId: 'prod', starts: 3, members: ['n1', 'n2', 'n3'] });
+    const file = join(d, 'node.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"starts":3', '"starts":0'));
+    expect(() =>
+      prepareDataDir(d, 'n1', 'prod', { peers: ['n2', 'n3'], singleNode: false, joined: null }),
+    ).toThrow(`storage corrupt at ${file}: the node.json record fails its checksum`);
   });
 
   it('operating-system errors map to their own StorageError kinds with the path', () => {

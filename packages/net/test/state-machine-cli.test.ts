@@ -79,22 +79,24 @@ describe('app state machines on the command line', () => {
 });
 
 describe('a data dir remembers which kind of state machine wrote it', () => {
+  const startIn = (d: string, machine: 'kv' | 'app') =>
+    prepareDataDir(d, 'n1', 'c', { peers: ['n2'], singleNode: false, joined: null, machine });
   it('refuses to start an app machine on a KV log and the reverse; a dir from before the record is accepted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'raftkit-machine-kind-'));
     try {
-      prepareDataDir(dir, 'n1', 'c', 'kv').commit();
-      expect(() => prepareDataDir(dir, 'n1', 'c', 'app')).toThrow(
+      startIn(dir, 'kv').commit();
+      expect(() => startIn(dir, 'app')).toThrow(
         /holds the log of the built-in KV store; node n1 was started with an app state machine \(--state-machine\)/,
       );
-      prepareDataDir(dir, 'n1', 'c', 'kv').commit();
+      startIn(dir, 'kv').commit();
       const other = join(dir, 'app');
-      prepareDataDir(other, 'n1', 'c', 'app').commit();
-      expect(() => prepareDataDir(other, 'n1', 'c', 'kv')).toThrow(/holds the log of an app state machine/);
+      startIn(other, 'app').commit();
+      expect(() => startIn(other, 'kv')).toThrow(/holds the log of an app state machine/);
       // node.json written before the record: accepted, and recorded from now on.
       const legacy = join(dir, 'legacy');
       mkdirSync(legacy);
       writeNodeIdentity(legacy, { id: 'n1', clusterId: 'c', starts: 1 });
-      prepareDataDir(legacy, 'n1', 'c', 'app').commit();
+      startIn(legacy, 'app').commit();
       expect(JSON.parse(readFileSync(join(legacy, 'node.json'), 'utf8'))).toMatchObject({
         machine: 'app',
         starts: 2,

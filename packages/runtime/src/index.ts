@@ -86,6 +86,7 @@ export {
 export type { DurableStorage, PersistBatch, StorageStats } from './storage/durable-storage.js';
 export { type LmdbDurability, LmdbStorage, type LmdbStorageOptions } from './storage/lmdb-storage.js';
 export { MemoryDurableStorage } from './storage/memory-storage.js';
+export { type Sealed, seal, verifySealed } from './storage/sealed-record.js';
 export { type SeedSnapshot, seedStoreFromSnapshot } from './storage/seed-store.js';
 export type { DirectTraffic } from './transport/direct-peers.js';
 export { FaultTable, type LinkFaults, type LinkSelector, NO_FAULTS } from './transport/fault-table.js';

@@ -44,7 +44,12 @@ export async function restoreSnapshot(opts: RestoreOptions): Promise<SnapshotFil
       conf: { voters, learners: [] },
       data,
     });
-    writeNodeIdentity(opts.dataDir, { id: opts.id, clusterId: opts.clusterId ?? 'raftkit', starts: 0 });
+    writeNodeIdentity(opts.dataDir, {
+      id: opts.id,
+      clusterId: opts.clusterId ?? 'raftkit',
+      starts: 0,
+      members: voters,
+    });
   } catch (error) {
     // Leave nothing half-written behind.
     if (created) rmSync(opts.dataDir, { recursive: true, force: true });

@@ -25,6 +25,9 @@ export const USAGE = `usage:
                                   (the role statechart, derived from roleMachine)
   raftkit node --id ID --listen HOST:PORT --join HOST:PORT,... --data DIR --secret-file FILE [--learner]
                                   (a new member: added as a learner, promoted once caught up)
+  raftkit node --id ID --listen HOST:PORT --single-node --data DIR --secret-file FILE
+                                  (a cluster of one; a first start on an empty --data needs
+                                   --peers, --join or --single-node)
   node options: [--auto-repair] (rebuild this node from the others when it diverges)
                 [--advertise HOST:PORT] (the address members reach this node at, if not --listen)
                [--snapshot-entries N] [--snapshot-catch-up-entries N] (snapshot and compact every N entries,
@@ -74,6 +77,7 @@ const OPTIONS = {
   learner: { type: 'boolean' },
   advertise: { type: 'string' },
   'auto-repair': { type: 'boolean' },
+  'single-node': { type: 'boolean' },
   address: { type: 'string' },
   to: { type: 'string' },
   config: { type: 'string' },
@@ -88,6 +92,7 @@ export const NODE_FLAGS: readonly (keyof typeof OPTIONS)[] = [
   'join',
   'learner',
   'advertise',
+  'single-node',
   'data',
   'secret-file',
   'cluster-id',

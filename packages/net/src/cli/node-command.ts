@@ -51,6 +51,7 @@ export async function runNode(commandLine: ParsedArgs, out: NodeJS.WritableStrea
     ...(typeof args.flags.join === 'string' ? { join: parseAddressList(args.flags.join) } : {}),
     learner: args.flags.learner === true,
     ...(typeof args.flags.advertise === 'string' ? { advertise: parseHostPort(args.flags.advertise) } : {}),
+    singleNode: args.flags['single-node'] === true,
     autoRepair: args.flags['auto-repair'] === true,
   });
   const metrics = node.metricsAddress ? ` metrics http://${formatHostPort(node.metricsAddress)}/metrics` : '';

@@ -53,6 +53,13 @@ export interface RaftkitNodeOptions {
    * `members` answer lists for itself. Default: the bound listen address.
    */
   readonly advertise?: HostPort;
+  /**
+   * A cluster of one, said explicitly: a first start on an empty data dir
+   * needs `peers` (a new cluster), `join` (a new member) or this. Without any
+   * of them the start is refused (a forgotten --peers must not form a cluster
+   * of one that acknowledges writes alone).
+   */
+  readonly singleNode?: boolean;
   /** With `join`: stay a learner (never promoted). */
   readonly learner?: boolean;
   /** Rebuild this node from the others when its state is found diverged (as `raftkit repair`). */
@@ -192,6 +199,9 @@ export class RaftkitNode {
     const secret = opts.secret instanceof ClusterSecret ? opts.secret : ClusterSecret.from(opts.secret);
     const maxFrameBytes = opts.transport?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     const wantsJoin = (opts.join?.length ?? 0) > 0;
+    if (opts.singleNode && (opts.peers.size > 0 || wantsJoin)) {
+      throw new NetConfigError('--single-node is a cluster of one: it takes no --peers and no --join');
+    }
     const existing = opts.dataDir !== 'memory' && holdsNode(opts.dataDir);
     if (wantsJoin && existing) {
       logger.log('warn', `${opts.dataDir} already holds node ${opts.id} of a cluster: ignoring --join`, {
@@ -216,12 +226,12 @@ export class RaftkitNode {
     const data =
       opts.dataDir === 'memory'
         ? null
-        : prepareDataDir(
-            opts.dataDir,
-            opts.id,
-            clusterId,
-            opts.stateMachine === undefined || opts.stateMachine === 'kv' ? 'kv' : 'app',
-          );
+        : prepareDataDir(opts.dataDir, opts.id, clusterId, {
+            peers: [...opts.peers.keys()],
+            singleNode: opts.singleNode === true,
+            joined: plan ? [...plan.voters, ...plan.learners] : null,
+            machine: opts.stateMachine === undefined || opts.stateMachine === 'kv' ? 'kv' : 'app',
+          });
     const seeds = plan ? plan.peers : opts.peers;
     const peers = [...seeds.keys()];
     const transport = new TcpTransport({
@@ -577,6 +587,7 @@ export class RaftkitNode {
     // snapshot taken before it was added): it neither drops peers nor concludes it was removed.
     const settled = st.appliedIndex >= this.admittedAt;
     const { missing } = this.directory.reconcile(st.conf, !settled);
+    this.data?.recordMembers([...st.conf.voters, ...st.conf.learners]);
     const now = performance.now();
     const electionMs = (this.opts.electionTicks ?? 10) * (this.opts.tickMs ?? 50);
     if (missing.length > 0 && now - this.lastAddressLookup > electionMs) {

@@ -41,6 +41,24 @@ describe('membership of a process cluster through the CLI', () => {
     const { client } = load;
     // Polled through an in-process AdminClient (a CLI process per poll costs seconds on a loaded box);
     // `member list` itself is checked through the CLI once, below.
+    // A --join node that reaches no member never forms a cluster of its own: it exits with the reason.
+    const lonely = await runCli([
+      'node',
+      '--id',
+      'x1',
+      '--listen',
+      '127.0.0.1:0',
+      '--join',
+      '127.0.0.1:1',
+      '--data',
+      `${cluster.dir}/x1`,
+      '--secret-file',
+      cluster.secretFile,
+      '--cluster-id',
+      'test',
+    ]);
+    expect(lonely.code).toBe(2);
+    expect(lonely.stderr).toMatch(/^error: /);
     const operator = await AdminClient.connect({ cluster: cluster.seeds, secret: SECRET, clusterId: 'test' });
     const voters = async () => (await operator.members()).filter((r) => r.role === 'voter').map((r) => r.id);
     const steps: string[] = [];
@@ -51,10 +69,13 @@ describe('membership of a process cluster through the CLI', () => {
       return `${ms}ms`;
     };
     const someLoad = (what: string) => load.progress(what);
-    const join = async (id: string) => {
-      await cluster.startNode(id, ['--join', cluster.seeds]);
-      await waitFor(async () => (await voters()).includes(id), {
-        what: `${id} promoted`,
+    const join = async (id: string, flags: string[] = []) => {
+      await cluster.startNode(id, ['--join', cluster.seeds, ...flags]);
+      const learner = flags.includes('--learner');
+      const listed = async () =>
+        (await operator.members()).some((r) => r.id === id && r.role === (learner ? 'learner' : 'voter'));
+      await waitFor(listed, {
+        what: `${id} ${learner ? 'added' : 'promoted'}`,
         timeoutMs: 30_000,
       }).catch((e) => {
         // What each node said, to tell a slow catch-up from a failed join.
@@ -81,8 +102,11 @@ describe('membership of a process cluster through the CLI', () => {
     expect(notMember.code).toBe(2);
     expect(notMember.stderr).toMatch(/n9 is not a member/);
     await join('n4');
-    // n5 joins on its own (no member add).
-    await join('n5');
+    // n5 joins on its own (no member add) and stays a learner (--learner) until the operator promotes it.
+    await join('n5', ['--learner']);
+    const promoted = await admin('member', 'promote', 'n5');
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(promoted.stdout).toMatch(/^n5 promoted to voter at index \d+/);
     const list = await admin('member', 'list', '--json');
     expect(list.code, list.stderr).toBe(0);
     const rows = JSON.parse(list.stdout) as { id: string; role: string; address: string; match: number }[];
@@ -92,8 +116,16 @@ describe('membership of a process cluster through the CLI', () => {
     for (const r of rows) expect(r.address).toBe(cluster.address(r.id));
     await client.refreshMembers();
     await someLoad('with five');
-    const five = await liveStatuses(client);
-    for (const s of five) expect(s.report!.peers.filter((p) => p.connected).length, s.id).toBe(4);
+    // Every node has a link up to each of the four others (the newcomers dialled without a restart).
+    await waitFor(
+      async () => {
+        const five = await liveStatuses(client);
+        return (
+          five.length === 5 && five.every((s) => s.report!.peers.filter((p) => p.connected).length === 4)
+        );
+      },
+      { what: 'a full mesh of five' },
+    );
 
     // Remove the leader: it hands over, the new leader commits the removal, the old one exits by itself.
     const leader = await agreedLeader(client);

@@ -42,7 +42,15 @@ describe('rolling restart of node processes', () => {
       expect(await cluster.stop(id)).toBe(0);
       const log = cluster.logs.get(id)!.join('');
       if (wasLeader) expect(log).toMatch(new RegExp(`${id} handed leadership to n\\d`));
-      await cluster.startNode(id);
+      // Restarted with --join (as a supervisor might start every node): its data dir holds a node, so
+      // the node says it ignores --join and comes back as itself.
+      await cluster.startNode(id, ['--join', cluster.seeds]);
+      await waitFor(
+        () => /already holds node n\d of a cluster: ignoring --join/.test(cluster.logs.get(id)!.join('')),
+        {
+          what: `${id} to say it ignores --join`,
+        },
+      );
       // Back and caught up with the others before the next one goes.
       await waitFor(
         async () => {

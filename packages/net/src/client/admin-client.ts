@@ -150,7 +150,16 @@ export class AdminClient {
 
   /** The leader's own `members` answer (its configuration is the newest), or null when no leader is known. */
   async leaderMembers(): Promise<MembersInfo | null> {
-    const info = await this.target.discover();
+    let info = await this.target.discover();
+    // The first node to answer may know no leader (it may be cut off itself): ask the others.
+    for (const id of this.target.ids) {
+      if (info.leader) break;
+      if (id === info.self) continue;
+      const other = (await this.target
+        .request(id, { op: 'members' }, 3000)
+        .catch(() => null)) as MembersInfo | null;
+      if (other?.leader) info = other;
+    }
     if (!info.leader) return null;
     if (info.leader === info.self) return info;
     if (!this.target.ids.includes(info.leader)) return null;

@@ -429,8 +429,9 @@ export class RaftkitNode {
     const secret = this.opts.secret;
     // The --join addresses too: a joined node restarted with them (join ignored) may know no peer yet.
     const known = this.directory.addresses();
+    const own = [this.transport.address, this.advertisedAddress].map(formatHostPort);
     const contacts = (this.opts.join ?? []).filter(
-      (a) => !known.some((k) => formatHostPort(k) === formatHostPort(a)),
+      (a) => !own.includes(formatHostPort(a)) && !known.some((k) => formatHostPort(k) === formatHostPort(a)),
     );
     return AdminClient.connect({
       cluster: [...known, ...contacts],

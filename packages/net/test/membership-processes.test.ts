@@ -149,8 +149,13 @@ describe('membership of a process cluster through the CLI', () => {
     steps.push(`kill -9 ${dead}, -${dead} ${lap()}`);
     await join('n6');
     // n6 came after many compactions: it caught up from the leader's snapshot.
-    await client.refreshMembers();
-    const n6 = (await liveStatuses(client)).find((s) => s.id === 'n6')!.report!.node!;
+    const n6 = await waitFor(
+      async () => {
+        await client.refreshMembers();
+        return (await liveStatuses(client)).find((s) => s.id === 'n6')?.report?.node;
+      },
+      { what: 'the status of n6' },
+    );
     expect(n6.snapshots.installed).toBeGreaterThan(0);
 
     // Back to three.

@@ -64,3 +64,5 @@ export type { PeerStatus } from './peer-status.js';
 export * from './testing/local-processes.js';
 export * from './tls-options.js';
 export * from './transport.js';
+// Raised by RaftClient for a request above the frame limit (defined by the runtime, re-exported for net users).
+export { TooLargeError } from '@raftkit/runtime';

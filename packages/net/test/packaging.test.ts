@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,7 +16,14 @@ const manifest = (dir: string) => JSON.parse(readFileSync(join(ROOT, dir, 'packa
 
 describe('packaging', () => {
   it('every package.json has engines >=20.15 (zlib.crc32), and the published ones a description, repository, MIT LICENSE file', () => {
-    for (const dir of ['.', 'apps/demo', 'bench', ...PUBLISHED.map((p) => `packages/${p}`)]) {
+    // Every workspace package (pnpm-workspace.yaml: packages/*, apps/*, examples/*, bench) and the root.
+    const workspace = ['packages', 'apps', 'examples'].flatMap((d) =>
+      readdirSync(join(ROOT, d))
+        .filter((p) => existsSync(join(ROOT, d, p, 'package.json')))
+        .map((p) => `${d}/${p}`),
+    );
+    expect(workspace).toEqual(expect.arrayContaining(PUBLISHED.map((p) => `packages/${p}`)));
+    for (const dir of ['.', 'bench', ...workspace]) {
       expect(manifest(dir).engines, dir).toEqual({ node: '>=20.15' });
     }
     expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/MIT License[\s\S]*raftkit authors/);

@@ -45,6 +45,8 @@ export class NodeProcess {
   private readonly remote: Comlink.Remote<NodeControlApi>;
   private readonly ops: OpsChannel;
   private exitReported = false;
+  /** Why the worker is being stopped (a fatal error of the actor), reported with its exit. */
+  private stopCause: Error | null = null;
   private howStopped: 'stopped' | 'killed' | 'crashed' = 'crashed';
 
   private constructor(
@@ -228,6 +230,8 @@ export class NodeProcess {
   ): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
+    // The worker's 'exit' may report the stop before endWorker() returns: it must carry the cause.
+    this.stopCause ??= err;
     this.rejectPending();
     await endWorker();
     this.markStopped(err);
@@ -246,7 +250,7 @@ export class NodeProcess {
     this.cleanup();
     if (!this.exitReported) {
       this.exitReported = true;
-      this.opts.onExit(this.howStopped, err);
+      this.opts.onExit(this.howStopped, err ?? this.stopCause);
     }
   }
 

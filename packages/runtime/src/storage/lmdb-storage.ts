@@ -538,30 +538,32 @@ export class LmdbStorage implements DurableStorage {
     // transaction() the write thread would call back into this worker while
     // holding LMDB's writer lock, and a worker killed at that moment would keep
     // the lock forever (its restart could never write).
-    await this.commit(() => {
+    await this.commit((w) => {
       if (snapToWrite) {
         const { snap, crc } = snapToWrite;
-        this.meta.put(
-          'snapshot',
-          seal({
-            index: snap.meta.index,
-            term: snap.meta.term,
-            conf: snap.meta.conf,
-            crc,
-            data: snap.data,
-          } satisfies SnapshotRecord),
+        w(
+          this.meta.put(
+            'snapshot',
+            seal({
+              index: snap.meta.index,
+              term: snap.meta.term,
+              conf: snap.meta.conf,
+              crc,
+              data: snap.data,
+            } satisfies SnapshotRecord),
+          ),
         );
       }
-      if (compaction) this.meta.put('compaction', seal(compaction satisfies CompactionRecord));
-      for (let i = removeFrom; i <= removeTo; i++) this.log.remove(i);
+      if (compaction) w(this.meta.put('compaction', seal(compaction satisfies CompactionRecord)));
+      for (let i = removeFrom; i <= removeTo; i++) w(this.log.remove(i));
       if (!installed) {
         for (let i = newLast + 1; i <= lastBefore; i++) {
-          this.log.remove(i);
+          w(this.log.remove(i));
           truncated++;
         }
       }
-      for (let k = 0; k < entries.length; k++) this.log.put(entries[k].index, records[k]);
-      if (hardToWrite) this.meta.put('hardState', seal(hardToWrite));
+      for (let k = 0; k < entries.length; k++) w(this.log.put(entries[k].index, records[k]));
+      if (hardToWrite) w(this.meta.put('hardState', seal(hardToWrite)));
     });
     if (this.durability === 'flushed') await this.env.flushed;
     this.persistMsTotal += performance.now() - started;
@@ -603,12 +605,17 @@ export class LmdbStorage implements DurableStorage {
    * One LMDB write batch. lmdb-js rejects a failed commit with a generic
    * error whose `commitError` promise holds the operating-system error
    * (ENOSPC, EIO, ...): that one is reported, as the StorageError kind it is,
-   * with the store's path (and the promise is handled, not left to reject
-   * unobserved).
+   * with the store's path (and that promise, like each write's own, is
+   * handled, not left to reject unobserved).
    */
-  private async commit(writes: () => void): Promise<void> {
+  private async commit(writes: (w: (write: Promise<unknown>) => void) => void): Promise<void> {
+    // Each put/remove returns a promise that rejects too when the commit fails: the
+    // batch's own promise reports the failure, these must not reject unobserved.
+    const observe = (write: Promise<unknown>) => {
+      write.catch(() => {});
+    };
     try {
-      await this.env.batch(writes);
+      await this.env.batch(() => writes(observe));
     } catch (err) {
       const cause = (err as { commitError?: Promise<unknown> }).commitError;
       const real = cause

@@ -1,3 +1,5 @@
+// Raised by RaftClient for a request above the frame limit (defined by the runtime, re-exported for net users).
+export { TooLargeError } from '@raftkit/runtime';
 export * from './address.js';
 export { type RestoreOptions, restoreSnapshot } from './backup/restore.js';
 export * from './backup/snapshot-file.js';
@@ -64,5 +66,3 @@ export type { PeerStatus } from './peer-status.js';
 export * from './testing/local-processes.js';
 export * from './tls-options.js';
 export * from './transport.js';
-// Raised by RaftClient for a request above the frame limit (defined by the runtime, re-exported for net users).
-export { TooLargeError } from '@raftkit/runtime';

@@ -35,8 +35,14 @@ export interface Frame {
   readonly payload: Buffer;
 }
 
-/** Default largest frame accepted after the handshake (header excluded). */
-export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** The documented request size: a value of 16 MiB (with its key) goes through. */
+export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+/**
+ * Default largest frame accepted after the handshake (header excluded): a
+ * 16 MiB request plus room for what wraps it (its key and session, an append
+ * message's and a batch's headers).
+ */
+export const DEFAULT_MAX_FRAME_BYTES = MAX_REQUEST_BYTES + 256 * 1024;
 /** Largest frame accepted before the handshake completes: handshake messages are tiny. */
 export const HANDSHAKE_MAX_FRAME_BYTES = 4 * 1024;
 

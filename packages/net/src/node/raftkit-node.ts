@@ -694,7 +694,7 @@ function asConfigError(check: () => void): void {
 }
 
 /** Room for an append message's and a batch's headers around one entry. */
-const FRAME_HEADROOM_BYTES = 64 * 1024;
+const FRAME_HEADROOM_BYTES = 128 * 1024;
 
 /** The largest proposal (entry payload) a node with this frame limit accepts. */
 export function maxProposalBytesFor(maxFrameBytes: number): number {

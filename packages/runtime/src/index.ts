@@ -46,6 +46,7 @@ export type {
   RuntimePeerLiveness,
   SnapshotEvent,
   SnapshotStatus,
+  StateSnapshot,
 } from './control/api.js';
 export { NodeHandle } from './control/node-handle.js';
 export { crc32 } from './crc32.js';

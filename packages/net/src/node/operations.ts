@@ -63,14 +63,15 @@ export class LeaderOperations implements Omit<NodeOperations, 'repair'> {
   async snapshot(): Promise<SnapshotAnswer> {
     const st = await this.actor.status();
     if (st.role !== 'leader') throw new NotLeaderError(this.actor.id, st.leader);
-    // The state machine as applied here: every applied entry is committed, so this is a committed prefix.
+    // The state machine as applied here: every applied entry is committed, so this is a committed
+    // prefix; its term and the membership in force at that index come with it.
     const snap = await this.actor.snapshotState();
     return {
       node: this.actor.id,
       index: snap.index,
-      term: st.term,
-      voters: [...st.conf.voters],
-      learners: [...st.conf.learners],
+      term: snap.term,
+      voters: [...snap.conf.voters],
+      learners: [...snap.conf.learners],
       stateHash: snap.hash,
       data: snap.data,
     };

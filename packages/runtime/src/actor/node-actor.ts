@@ -24,6 +24,7 @@ import type {
   ReadResult,
   Reply,
   RuntimeNodeStatus,
+  StateSnapshot,
 } from '../control/api.js';
 import { READ_MODE_OF } from '../control/api.js';
 import { toWireError } from '../error-wire.js';
@@ -806,8 +807,16 @@ export class NodeActor {
 
   // ---------------------------------------------------------------- side work
 
-  snapshotState(): Reply<{ index: number; hash: string; data: Uint8Array }> {
-    return ok({ index: this.sm.appliedIndex, hash: this.sm.hash(), data: this.sm.snapshot() });
+  snapshotState(): Reply<StateSnapshot> {
+    const index = this.sm.appliedIndex;
+    // Applied entries are in the log or behind the latest snapshot, whose index and term storage keeps.
+    return ok({
+      index,
+      term: index === 0 ? 0 : this.storage.term(index),
+      conf: this.node.confStateAt(index),
+      hash: this.sm.hash(),
+      data: this.sm.snapshot(),
+    });
   }
 
   /** Recompute the state hash from a snapshot on the shared pool and compare it with the incremental one. */

@@ -180,6 +180,17 @@ export interface SnapshotEvent {
   readonly rejection?: SnapshotRejection;
 }
 
+/** The state machine as applied at `index` (a backup, a test's comparison). */
+export interface StateSnapshot {
+  readonly index: number;
+  /** Term of the entry at `index`. */
+  readonly term: number;
+  /** The configuration in force at `index`. */
+  readonly conf: ConfState;
+  readonly hash: string;
+  readonly data: Uint8Array;
+}
+
 /** Plain-data result of a control call: errors travel as WireError and become typed on the main thread. */
 export type Reply<T> =
   | { readonly ok: true; readonly value: T }
@@ -222,8 +233,8 @@ export interface NodeControlApi {
   campaign(): Reply<void>;
   /** Verify the incremental state hash against a full recomputation now. */
   verifyStateHash(): Promise<Reply<HashCheckResult>>;
-  /** State-machine snapshot bytes with their index and incremental hash. */
-  snapshotState(): Reply<{ index: number; hash: string; data: Uint8Array }>;
+  /** State-machine snapshot bytes at the applied index, with its term, the membership there and the incremental hash. */
+  snapshotState(): Reply<StateSnapshot>;
   /** Test hook: flip one applied value of the state machine, bypassing the log. */
   injectCorruption(key?: string): Reply<CorruptionResult>;
   /** Quarantine this node (no reads, no lease; a leader hands over) until releaseQuarantine. */

@@ -6,6 +6,7 @@ import type {
   ReadConsistency,
   ReadResult,
   RuntimeNodeStatus,
+  StateSnapshot,
 } from './api.js';
 import type { NodeProcess } from './node-process.js';
 
@@ -118,7 +119,7 @@ export class NodeHandle {
   }
 
   /** The state machine's snapshot at its applied index. */
-  snapshotState(): Promise<{ index: number; hash: string; data: Uint8Array }> {
+  snapshotState(): Promise<StateSnapshot> {
     return this.proc().then((p) => p.call((api) => Promise.resolve(api.snapshotState())));
   }
 

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -22,7 +24,7 @@ import {
 } from '../src/index.js';
 import { prepareDataDir, writeFileAtomic, writeNodeIdentity } from '../src/node/data-dir.js';
 import { freePorts, rawSocket, SECRET } from './support/cluster.js';
-import { runCli } from './support/processes.js';
+import { BIN, runCli } from './support/processes.js';
 import { waitFor } from './support/wait.js';
 
 /** Operator mistakes get a message that says what and where (finding 7 of the deployment review). */
@@ -188,6 +190,46 @@ describe('files the node writes', () => {
       prepareDataDir(d, 'n1', 'prod', { peers: ['n2', 'n3'], singleNode: false, joined: null }),
     ).toThrow(`storage corrupt at ${file}: the node.json record fails its checksum`);
   });
+
+  // A root test process reads anything: it runs the node as `nobody` to meet a permission error.
+  const asUnprivileged = process.getuid?.() === 0 ? ['runuser', '-u', 'nobody', '--'] : [];
+  it.skipIf(process.platform !== 'linux' || (asUnprivileged.length > 0 && !existsSync('/usr/sbin/runuser')))(
+    'a data dir the node may not read: a permission error naming the path, not "storage corrupt" (a process)',
+    async () => {
+      const d = mkdtempSync(join(tmpdir(), 'raftkit-perm-'));
+      const data = join(d, 'data');
+      const secret = join(d, 'secret');
+      writeFileSync(secret, `${SECRET}\n`, { mode: 0o644 }); // readable by the node's user
+      chmodSync(d, 0o755);
+      mkdirSync(data, { mode: 0o000 });
+      try {
+        const [port] = await freePorts(1);
+        const args = [
+          'node',
+          '--id',
+          'n1',
+          '--listen',
+          `127.0.0.1:${port}`,
+          '--peers',
+          `n2=127.0.0.1:${port + 1}`,
+        ];
+        const [cmd, ...pre] = [...asUnprivileged, process.execPath];
+        const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          execFile(
+            cmd,
+            [...pre, BIN, ...args, '--data', data, '--secret-file', secret],
+            (error, _out, stderr) => resolve({ code: error ? (error.code as number) : 0, stderr }),
+          );
+        });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`storage permission at ${join(data, 'node.json')}`);
+        expect(r.stderr).toContain('permission denied (EACCES)');
+      } finally {
+        chmodSync(data, 0o755);
+        rmSync(d, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('operating-system errors map to their own StorageError kinds with the path', () => {
     const errno = (code: string) => Object.assign(new Error(code), { code });

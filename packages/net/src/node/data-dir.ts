@@ -7,6 +7,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -74,7 +75,7 @@ export function prepareDataDir(
   intent: StartIntent,
 ): PreparedDataDir {
   const file = join(dataDir, 'node.json');
-  const previous = existsSync(file) ? readNodeIdentity(file) : null;
+  const previous = isPresent(file) ? readNodeIdentity(file) : null;
   if (previous) checkRestart(dataDir, previous, id, clusterId, intent);
   else checkFirstStart(dataDir, intent);
   try {
@@ -178,9 +179,25 @@ function checkRestart(
   }
 }
 
+/**
+ * Whether a file is there. Only "no such file" is an answer: a directory we
+ * may not read is a permission error, not a first start (existsSync says
+ * false for both).
+ */
+function isPresent(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw storageErrorFrom(error, path, 'cannot look for it');
+  }
+}
+
 function checkFirstStart(dataDir: string, intent: StartIntent): void {
   const store = join(dataDir, 'raft');
-  if (existsSync(store)) {
+  if (isPresent(store)) {
     throw new NetConfigError(
       `${dataDir} holds a store (${store}) but no node.json saying whose: refusing to start on it`,
     );

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { StorageError } from '../errors.js';
+import { StorageError, storageErrorFrom } from '../errors.js';
 
 const META_MAGIC = 0xbeefc0de;
 
@@ -25,11 +25,10 @@ export function checkLmdbDataFile(file: string): void {
     fd = openSync(file, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new StorageError(
-      code === 'ENOENT' ? 'missing' : 'io',
-      file,
-      `cannot open data file (${(err as Error).message})`,
-    );
+    if (code === 'ENOENT') {
+      throw new StorageError('missing', file, `cannot open data file (${(err as Error).message})`);
+    }
+    throw storageErrorFrom(err, file, 'cannot open data file');
   }
   try {
     const size = fstatSync(fd).size;

@@ -113,8 +113,8 @@ export class LocalProcessCluster {
         id,
         '--listen',
         this.address(id),
-        '--peers',
-        peers,
+        // One node is a cluster of one, said so (a first start must be explicit).
+        ...(peers === '' ? ['--single-node'] : ['--peers', peers]),
         '--data',
         join(this.dir, id),
         '--secret-file',

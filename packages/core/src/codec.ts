@@ -3,7 +3,10 @@
  *
  * Frame layout (a positional msgpack array, no field names on the wire):
  *
- *     [tag, WIRE_VERSION, from, to, term, ...fields of the type]
+ *     [tag, WIRE_VERSION, from, to, term, inc, ...fields of the type]
+
+ * `inc` is the sender's incarnation (0 = not set). Version 1 frames (no `inc`)
+ * still decode, as incarnation 0.
  *
  * `tag` is the numeric type (MESSAGE_TAGS). Append entries travel as one flat
  * array of [term, type, byteLength] triples followed by ONE msgpack bin holding
@@ -18,9 +21,13 @@
  * without them are byte-for-byte what older nodes send and accept):
  *   - heartbeat: `[..., commit, seq]` or `[..., commit, seq, [cpIndex, cpHash]]`
  *     (the leader's quorum-confirmed checkpoint);
+ *   - heartbeat: `[..., commit, seq, checkpoint | null, tick]` (the leader's
+ *     tick, for the clock-rate check, clock-rate.ts);
  *   - heartbeatResp: `[..., seq, checkpoint]` or
  *     `[..., seq, checkpoint, quarantined, priority]`, written only when the
- *     follower is quarantined or has a non-zero priority.
+ *     follower is quarantined or has a non-zero priority, or
+ *     `[..., seq, checkpoint, quarantined, priority, clockRate]` once the
+ *     follower measured the leader's clock rate.
  * A field left out decodes as absent (not as null/false/0).
  *
  * Decoding is strict: a frame decodes to a complete, valid Message or throws a
@@ -30,6 +37,7 @@
  * decrease and never exceed the message term, snapshot chunks lie within the
  * snapshot, a configuration has no duplicate members.
  */
+import { flatMap, readIdentityMaps } from './conf-change.js';
 import { DecodeError, EncodeError } from './errors.js';
 import {
   describe,
@@ -59,7 +67,9 @@ import type {
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 /** Version of the frame layout; a frame of another version is rejected (reason 'invalidField'). */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
+/** The previous layout, without `inc` in the header: still accepted. */
+const WIRE_VERSION_WITHOUT_INC = 1;
 
 /** Longest node id accepted on the wire (UTF-16 code units). */
 export const MAX_NODE_ID_LENGTH = 256;
@@ -118,17 +128,21 @@ const FRAME_LENGTH: Readonly<Record<MessageType, number>> = {
 };
 
 /** Frame lengths with the optional trailing fields (see the module comment). */
-const EXTENDED_FRAME_LENGTH: Readonly<Partial<Record<MessageType, number>>> = {
-  heartbeat: HEADER + 3,
-  heartbeatResp: HEADER + 4,
+const EXTENDED_FRAME_LENGTHS: Readonly<Partial<Record<MessageType, readonly number[]>>> = {
+  heartbeat: [HEADER + 3, HEADER + 4],
+  heartbeatResp: [HEADER + 4, HEADER + 5],
 };
 
-function checkFrameLength(w: unknown[], type: MessageType): boolean {
-  if (w.length === FRAME_LENGTH[type]) return false;
-  const extended = EXTENDED_FRAME_LENGTH[type];
-  if (extended !== undefined && w.length === extended) return true;
-  const expected = extended === undefined ? `${FRAME_LENGTH[type]}` : `${FRAME_LENGTH[type]} or ${extended}`;
-  throw new DecodeError(`${type}: expected ${expected} elements, got ${w.length}`, 'invalidField');
+/** How many optional trailing fields the frame carries (0 for the base layout); throws on any other length. */
+function checkFrameLength(w: unknown[], type: MessageType): number {
+  const base = FRAME_LENGTH[type];
+  if (w.length === base) return 0;
+  const extended = EXTENDED_FRAME_LENGTHS[type] ?? [];
+  if (extended.includes(w.length)) return w.length - base;
+  throw new DecodeError(
+    `${type}: expected ${[base, ...extended].join(' or ')} elements, got ${w.length}`,
+    'invalidField',
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -145,7 +159,8 @@ export function encodeMessage(msg: Message): Uint8Array {
   try {
     wire = toWire(msg);
     // Validate with the decoder's own rules: whatever we send, a peer accepts.
-    fromWire(wire, 'validate');
+    fromWireBody(wire, msg.type, 'validate');
+    wire.splice(HEADER, 0, readUint(msg.inc ?? 0, 'inc'));
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     throw new EncodeError(`cannot encode ${describeMessage(msg)}: ${detail}`);
@@ -189,14 +204,21 @@ function toWire(m: Message): unknown[] {
       return [tag, v, m.from, m.to, m.term, m.reject];
     case 'heartbeat': {
       const hb: unknown[] = [tag, v, m.from, m.to, m.term, m.commit, m.seq];
-      if (m.checkpoint !== undefined && m.checkpoint !== null) hb.push(checkpointToWire(m.checkpoint));
+      const cp = m.checkpoint !== undefined && m.checkpoint !== null ? m.checkpoint : null;
+      if (m.tick !== undefined) hb.push(checkpointToWire(cp), m.tick);
+      else if (cp !== null) hb.push(checkpointToWire(cp));
       return hb;
     }
     case 'heartbeatResp': {
       const resp: unknown[] = [tag, v, m.from, m.to, m.term, m.seq, checkpointToWire(m.checkpoint)];
-      if (m.quarantined === true || (m.priority !== undefined && m.priority !== 0)) {
+      if (
+        m.quarantined === true ||
+        (m.priority !== undefined && m.priority !== 0) ||
+        m.clockRate !== undefined
+      ) {
         resp.push(m.quarantined === true, m.priority ?? 0);
       }
+      if (m.clockRate !== undefined) resp.push(m.clockRate);
       return resp;
     }
     case 'timeoutNow':
@@ -254,7 +276,11 @@ function checkpointToWire(c: Checkpoint | null): unknown {
 }
 
 function metaToWire(meta: SnapshotMeta): unknown[] {
-  return [meta.index, meta.term, meta.conf.voters, meta.conf.learners];
+  const incs = flatMap(meta.conf.incarnations);
+  const addrs = flatMap(meta.conf.addresses);
+  const wire: unknown[] = [meta.index, meta.term, meta.conf.voters, meta.conf.learners];
+  if (incs.length > 0 || addrs.length > 0) wire.push(incs, addrs);
+  return wire;
 }
 
 // ---------------------------------------------------------------------------
@@ -295,13 +321,23 @@ function readTag(value: unknown): MessageType {
  */
 function fromWire(w: unknown[], mode: 'decode' | 'validate'): Message {
   const type = readTag(w[0]);
-  if (w[1] !== WIRE_VERSION) {
+  let inc = 0;
+  if (w[1] === WIRE_VERSION) {
+    inc = readUint(w[HEADER], 'inc');
+    w.splice(HEADER, 1); // the rest of the frame has the version 1 layout
+  } else if (w[1] !== WIRE_VERSION_WITHOUT_INC) {
     throw new DecodeError(
       `frame: unsupported wire version ${describe(w[1])} (expected ${WIRE_VERSION})`,
       'invalidField',
     );
   }
-  const extended = checkFrameLength(w, type);
+  const msg = fromWireBody(w, type, mode);
+  if (inc !== 0) (msg as { inc?: number }).inc = inc;
+  return msg;
+}
+
+function fromWireBody(w: unknown[], type: MessageType, mode: 'decode' | 'validate'): Message {
+  const extended = checkFrameLength(w, type); // optional trailing fields present
   const from = readNodeId(w[2], 'from');
   const to = readNodeId(w[3], 'to');
   const term = readUint(w[4], 'term');
@@ -339,18 +375,24 @@ function fromWire(w: unknown[], mode: 'decode' | 'validate'): Message {
     case 'heartbeat': {
       const commit = readUint(w[5], 'commit');
       const seq = readUint(w[6], 'seq');
-      if (!extended) return { type, from, to, term, commit, seq };
+      if (extended === 0) return { type, from, to, term, commit, seq };
       const checkpoint = readCheckpoint(w[7]);
-      if (checkpoint === null) throw invalid('checkpoint', 'a [index, hash] pair when present', null);
-      return { type, from, to, term, commit, seq, checkpoint };
+      if (extended === 1) {
+        if (checkpoint === null) throw invalid('checkpoint', 'a [index, hash] pair when present', null);
+        return { type, from, to, term, commit, seq, checkpoint };
+      }
+      const tick = readUint(w[8], 'tick');
+      return { type, from, to, term, commit, seq, ...(checkpoint !== null ? { checkpoint } : {}), tick };
     }
     case 'heartbeatResp': {
       const seq = readUint(w[5], 'seq');
       const checkpoint = readCheckpoint(w[6]);
-      if (!extended) return { type, from, to, term, seq, checkpoint };
+      if (extended === 0) return { type, from, to, term, seq, checkpoint };
       const quarantined = readBool(w[7], 'quarantined');
       const priority = readUint(w[8], 'priority');
-      return { type, from, to, term, seq, checkpoint, quarantined, priority };
+      if (extended === 2) return { type, from, to, term, seq, checkpoint, quarantined, priority };
+      const clockRate = readUint(w[9], 'clockRate');
+      return { type, from, to, term, seq, checkpoint, quarantined, priority, clockRate };
     }
     case 'timeoutNow':
       return { type, from, to, term };
@@ -457,7 +499,8 @@ function readCheckpoint(value: unknown): Checkpoint | null {
 }
 
 function readMeta(value: unknown): SnapshotMeta {
-  const m = readArray(value, 'meta', 4);
+  const m = readArray(value, 'meta');
+  if (m.length !== 4 && m.length !== 6) throw invalid('meta', 'an array of 4 or 6', m.length);
   const index = readUint(m[0], 'meta.index');
   const term = readUint(m[1], 'meta.term');
   const seen = new Set<NodeId>();
@@ -468,9 +511,9 @@ function readMeta(value: unknown): SnapshotMeta {
       seen.add(node);
       return node;
     });
-  const conf: ConfState = {
-    voters: members(m[2], 'meta.conf.voters'),
-    learners: members(m[3], 'meta.conf.learners'),
-  };
+  const voters = members(m[2], 'meta.conf.voters');
+  const learners = members(m[3], 'meta.conf.learners');
+  const identity = m.length === 6 ? readIdentityMaps(m[4], m[5], seen, 'meta.conf') : {};
+  const conf: ConfState = { voters, learners, ...identity };
   return { index, term, conf };
 }

@@ -23,7 +23,13 @@ export interface RaftConfig {
   readonly leaderStickiness?: boolean;
   /** Default read mode of readIndex(). 'lease' requires checkQuorum and leaderStickiness. Default 'readIndex'. */
   readonly readMode?: ReadMode;
-  /** Clock-drift bound in ticks subtracted from the leader lease. Default 1. */
+  /**
+   * Clock-drift bound in ticks subtracted from the leader lease. Default 1.
+   * With `clockRateCheck`, it is also the bound on measured clock rates: a
+   * follower counts toward the lease only while it measured the leader's
+   * clock at >= (electionTicks - maxClockDriftTicks) / electionTicks (plus a
+   * measurement margin) of its own rate.
+   */
   readonly maxClockDriftTicks?: number;
   /** Max entries in one append message. Default 256. */
   readonly maxEntriesPerMsg?: number;
@@ -95,4 +101,27 @@ export interface RaftConfig {
   readonly priority?: number;
   /** Stabilisation delay before a priority transfer. Default 2 * electionTicks. */
   readonly priorityTransferDelayTicks?: number;
+
+  /**
+   * Lease reads rely on measured clock rates (clock-rate.ts): followers time
+   * the leader's heartbeats; a follower whose measurement is missing or out of
+   * bound does not extend the lease (reads fall back to ReadIndex) and an out
+   * of bound rate is reported in `Ready.clockSkews`. Default true.
+   */
+  readonly clockRateCheck?: boolean;
+
+  // ---- identity (see the core README, "Identity") ---------------------------
+  /**
+   * This node's incarnation: a random non-zero integer the host creates
+   * together with the store and keeps in it. A wiped store gets a new one, so
+   * the cluster can tell the node forgot its votes and acknowledgements.
+   * Stamped on every message. Default 0: not set (the node is never bound).
+   */
+  readonly incarnation?: number;
+  /**
+   * Bootstrap only: the initial members' incarnations, when the host knows
+   * them all (in-process clusters, the simulator). Members left out are
+   * unbound until a leader records the first incarnation it hears from them.
+   */
+  readonly bootstrapIncarnations?: Readonly<Record<NodeId, number>>;
 }

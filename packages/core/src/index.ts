@@ -17,11 +17,13 @@ export {
   OWN_CHECKPOINT_HISTORY,
 } from './checkpoints.js';
 export { crc32 } from './checksum.js';
+export { ClockRateJudge, ClockRateMeter, RATE_SCALE } from './clock-rate.js';
 export * from './codec.js';
 export {
   applyConfChange,
   CONF_CHANGE_TAGS,
   CONF_CHANGE_VERSION,
+  CONF_CHANGE_VERSION_WITH_IDENTITY,
   type ConfChangeRecord,
   decodeConfChange,
   encodeConfChange,
@@ -29,6 +31,7 @@ export {
   MAX_CONF_CHANGE_BYTES,
   validateConfChange,
 } from './conf-change.js';
+export { boundIncarnation, copyConf, isMember, sameConf } from './conf-state.js';
 export type { RaftConfig } from './config.js';
 export * from './errors.js';
 export { classifyContact, FailureDetector, RTT_WINDOW } from './failure-detector.js';

@@ -18,6 +18,10 @@ export const INJECTED_BUGS = [
   'lease-without-checkquorum',
   /** A leader accepts a membership change before it committed an entry of its own term (overlapping changes). */
   'membership-no-current-term-commit',
+  /** Votes and acknowledgements are counted whatever incarnation sent them (a wiped node under its old id counts). */
+  'ignore-incarnation',
+  /** Lease acknowledgements count whatever clock rate the follower measured (no clock-rate check). */
+  'ignore-clock-rate',
 ] as const;
 
 export type InjectedBug = (typeof INJECTED_BUGS)[number];

@@ -10,6 +10,7 @@
  * those at or below the applied index are folded into the base.
  */
 import { decodeConfChange } from './conf-change.js';
+import { copyConf, sameConf } from './conf-state.js';
 import { RaftError } from './errors.js';
 import type { Storage } from './storage.js';
 import { type ConfState, type Entry, EntryType } from './types.js';
@@ -35,7 +36,7 @@ export class Membership {
   private changes: Change[] = [];
 
   constructor(base: ConfState, baseIndex: number) {
-    this.base = copy(base);
+    this.base = copyConf(base);
     this.baseIndex = baseIndex;
   }
 
@@ -79,7 +80,7 @@ export class Membership {
 
   /** A snapshot replaced the log: its configuration is the new base. */
   reset(conf: ConfState, index: number): void {
-    this.base = copy(conf);
+    this.base = copyConf(conf);
     this.baseIndex = index;
     this.changes = [];
   }
@@ -92,7 +93,7 @@ export class Membership {
       if (c.index > index) break;
       conf = c.conf;
     }
-    return copy(conf);
+    return copyConf(conf);
   }
 
   /** Entries up to `index` are applied (so can never be replaced): fold their changes into the base. */
@@ -104,16 +105,4 @@ export class Membership {
     this.baseIndex = this.changes[n - 1].index;
     this.changes = this.changes.slice(n);
   }
-}
-
-export function sameConf(a: ConfState, b: ConfState): boolean {
-  return sameList(a.voters, b.voters) && sameList(a.learners, b.learners);
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function copy(c: ConfState): ConfState {
-  return { voters: [...c.voters], learners: [...c.learners] };
 }

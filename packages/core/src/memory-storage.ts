@@ -8,6 +8,8 @@
  * writes the OS had not flushed yet. Undoing unsynced log writes is O(change),
  * so sync() stays cheap however long the log is.
  */
+
+import { copyConf } from './conf-state.js';
 import { CompactedError, RaftError, UnavailableError } from './errors.js';
 import type { SnapshotStorage } from './storage.js';
 import type { ConfState, Entry, HardState, Snapshot } from './types.js';
@@ -102,7 +104,7 @@ export class MemoryStorage implements SnapshotStorage {
    * rebuilds the configuration in force from those on restart.
    */
   setConfState(conf: ConfState | null): void {
-    this.conf = conf ? { voters: [...conf.voters], learners: [...conf.learners] } : null;
+    this.conf = conf ? copyConf(conf) : null;
   }
 
   /**
@@ -141,7 +143,7 @@ export class MemoryStorage implements SnapshotStorage {
     this.undo.push({ kind: 'replace', ents: this.ents });
     this.ents = [dummyEntry(snapshot.meta.index, snapshot.meta.term)];
     this.snap = snapshot;
-    this.conf = { voters: [...snapshot.meta.conf.voters], learners: [...snapshot.meta.conf.learners] };
+    this.conf = copyConf(snapshot.meta.conf);
   }
 
   /**
@@ -157,7 +159,7 @@ export class MemoryStorage implements SnapshotStorage {
       meta: {
         index,
         term: this.term(index),
-        conf: { voters: [...conf.voters], learners: [...conf.learners] },
+        conf: copyConf(conf),
       },
       data,
     };

@@ -55,6 +55,7 @@ export function validateMessage(m: Message, self: NodeId): void {
   }
   if (typeof m.from !== 'string' || m.from.length === 0 || m.from === self) bad(m, 'from');
   if (!isNat(m.term)) bad(m, 'term');
+  if (m.inc !== undefined && !isNat(m.inc)) bad(m, 'inc');
   switch (m.type) {
     case 'append': {
       if (!isNat(m.prevIndex)) bad(m, 'prevIndex');
@@ -99,12 +100,14 @@ export function validateMessage(m: Message, self: NodeId): void {
     case 'heartbeat':
       if (!isNat(m.commit) || !isNat(m.seq)) bad(m, 'fields');
       if (!isCheckpointField(m.checkpoint)) bad(m, 'checkpoint');
+      if (m.tick !== undefined && !isNat(m.tick)) bad(m, 'tick');
       return;
     case 'heartbeatResp':
       if (!isNat(m.seq)) bad(m, 'seq');
       if (!isCheckpointField(m.checkpoint)) bad(m, 'checkpoint');
       if (m.quarantined !== undefined && !isBool(m.quarantined)) bad(m, 'quarantined');
       if (m.priority !== undefined && !isNat(m.priority)) bad(m, 'priority');
+      if (m.clockRate !== undefined && !isNat(m.clockRate)) bad(m, 'clockRate');
       return;
     case 'timeoutNow':
       return;

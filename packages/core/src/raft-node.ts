@@ -13,8 +13,10 @@
 import { type Actor, createActor } from 'xstate';
 import { gapBound, TimeoutController, trustedGapBound } from './adaptive-timeouts.js';
 import { CheckpointTracker, type CheckpointVerdict, isCheckpointIndex } from './checkpoints.js';
+import { ClockRateJudge, ClockRateMeter, RATE_SCALE } from './clock-rate.js';
 import { MAX_HASH_LENGTH } from './codec.js';
 import { applyConfChange, encodeConfChange, validateConfChange } from './conf-change.js';
+import { copyConf } from './conf-state.js';
 import type { RaftConfig } from './config.js';
 import {
   CompactedError,
@@ -25,6 +27,7 @@ import {
   UsageError,
 } from './errors.js';
 import { classifyContact, FailureDetector } from './failure-detector.js';
+import { IdentityGuard } from './identity-guard.js';
 import { type InjectedBug, injectedBugsIn } from './injected-bugs.js';
 import { bestTransferCandidate, PriorityTransferPolicy, type TransferCandidate } from './leader-priority.js';
 import { Membership } from './membership.js';
@@ -113,6 +116,9 @@ interface ForwardedRead {
 
 const EMPTY = new Uint8Array(0);
 
+/** Followers measure a leader's clock rate over at least this many election timeouts of their own ticks. */
+const CLOCK_SPAN_ELECTIONS = 5;
+
 export class RaftNode {
   readonly id: NodeId;
   private readonly cfg: ResolvedConfig;
@@ -170,6 +176,11 @@ export class RaftNode {
   private readonly peerPriorities = new Map<NodeId, number>();
   private readonly peerQuarantined = new Set<NodeId>();
   private readonly priorityPolicy: PriorityTransferPolicy;
+  /** Identity (id + incarnation): whose votes and acknowledgements count. */
+  private readonly identity: IdentityGuard;
+  /** Clock rates behind the lease (clock-rate.ts): measured as a follower, judged as a leader. */
+  private readonly clockMeter: ClockRateMeter;
+  private readonly clockJudge: ClockRateJudge;
 
   // Snapshot policy: payload bytes applied so far, with a mark per applied batch.
   private appliedBytes = 0;
@@ -199,6 +210,15 @@ export class RaftNode {
       graceTicks: cfg.checkpointGraceTicks,
     });
     this.priorityPolicy = new PriorityTransferPolicy(cfg.priorityTransferDelayTicks);
+    this.identity = new IdentityGuard(cfg.id, !this.bugs.has('ignore-incarnation'));
+    const clockSpan = CLOCK_SPAN_ELECTIONS * cfg.electionTicks;
+    this.clockMeter = new ClockRateMeter(clockSpan, 4 * clockSpan);
+    this.clockJudge = new ClockRateJudge(cfg.id, {
+      electionTicks: cfg.electionTicks,
+      maxClockDriftTicks: cfg.maxClockDriftTicks,
+      minSpanTicks: clockSpan,
+      staleTicks: 2 * cfg.electionTicks,
+    });
 
     const { hardState, confState } = cfg.storage.initialState();
     this.log = new RaftLog(cfg.storage);
@@ -262,12 +282,7 @@ export class RaftNode {
    */
   step(msg: Message): void {
     validateMessage(msg, this.id);
-    if ((msg.type === 'vote' || msg.type === 'preVote') && !this.conf.voters.includes(msg.from)) {
-      // Only a voter of our configuration can lead it. A removed node that keeps
-      // campaigning (it may never have learned of its removal) is ignored
-      // entirely: it gets no vote and cannot even bump our term.
-      return;
-    }
+    if ((msg.type === 'vote' || msg.type === 'preVote') && this.ignoresCandidate(msg)) return;
     if (this.conf.voters.includes(msg.from) || this.conf.learners.includes(msg.from)) {
       this.detector.heard(msg.from, this.now); // failure detection; strangers would grow it without bound
     }
@@ -429,9 +444,13 @@ export class RaftNode {
     return id;
   }
 
-  /** `proposeConfChange({ type: 'addLearner', node })`: add a non-voting member that catches up. */
-  addLearner(node: NodeId): number {
-    return this.proposeConfChange({ type: 'addLearner', node });
+  /**
+   * `proposeConfChange({ type: 'addLearner', node, incarnation, address })`: add a
+   * non-voting member that catches up. Give the new store's incarnation so the
+   * member is bound from the start (a re-added id must never count as its old self).
+   */
+  addLearner(node: NodeId, identity?: { readonly incarnation?: number; readonly address?: string }): number {
+    return this.proposeConfChange({ type: 'addLearner', node, ...identity });
   }
 
   /** `proposeConfChange({ type: 'promote', node })`: make a caught-up learner a voter. */
@@ -553,6 +572,8 @@ export class RaftNode {
       this.outcomes.length > 0 ||
       this.transitions.length > 0 ||
       this.snapshotRejections.length > 0 ||
+      this.identity.hasPending ||
+      this.clockJudge.hasPending ||
       this.log.hasEntriesToPersist() ||
       this.log.hasSnapshotToPersist() ||
       this.log.hasEntriesToApply() ||
@@ -592,6 +613,8 @@ export class RaftNode {
         snapshot === null &&
         (entries.length === 0 || this.log.committed < entries[0].index),
       divergences: this.divergences,
+      identityConflicts: this.identity.drain(),
+      clockSkews: this.clockJudge.drain(),
     };
     this.msgs = [];
     this.divergences = [];
@@ -657,7 +680,7 @@ export class RaftNode {
       firstIndex: this.log.firstIndex(),
       leaseUntilTick: this.role === 'leader' && this.leaseConfigured() ? this.leaseUntil : null,
       tick: this.now,
-      conf: { voters: [...this.conf.voters], learners: [...this.conf.learners] },
+      conf: copyConf(this.conf),
       progress,
       transferee: this.leadTransferee,
       pendingConfIndex: this.pendingConfIndex(),
@@ -674,6 +697,14 @@ export class RaftNode {
       timeouts: this.timeoutStatus(),
       priority: this.cfg.priority,
       priorities: this.knownPriorities(),
+      incarnation: this.cfg.incarnation,
+      identityConflicts: this.identity.current(),
+      clock: {
+        checked: this.clockChecked(),
+        minRate: this.clockJudge.minRate / RATE_SCALE,
+        maxRate: this.clockJudge.maxRate / RATE_SCALE,
+        rates: this.clockJudge.view(),
+      },
     };
   }
 
@@ -698,10 +729,12 @@ export class RaftNode {
   private onConfChanged(): void {
     // A lease confirmed by a quorum of the old voters says nothing about a quorum of the new ones.
     this.leaseUntil = null;
+    this.identity.onConfChanged(this.conf);
     if (this.role === 'leader') this.syncProgress();
     const members = new Set([...this.conf.voters, ...this.conf.learners]);
     this.detector.retain(members);
     for (const id of [...this.peerPriorities.keys()]) if (!members.has(id)) this.peerPriorities.delete(id);
+    this.clockJudge.forget((id) => members.has(id));
   }
 
   /** Leader: track exactly the members of the configuration in force (new ones start probing). */
@@ -1023,6 +1056,7 @@ export class RaftNode {
     this.leadTransferee = null;
     this.committedInTerm = false;
     this.leaseUntil = null;
+    this.identity.newTerm();
   }
 
   private requestVotes(kind: 'preVote' | 'vote'): void {
@@ -1091,10 +1125,27 @@ export class RaftNode {
     if (this.quarantineState !== null) this.handOverIfQuarantined();
     else this.maybePriorityTransfer();
     if (this.role !== 'leader') return; // a transfer target that was caught up took over at once
+    this.maybeBindIncarnation();
     if (this.heartbeatElapsed >= this.timeouts.heartbeatTicks()) {
       this.heartbeatElapsed = 0;
       this.broadcastHeartbeat();
     }
+  }
+
+  /**
+   * Record the incarnation of an unbound member (own, or first heard this
+   * term) in the log, one `bind` change at a time, as soon as a change may be
+   * proposed: from then on every node counts only that incarnation for it.
+   */
+  private maybeBindIncarnation(): void {
+    if (!this.committedInTerm || this.leadTransferee !== null || this.pendingConfIndex() !== 0) return;
+    const b = this.identity.nextBinding(this.conf, this.cfg.incarnation);
+    if (b === null) return;
+    const change: ConfChange = { type: 'bind', node: b.node, incarnation: b.incarnation };
+    const index = this.log.lastIndex() + 1;
+    const data = encodeConfChange({ change, conf: applyConfChange(this.conf, change) });
+    this.log.append([{ index, term: this.term, type: EntryType.ConfChange, data }]);
+    this.maybeCommit();
   }
 
   /** CheckQuorum: a quorum of voters (counting us) answered within the last election timeout (adaptive: ours). */
@@ -1141,6 +1192,26 @@ export class RaftNode {
     } else if (msg.type === 'readIndex') {
       this.rejectRead(msg);
     }
+  }
+
+  /**
+   * A (pre-)vote request from a node that is not a voter of our configuration,
+   * or speaks under another incarnation than the one it binds, is ignored
+   * entirely (no vote, no term bump): a removed node that keeps campaigning,
+   * or a wiped one under its old id, cannot disrupt us. Unless its log is
+   * strictly ahead of ours: then our configuration may be the stale one (it
+   * may hold the entry that made the candidate a voter), and ignoring it could
+   * block every election; the usual checks apply (stickiness, log, one vote
+   * per term). Granting is always safe: what makes a vote count is the
+   * candidate's configuration, checked when it counts (`handleVoteResp`).
+   */
+  private ignoresCandidate(m: VoteMessage): boolean {
+    const stranger =
+      !this.conf.voters.includes(m.from) ||
+      !this.identity.counts(this.conf, m.from, m.inc ?? 0, m.term, false);
+    if (!stranger) return false;
+    const lastTerm = this.log.lastTerm();
+    return !(m.lastTerm > lastTerm || (m.lastTerm === lastTerm && m.lastIndex > this.log.lastIndex()));
   }
 
   private handleVoteRequest(m: VoteMessage): void {
@@ -1234,6 +1305,8 @@ export class RaftNode {
 
   private handleVoteResp(m: VoteResponseMessage): void {
     if (!this.conf.voters.includes(m.from) || this.votes.has(m.from)) return;
+    // A vote is a promise kept in the voter's store: count only the incarnation our configuration names.
+    if (!this.identity.counts(this.conf, m.from, m.inc ?? 0, this.term, false)) return;
     this.votes.set(m.from, !m.reject);
     const result = voteResult(this.conf.voters, this.votes);
     const pre = this.role === 'preCandidate';
@@ -1242,6 +1315,14 @@ export class RaftNode {
   }
 
   private stepLeader(m: Message): void {
+    if (
+      (m.type === 'appendResp' || m.type === 'heartbeatResp' || m.type === 'snapshotResp') &&
+      !this.identity.counts(this.conf, m.from, m.inc ?? 0, this.term, true)
+    ) {
+      // An acknowledgement from another incarnation than the one we count for this member
+      // (a wiped store under its old id): it proves nothing about what that member promised.
+      return;
+    }
     switch (m.type) {
       case 'appendResp':
         this.handleAppendResp(m);
@@ -1284,6 +1365,8 @@ export class RaftNode {
   private handleHeartbeat(m: HeartbeatMessage): void {
     // The leader never sends more than it knows we match; clamp anyway (a lost unsynced tail).
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    if (m.tick !== undefined) this.clockMeter.onHeartbeat(m.from, m.tick, this.now);
+    const clockRate = this.clockMeter.rate(m.from);
     if (m.checkpoint && this.checkpoints.enabled) {
       this.onVerdict(this.checkpoints.recordLeaderConfirmed(m.checkpoint, this.now));
     }
@@ -1296,6 +1379,7 @@ export class RaftNode {
       checkpoint: this.checkpoints.latest(),
       ...(this.quarantineState !== null ? { quarantined: true } : {}),
       ...(this.cfg.priority !== 0 ? { priority: this.cfg.priority } : {}),
+      ...(clockRate !== undefined ? { clockRate } : {}),
     });
   }
 
@@ -1416,6 +1500,7 @@ export class RaftNode {
     this.peerPriorities.set(m.from, m.priority ?? 0);
     if (m.quarantined === true) this.peerQuarantined.add(m.from);
     else this.peerQuarantined.delete(m.from);
+    if (m.clockRate !== undefined) this.clockJudge.onReport(m.from, m.clockRate, this.now, this.term);
     if (m.checkpoint) this.onPeerCheckpoint(m.from, m.checkpoint);
     // The follower answered a heartbeat sent after our last append to it without
     // acknowledging that append: it was probably lost. Resend (even if empty,
@@ -1555,6 +1640,8 @@ export class RaftNode {
     this.detector.roundSent(round, this.now);
     // A quorum-confirmed checkpoint (never merely ours): followers check themselves against it.
     const cp = this.checkpoints.latestConfirmed();
+    // Our tick, so followers can measure our clock's rate (only where a lease depends on it).
+    const leaseTick = this.clockChecked() ? this.now : undefined;
     for (const [to, pr] of this.progress) {
       this.send<HeartbeatMessage>({
         type: 'heartbeat',
@@ -1565,6 +1652,7 @@ export class RaftNode {
         commit: Math.min(pr.match, this.log.committed),
         seq: round,
         ...(cp !== null ? { checkpoint: cp } : {}),
+        ...(leaseTick !== undefined ? { tick: leaseTick } : {}),
       });
     }
   }
@@ -1638,11 +1726,23 @@ export class RaftNode {
     for (const r of released) this.answerRead(r, r.index, 'readIndex');
   }
 
-  /** Whether `peer`'s acknowledgements may extend our lease: not quarantined (it says), not diverged (we found). */
+  /**
+   * Whether `peer`'s acknowledgements may extend our lease: not quarantined (it
+   * says), not diverged (we found), and (clock-rate check) it measured our clock
+   * running within the lease's bound of its own, recently.
+   */
   private leaseTrusts(peer: NodeId): boolean {
     return (
       !this.peerQuarantined.has(peer) &&
-      this.checkpoints.peerState(peer, this.log.applied, this.now) !== 'diverged'
+      this.checkpoints.peerState(peer, this.log.applied, this.now) !== 'diverged' &&
+      (!this.clockChecked() || this.bugs.has('ignore-clock-rate') || this.clockJudge.trusts(peer, this.now))
+    );
+  }
+
+  /** Leases rely on measured clock rates: lease reads configured and the check on (the lease bug checks nothing). */
+  private clockChecked(): boolean {
+    return (
+      this.cfg.clockRateCheck && leaseReadsAllowed(this.cfg) && !this.bugs.has('lease-without-checkquorum')
     );
   }
 
@@ -1743,6 +1843,7 @@ export class RaftNode {
   }
 
   private send<M extends Message>(m: M): void {
+    if (this.cfg.incarnation !== 0) (m as { inc?: number }).inc = this.cfg.incarnation;
     this.msgs.push(m);
   }
 

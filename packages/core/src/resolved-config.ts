@@ -2,6 +2,8 @@
  * Defaults and validation for RaftConfig. Nonsense is refused up front with a
  * ConfigError, so the algorithm never runs on a configuration it cannot honour.
  */
+
+import { copyConf } from './conf-state.js';
 import type { RaftConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import type { Storage } from './storage.js';
@@ -63,6 +65,9 @@ export interface ResolvedConfig {
   readonly applied: number | undefined;
   readonly peers: readonly NodeId[] | undefined;
   readonly learners: readonly NodeId[];
+  readonly clockRateCheck: boolean;
+  readonly incarnation: number;
+  readonly bootstrapIncarnations: Readonly<Record<NodeId, number>>;
 }
 
 function int(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -241,7 +246,21 @@ export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): Re
     applied,
     peers,
     learners,
+    clockRateCheck: bool('clockRateCheck', config.clockRateCheck, true),
+    incarnation: int('incarnation', config.incarnation, 0, 0),
+    bootstrapIncarnations: incarnationMap(config.bootstrapIncarnations),
   };
+}
+
+function incarnationMap(
+  value: Readonly<Record<NodeId, number>> | undefined,
+): Readonly<Record<NodeId, number>> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object')
+    throw new ConfigError('bootstrapIncarnations must be an object');
+  const out: Record<NodeId, number> = {};
+  for (const [id, inc] of Object.entries(value)) out[id] = int(`bootstrapIncarnations.${id}`, inc, 0, 1);
+  return out;
 }
 
 /**
@@ -249,12 +268,14 @@ export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): Re
  * peers from config. At bootstrap this node must be a member.
  */
 export function resolveMembership(
-  cfg: Pick<ResolvedConfig, 'id' | 'peers' | 'learners'>,
+  cfg: Pick<ResolvedConfig, 'id' | 'peers' | 'learners'> & {
+    readonly bootstrapIncarnations?: Readonly<Record<NodeId, number>>;
+  },
   stored: ConfState | null,
 ): ConfState {
   if (stored) {
     if (stored.voters.length === 0) throw new ConfigError('stored membership has no voters');
-    return { voters: [...stored.voters], learners: [...stored.learners] };
+    return copyConf(stored);
   }
   if (!cfg.peers || cfg.peers.length === 0) {
     throw new ConfigError('peers must list the voters when storage holds no membership (bootstrap)');
@@ -262,5 +283,11 @@ export function resolveMembership(
   if (!cfg.peers.includes(cfg.id) && !cfg.learners.includes(cfg.id)) {
     throw new ConfigError(`node ${cfg.id} is not in peers or learners at bootstrap`);
   }
-  return { voters: [...cfg.peers], learners: [...cfg.learners] };
+  const members = [...cfg.peers, ...cfg.learners];
+  const known = Object.entries(cfg.bootstrapIncarnations ?? {}).filter(([id]) => members.includes(id));
+  return {
+    voters: [...cfg.peers],
+    learners: [...cfg.learners],
+    ...(known.length > 0 ? { incarnations: Object.fromEntries(known) } : {}),
+  };
 }

@@ -21,6 +21,10 @@
  *    first observation that shows the lease to its latest `leaseUntil`, cut
  *    short at the first observation that shows the lease gone (given up for a
  *    transfer, stepped down, another term).
+ *  - leaseOutlived (safety): a node became leader of a term while another
+ *    node's lease of an older term was still running: the promise a lease
+ *    stands for (no newer leader until it ends) was broken, whether or not
+ *    the new leader took a lease of its own (e.g. clocks too far apart).
  *
  *
  * `verification()` judges every node's state from the same observations and
@@ -61,6 +65,7 @@ export type AlertKind =
   | 'commitRegression'
   | 'divergence'
   | 'overlappingLeases'
+  | 'leaseOutlived'
   /** Raised by a host, not the monitor: a node's state machine threw applying an entry and the node halted. */
   | 'stateMachineFailed';
 export type AlertSeverity = 'safety' | 'warning';
@@ -137,6 +142,8 @@ interface NodeTrack {
   staleWarned: boolean;
   maxStale: number;
   leases: LeaseInterval[];
+  /** When this node was first seen leading each of its recent terms. */
+  leaderships: { readonly term: number; readonly at: number }[];
   /** The interval this node's latest observation still holds, if any. */
   openLease: LeaseInterval | null;
   /** Verification: latest hashed observation, and the latest comparison with other nodes. */
@@ -364,6 +371,7 @@ export class SplitBrainMonitor {
       this.endLeadership(obs.node, track, obs.at, out);
     }
     if (!leads) return;
+    if (track.leaderTerm !== obs.term) this.leadershipStarted(track, obs, out);
     track.leaderTerm = obs.term;
     if (track.staleSince === null && this.maxTerm > obs.term) {
       track.staleSince = obs.at;
@@ -526,6 +534,52 @@ export class SplitBrainMonitor {
       lease.until = Math.max(lease.until, obs.leaseUntil);
     }
     this.checkLeaseOverlaps(lease, obs.at, out);
+    this.checkOutlived(lease, obs.at, out);
+  }
+
+  /** `obs.node` is seen leading `obs.term` for the first time: no lease of an older term may still run. */
+  private leadershipStarted(track: NodeTrack, obs: NodeObservation, out: SplitBrainAlert[]): void {
+    track.leaderships.push({ term: obs.term, at: obs.at });
+    if (track.leaderships.length > this.maxLeasesPerNode) track.leaderships.shift();
+    for (const [node, other] of this.tracks) {
+      if (node === obs.node) continue;
+      for (const lease of other.leases) this.reportOutlived(lease, obs.node, obs.term, obs.at, obs.at, out);
+    }
+  }
+
+  /** A lease was extended: no node may have started leading a newer term inside it. */
+  private checkOutlived(lease: LeaseInterval, at: number, out: SplitBrainAlert[]): void {
+    for (const [node, other] of this.tracks) {
+      if (node === lease.node) continue;
+      for (const l of other.leaderships) this.reportOutlived(lease, node, l.term, l.at, at, out);
+    }
+  }
+
+  private reportOutlived(
+    lease: LeaseInterval,
+    leader: NodeId,
+    term: number,
+    since: number,
+    at: number,
+    out: SplitBrainAlert[],
+  ): void {
+    if (term <= lease.term || !(lease.start <= since && since < lease.until)) return;
+    const key = `outlived\u0000${lease.node}\u0000${lease.term}\u0000${leader}\u0000${term}`;
+    if (this.reportedLeaseOverlaps.has(key)) return;
+    this.reportedLeaseOverlaps.add(key);
+    if (this.reportedLeaseOverlaps.size > this.maxTrackedTerms) deleteOldest(this.reportedLeaseOverlaps);
+    out.push({
+      kind: 'leaseOutlived',
+      severity: 'safety',
+      at,
+      nodes: [lease.node, leader],
+      term,
+      index: null,
+      duration: lease.until - since,
+      message:
+        `${leader} became leader of term ${term} at ${since} while the lease of ${lease.node} ` +
+        `(term ${lease.term}) ran until ${lease.until}`,
+    });
   }
 
   private checkLeaseOverlaps(lease: LeaseInterval, at: number, out: SplitBrainAlert[]): void {
@@ -566,6 +620,7 @@ function newTrack(obs: NodeObservation): NodeTrack {
     staleWarned: false,
     maxStale: 0,
     leases: [],
+    leaderships: [],
     openLease: null,
     hashIndex: null,
     hashAt: null,

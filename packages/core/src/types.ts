@@ -25,21 +25,46 @@ export interface HardState {
   readonly commit: number;
 }
 
+/**
+ * A member's incarnation: a random non-zero integer created together with its
+ * store. A node whose store was wiped comes back under the same id with a new
+ * incarnation, and remembers none of the votes and acknowledgements of the old
+ * one; votes and acknowledgements are counted only for the incarnation the
+ * configuration names (see the core README, "Identity"). 0 = not known.
+ */
+export type Incarnation = number;
+
 /** Cluster membership as recorded in the log / snapshot. */
 export interface ConfState {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
+  /**
+   * The incarnation each member is bound to. A member missing here is unbound
+   * (a bootstrap member whose incarnation no leader has recorded yet): any
+   * incarnation is counted for it until a leader binds the first it hears.
+   */
+  readonly incarnations?: Readonly<Record<NodeId, Incarnation>>;
+  /** Each member's network address (HOST:PORT) for hosts that dial their peers; absent in-process. */
+  readonly addresses?: Readonly<Record<NodeId, string>>;
 }
 
 /**
  * A single-server membership change (Raft thesis ch. 4): add a non-voting
  * learner, promote a caught-up learner to voter, or remove a member.
  */
-export type ConfChangeType = 'addLearner' | 'promote' | 'remove';
+export type ConfChangeType = 'addLearner' | 'promote' | 'remove' | 'bind';
 
 export interface ConfChange {
   readonly type: ConfChangeType;
   readonly node: NodeId;
+  /**
+   * addLearner: the new member's incarnation (its store's); a member added
+   * without one is unbound until a leader binds it. bind: the incarnation to
+   * record for an unbound member (leaders propose these themselves).
+   */
+  readonly incarnation?: Incarnation;
+  /** addLearner: the new member's address, for hosts that dial their peers. */
+  readonly address?: string;
 }
 
 export interface SnapshotMeta {
@@ -94,6 +119,8 @@ interface MessageBase {
   readonly from: NodeId;
   readonly to: NodeId;
   readonly term: number;
+  /** The sender's incarnation (RaftNode stamps it on every message it sends). Absent = 0, not known. */
+  readonly inc?: Incarnation;
 }
 
 /**
@@ -151,6 +178,11 @@ export interface HeartbeatMessage extends MessageBase {
    * Optional: absent (or null) when there is none; old frames carry none.
    */
   readonly checkpoint?: Checkpoint | null;
+  /**
+   * The leader's tick when it sent this heartbeat (sent while lease reads are
+   * configured): followers measure the leader's clock rate from it (clock-rate.ts).
+   */
+  readonly tick?: number;
 }
 
 export interface HeartbeatResponseMessage extends MessageBase {
@@ -161,6 +193,8 @@ export interface HeartbeatResponseMessage extends MessageBase {
   readonly quarantined?: boolean;
   /** The follower's leader priority (config `priority`). Optional (absent = 0). */
   readonly priority?: number;
+  /** The leader's clock rate relative to the follower's, in millionths, once measured. Optional. */
+  readonly clockRate?: number;
 }
 
 export interface TimeoutNowMessage extends MessageBase {
@@ -350,6 +384,62 @@ export interface Ready {
    * report them. See `Divergence`.
    */
   readonly divergences: readonly Divergence[];
+  /**
+   * Members heard speaking under an incarnation other than the one the
+   * configuration binds them to (their store was replaced: wiped, restored,
+   * copied). Reported once per (node, incarnation); none of their votes or
+   * acknowledgements count until the member is removed and re-added. See
+   * `IdentityConflict`.
+   */
+  readonly identityConflicts: readonly IdentityConflict[];
+  /**
+   * Clock rates out of the lease's bound, found by a leader from its
+   * followers' measurements since the last Ready (see `ClockSkew`). Report
+   * them: lease reads that depend on those followers fall back to ReadIndex.
+   */
+  readonly clockSkews: readonly ClockSkew[];
+}
+
+/**
+ * `peer` measured the clock of `leader` running at `rate` times its own
+ * (over at least a few election timeouts of heartbeats), outside
+ * [minRate, maxRate]: the leader's lease (electionTicks - maxClockDriftTicks
+ * of its ticks) cannot rely on that follower's election timeout. Below
+ * minRate the leader's clock is slow (or the follower's fast): the dangerous
+ * direction, in which the leader stops counting that follower toward its lease.
+ */
+export interface ClockSkew {
+  readonly leader: NodeId;
+  readonly peer: NodeId;
+  readonly rate: number;
+  readonly minRate: number;
+  readonly maxRate: number;
+  readonly term: number;
+}
+
+/** Leader: the clock-rate check of its lease (`status().clock`). */
+export interface ClockStatus {
+  /** Whether leases rely on measured clock rates (config `clockRateCheck`). */
+  readonly checked: boolean;
+  /** Lowest and highest rate accepted (leader's clock / follower's). */
+  readonly minRate: number;
+  readonly maxRate: number;
+  /** The latest rate each follower reported for this node's clock (when it led). */
+  readonly rates: Readonly<Record<NodeId, number>>;
+}
+
+/**
+ * `node` spoke as incarnation `actual` where the configuration (or, for an
+ * unbound member, the leader's first contact this term) says `expected`:
+ * a wiped or replaced store under an old id. Nothing it says is counted
+ * toward a vote or a quorum until it is removed and re-added (repair).
+ */
+export interface IdentityConflict {
+  readonly node: NodeId;
+  readonly expected: Incarnation;
+  readonly actual: Incarnation;
+  readonly detectedBy: NodeId;
+  readonly term: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -491,6 +581,12 @@ export interface NodeStatus {
   readonly priority: number;
   /** Priorities this node knows: its own, and (leader) those its followers reported. */
   readonly priorities: Readonly<Record<NodeId, number>>;
+  /** This node's incarnation (config `incarnation`; 0 = not set). */
+  readonly incarnation: Incarnation;
+  /** Members currently heard under an incarnation the configuration does not bind them to (newest per node). */
+  readonly identityConflicts: readonly IdentityConflict[];
+  /** The clock-rate check behind lease reads. */
+  readonly clock: ClockStatus;
 }
 
 export interface IncomingSnapshotStatus {

@@ -204,8 +204,8 @@ describe('codec round trip', () => {
 
   it('starts every frame with the numeric type tag and the wire version', () => {
     const frame = encodeMessage(sampleAppend);
-    // fixarray of 10 elements, tag 1, version 1
-    expect([...frame.subarray(0, 3)]).toEqual([0x9a, MESSAGE_TAGS.append, WIRE_VERSION]);
+    // fixarray of 11 elements (10 + the sender's incarnation), tag, version
+    expect([...frame.subarray(0, 3)]).toEqual([0x9b, MESSAGE_TAGS.append, WIRE_VERSION]);
   });
 
   it('is compact: a heartbeat is a handful of bytes and entries carry no index', () => {

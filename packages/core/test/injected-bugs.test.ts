@@ -21,6 +21,8 @@ describe('injected bugs: plumbing', () => {
       [
         'commit-old-term',
         'double-vote',
+        'ignore-clock-rate',
+        'ignore-incarnation',
         'lease-without-checkquorum',
         'membership-no-current-term-commit',
         'no-prevote-stickiness',

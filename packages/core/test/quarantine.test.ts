@@ -50,7 +50,7 @@ describe('a quarantined node serves no reads', () => {
   it('a quarantined leader refuses local and forwarded reads and hands leadership to a healthy voter', () => {
     const c = new Cluster(['a', 'b', 'c'], { config: { readMode: 'lease' } });
     c.elect('a');
-    c.ticks(3);
+    c.ticks(60); // the followers measure a's clock rate before the lease is granted
     expect(c.raft('a').status().leaseUntilTick).not.toBeNull();
     c.raft('a').quarantine('bad disk');
     c.raft('a').readIndex(5);
@@ -90,7 +90,7 @@ describe('the lease counts no quarantined or diverged peer', () => {
     setup(c);
     c.cutLink('a', 'c');
     c.cutLink('c', 'a');
-    c.ticks(30, ['a', 'b']); // c is frozen, so its election timer does not run
+    c.ticks(60, ['a', 'b']); // c is frozen, so its election timer does not run; b measures a's clock rate
     return c;
   }
 

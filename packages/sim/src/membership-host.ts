@@ -42,7 +42,7 @@ export class MembershipHost implements MembershipControl {
   private lastVoters: readonly NodeId[];
   /** Every machine there is: the initial voters and the spares. */
   private readonly machines: readonly NodeId[];
-  readonly stats = { joined: 0, rejoined: 0, decommissioned: 0, wiped: 0 };
+  readonly stats = { joined: 0, rejoined: 0, decommissioned: 0, wiped: 0, amnesia: 0 };
 
   constructor(
     private readonly env: HostEnv,
@@ -93,20 +93,24 @@ export class MembershipHost implements MembershipControl {
     });
   }
 
-  startJoiner(id: NodeId, conf: ConfState): void {
+  startJoiner(id: NodeId, conf: ConfState): number {
     const env = this.env;
-    if (env.hosted.includes(id)) return;
     const node = env.node(id);
+    if (env.hosted.includes(id)) return node.storeIncarnation;
     node.bootstrap = {
       voters: [...conf.voters],
       learners: [...conf.learners.filter((l) => l !== id), id],
+      incarnations: { ...conf.incarnations, [id]: node.storeIncarnation },
     };
     if (this.wipedAt.delete(id)) this.stats.rejoined++;
     else this.stats.joined++;
     env.hosted.push(id);
     env.network.addNode(id);
-    env.log(`${id} JOINS (bootstrap voters ${node.bootstrap.voters.join(',')})`);
+    env.log(
+      `${id} JOINS as incarnation ${node.storeIncarnation} (bootstrap voters ${node.bootstrap.voters.join(',')})`,
+    );
     env.start(node);
+    return node.storeIncarnation;
   }
 
   decommission(id: NodeId, wipe: boolean): void {
@@ -131,5 +135,18 @@ export class MembershipHost implements MembershipControl {
 
   isHosted(id: NodeId): boolean {
     return this.env.hosted.includes(id);
+  }
+
+  wipeInPlace(id: NodeId): void {
+    const env = this.env;
+    if (!env.hosted.includes(id)) return;
+    const node = env.node(id);
+    env.crash(node);
+    node.wipe();
+    this.stats.amnesia++;
+    env.log(
+      `${id} LOSES ITS DISK and restarts empty under its old id as incarnation ${node.storeIncarnation}`,
+    );
+    env.start(node);
   }
 }

@@ -4,18 +4,13 @@
  * configurations, e.g. small message batches that split replication).
  */
 import type { NodeId } from '@raftkit/core';
+import { INJECTED_BUGS, type InjectedBug } from '@raftkit/core/testing';
 import { type FaultKind, isProfileName, type NemesisProfileName } from './nemesis/index.js';
 import type { Rng } from './rng.js';
 
-export const BUG_NAMES = [
-  'no-prevote-stickiness',
-  'commit-old-term',
-  'double-vote',
-  'reply-before-persist',
-  'lease-without-checkquorum',
-  'membership-no-current-term-commit',
-] as const;
-export type BugName = (typeof BUG_NAMES)[number];
+/** The deliberate bugs the simulator can switch on: exactly core's list. */
+export const BUG_NAMES: readonly InjectedBug[] = INJECTED_BUGS;
+export type BugName = InjectedBug;
 
 export function isBugName(s: string): s is BugName {
   return (BUG_NAMES as readonly string[]).includes(s);
@@ -43,6 +38,8 @@ export interface SimOptions {
   readonly leaseReads?: 'seed' | 'on' | 'off';
   /** Replaces the profile's fault weights (targeted experiments and tests). */
   readonly faultWeights?: Readonly<Partial<Record<FaultKind, number>>>;
+  /** Mean ticks between two faults, instead of the profile's (targeted scenarios that need calm between faults). */
+  readonly faultIntervalTicks?: number;
   /** Election timeouts of every node: 'fixed' (default) or 'adaptive' (core `timeouts: 'adaptive'`). */
   readonly timeouts?: TimeoutsMode;
   /** Base election timeout in ticks (default ELECTION_TICKS). */
@@ -84,6 +81,7 @@ export interface ResolvedOptions {
   readonly checkerMaxSteps: number;
   readonly leaseReads: 'seed' | 'on' | 'off';
   readonly faultWeights: Readonly<Partial<Record<FaultKind, number>>> | null;
+  readonly faultIntervalTicks: number | null;
   readonly timeouts: TimeoutsMode;
   readonly electionTicks: number;
   readonly minElectionTicks: number | null;
@@ -125,6 +123,7 @@ export function resolveOptions(o: SimOptions): ResolvedOptions {
     checkerMaxSteps: o.checkerMaxSteps ?? 2_000_000,
     leaseReads: o.leaseReads ?? 'seed',
     faultWeights: o.faultWeights ?? null,
+    faultIntervalTicks: o.faultIntervalTicks ?? null,
     timeouts,
     electionTicks,
     minElectionTicks: o.minElectionTicks ?? null,
@@ -190,6 +189,16 @@ export function drawClusterConfig(rng: Rng, o: ResolvedOptions): ClusterConfig {
         snapshotEntries: rng.pick([5, 10, 20, 40]),
         snapshotChunkBytes: rng.pick([32, 64, 128, 512]),
         compactionTail: rng.pick([0, 0, 2, 8]),
+        promoteMaxLag: 0,
+      };
+    case 'drift':
+      // Lease reads always: the profile exists to show that drifting clocks cannot break them.
+      return {
+        ...base,
+        leaseReads: true,
+        snapshotEntries: 0,
+        snapshotChunkBytes: 0,
+        compactionTail: 0,
         promoteMaxLag: 0,
       };
     case 'membership':

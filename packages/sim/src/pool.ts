@@ -21,22 +21,45 @@ export interface PoolRunOptions {
 export const WORKER_URL = new URL('../dist/worker.js', import.meta.url);
 
 export async function runSeedsOnPool(opts: PoolRunOptions): Promise<SeedResult[]> {
-  const threads = Math.max(1, opts.threads ?? availableParallelism());
+  const results: SeedResult[] = [];
+  await runTasksOnPool(
+    opts.seeds.map((seed) => ({ ...opts.base, seed })),
+    opts.threads,
+    (r) => {
+      results.push(r);
+      opts.onResult?.(r);
+    },
+  );
+  return results.sort((a, b) => a.seed - b.seed);
+}
+
+/**
+ * Runs any list of seed runs (each with its own options) on one pool, handing
+ * each result to `onResult` as it finishes and keeping none: a sweep of tens
+ * of thousands of runs stays flat in memory.
+ */
+export async function runTasksOnPool(
+  tasks: readonly SimOptions[],
+  threads: number | undefined,
+  onResult: (r: SeedResult) => void,
+): Promise<void> {
+  const n = Math.max(1, threads ?? availableParallelism());
   const pool = new Piscina<SimOptions, SeedResult>({
     filename: WORKER_URL.href,
-    minThreads: threads,
-    maxThreads: threads,
+    minThreads: n,
+    maxThreads: n,
     idleTimeout: 1_000,
   });
   try {
-    const results = await Promise.all(
-      opts.seeds.map(async (seed) => {
-        const r = await pool.run({ ...opts.base, seed });
-        opts.onResult?.(r);
-        return r;
-      }),
-    );
-    return results.sort((a, b) => a.seed - b.seed);
+    // A bounded window of queued tasks, not tens of thousands of pending promises at once.
+    let next = 0;
+    const lane = async () => {
+      while (next < tasks.length) {
+        const task = tasks[next++];
+        onResult(await pool.run(task));
+      }
+    };
+    await Promise.all(Array.from({ length: n * 4 }, lane));
   } finally {
     await pool.destroy();
   }

@@ -101,10 +101,17 @@ export class SimNode {
   storage = new MemoryStorage();
   sm = new KvStateMachine();
   incarnation = 0;
+  /**
+   * The identity of this node's store (Raft incarnation, see the core README):
+   * drawn when the store is created, drawn anew when a wipe replaces it.
+   */
+  storeIncarnation: number;
   paused = false;
   /** While paused: queue incoming messages (true) or drop them (false). */
   pauseQueues = false;
   clockRate = 1;
+  /** The rate this node's clock returns to after a skew fault (profile `persistentClockRates`). */
+  persistentClockRate = 1;
   /** Virtual time of this node's next tick (kept by the simulation). */
   nextTickAt = 0;
   role: Role = 'follower';
@@ -141,7 +148,10 @@ export class SimNode {
     private readonly makeConfig: (storage: MemoryStorage, incarnation: number, applied: number) => RaftConfig,
     /** After a snapshot at i the log is compacted to i - compactionTail. */
     compactionTail = 0,
+    /** Draws a store incarnation (seeded): at creation and at every wipe. */
+    private readonly drawIncarnation: () => number = () => 0,
   ) {
+    this.storeIncarnation = drawIncarnation();
     const node = this;
     this.snapshots = new HostSnapshots(
       {
@@ -196,6 +206,7 @@ export class SimNode {
   wipe(): void {
     this.crash();
     this.storage = new MemoryStorage();
+    this.storeIncarnation = this.drawIncarnation();
     this.durableIndex = 0;
     this.env.invariants.commits.onWipe(this.id);
   }

@@ -95,6 +95,10 @@ export class Simulation {
   private readonly diskRng: Rng;
   private readonly tickRng: Rng;
   private readonly nodeSeeds: Rng;
+  /** Store incarnations (drawn at creation and at every wipe). */
+  private readonly identityRng: Rng;
+  /** The initial voters' first store incarnations: the bootstrap configuration, at every start that needs it. */
+  private readonly initialIncarnations: Readonly<Record<NodeId, number>>;
   /** The machines running as cluster nodes right now (up, or down and due to restart). */
   private readonly ids: NodeId[];
   /** The voters the cluster was started with. */
@@ -119,11 +123,13 @@ export class Simulation {
     this.diskRng = root('disk');
     this.tickRng = root('tick-phase');
     this.nodeSeeds = root('node-seeds');
+    this.identityRng = root('identity');
     this.trace = new Trace(o.trace);
     this.ids = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`);
     this.initialVoters = this.ids.slice();
     this.invariants = new InvariantSuite({ voters: this.initialVoters, learners: [] });
     this.invariants.membership.setDurableLookup((id, index, term) => this.durablyHolds(id, index, term));
+    this.invariants.membership.setIncarnationLookup((id) => this.nodes.get(id)?.storeIncarnation ?? 0);
     const profileDef = PROFILES[o.profile];
     this.network = new NetworkModel(this.ids, root('network'), { ...DEFAULT_LINK, ...profileDef.link });
     this.monitor = new SplitBrainMonitor({
@@ -137,6 +143,8 @@ export class Simulation {
     this.elections = new ElectionStats(TICK_US, this.healAt);
 
     for (const id of this.ids) this.createNode(id);
+    this.initialIncarnations = Object.fromEntries(this.ids.map((id) => [id, this.node(id).storeIncarnation]));
+    this.invariants.membership.bindInitial(this.initialIncarnations);
     this.readOnlyPhases = drawReadOnlyPhases(root('phases'), this.endTime - 80 * TICK_US, TICK_US);
     const clientEnv = this.clientEnv();
     const workload = {
@@ -159,13 +167,29 @@ export class Simulation {
         }),
       );
     }
-    const profile = o.faultWeights === null ? profileDef : { ...profileDef, weights: o.faultWeights };
+    const profile = {
+      ...profileDef,
+      ...(o.faultWeights !== null ? { weights: o.faultWeights } : {}),
+      ...(o.faultIntervalTicks !== null ? { meanIntervalTicks: o.faultIntervalTicks } : {}),
+    };
     if (profileDef.membership) {
       // Two spare machines beyond the initial voters may join (and rejoin after a wipe).
       const spares = [1, 2].map((i) => `n${o.nodes + i}`);
       this.membership = new MembershipHost(this.hostEnv(), spares);
     } else {
       this.membership = null;
+    }
+    if (profileDef.persistentClockRates !== undefined) {
+      const rates = profileDef.persistentClockRates;
+      const rng = root('clock-rates');
+      for (const id of this.ids) {
+        if (!rng.chance(rates.chance)) continue;
+        const [lo, hi] = rng.chance(0.5) ? rates.slow : rates.fast;
+        const n = this.node(id);
+        n.clockRate = lo + rng.float() * (hi - lo);
+        n.persistentClockRate = n.clockRate;
+        this.trace.log(0, () => `${id} clock runs at x${n.clockRate.toFixed(3)} for the whole run`);
+      }
     }
     this.nemesis = new Nemesis(this.faultTarget(), profile, root('nemesis'), {
       startAt: 30 * TICK_US,
@@ -380,6 +404,9 @@ export class Simulation {
       storage,
       peers: boot?.voters ?? this.initialVoters,
       ...(boot !== null && boot.learners.length > 0 ? { learners: boot.learners } : {}),
+      incarnation: this.node(id).storeIncarnation,
+      // Every member's store incarnation is known here: the bootstrap configuration is bound.
+      bootstrapIncarnations: boot?.incarnations ?? this.initialIncarnations,
       seed: this.nodeSeeds.nextU32(),
       electionTicks: c.electionTicks,
       heartbeatTicks: c.heartbeatTicks,
@@ -419,6 +446,7 @@ export class Simulation {
       this.nodeEnv(this.options.bugs.includes('reply-before-persist')),
       (storage, _incarnation, applied) => this.raftConfig(id, storage, applied),
       this.config.compactionTail,
+      () => 1 + (this.identityRng.nextU32() % 0x7fff_ffff),
     );
     this.nodes.set(id, node);
     return node;
@@ -572,7 +600,9 @@ export class Simulation {
         node(id).resume();
       },
       setClockRate: (id, rate) => {
-        node(id).clockRate = rate;
+        // A clock that is off for the whole run stays off (a skew fault heals back to it).
+        const n = node(id);
+        n.clockRate = rate === 1 ? n.persistentClockRate : rate;
       },
       armCrash: (id, point, restartAfterUs) => {
         node(id).armed = { point, restartAfterUs };

@@ -11,11 +11,11 @@
 import { describe, expect, it } from 'vitest';
 import { type BugName, runSeed, type SimOptions, seedFailed } from '../src/index.js';
 
-type Bug = Exclude<BugName, 'membership-no-current-term-commit'>;
+type Bug = Exclude<BugName, 'membership-no-current-term-commit' | 'ignore-incarnation' | 'ignore-clock-rate'>;
 
 /** Seeds of `pnpm sim --inject-bug B` (mixed, 5 nodes, default ticks) that catch each bug. */
 const PINNED: Record<Bug, readonly number[]> = {
-  'no-prevote-stickiness': [26, 36],
+  'no-prevote-stickiness': [5, 27],
   'commit-old-term': [1, 3],
   'double-vote': [4, 10],
   'reply-before-persist': [1, 2],
@@ -67,5 +67,25 @@ describe('what a caught bug reports', () => {
     const r = runSeed({ seed: PINNED['lease-without-checkquorum'][0], bugs: ['lease-without-checkquorum'] });
     expect(r.verdict).toBe('nonLinearizable');
     expect(r.nonLinearizableExplanation).toMatch(/NOT LINEARIZABLE/);
+  });
+});
+
+/**
+ * The drift profile: clocks far beyond the lease's bound for the whole run,
+ * lease reads on. The clock-rate check keeps every lease read linearizable;
+ * the injected bug 'ignore-clock-rate' lets leases overlap. Find new pinned
+ * seeds with `pnpm sim --seeds 100 --profile drift --inject-bug ignore-clock-rate`.
+ */
+describe('injected bug ignore-clock-rate (drift profile)', () => {
+  const PINNED_DRIFT = [5, 11] as const;
+
+  it('is caught on its pinned seeds, which pass without the bug', () => {
+    for (const seed of PINNED_DRIFT) {
+      const broken = runSeed({ seed, profile: 'drift', bugs: ['ignore-clock-rate'] });
+      expect(seedFailed(broken), `seed ${seed} with the bug`).toBe(true);
+      const sound = runSeed({ seed, profile: 'drift' });
+      expect(sound.violations, `seed ${seed}`).toEqual([]);
+      expect(sound.verdict, `seed ${seed}`).toBe('linearizable');
+    }
   });
 });

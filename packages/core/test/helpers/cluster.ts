@@ -5,10 +5,12 @@
  * links can be cut (one way or both). Everything is deterministic.
  */
 import {
+  type ClockSkew,
   type ConfState,
   crc32,
   type Divergence,
   type Entry,
+  type IdentityConflict,
   MemoryStorage,
   type Message,
   type NodeId,
@@ -50,6 +52,10 @@ export class ClusterNode {
   snapshotRejections: SnapshotRejection[] = [];
   /** Ready.divergences this node reported. */
   divergences: Divergence[] = [];
+  /** Ready.identityConflicts this node reported. */
+  identityConflicts: IdentityConflict[] = [];
+  /** Ready.clockSkews this node reported. */
+  clockSkews: ClockSkew[] = [];
 
   constructor(readonly config: RaftConfig) {
     this.storage = config.storage as MemoryStorage;
@@ -150,6 +156,8 @@ export class Cluster {
         }
       }
       cn.divergences.push(...rd.divergences);
+      cn.identityConflicts.push(...rd.identityConflicts);
+      cn.clockSkews.push(...rd.clockSkews);
       cn.snapshotRejections.push(...rd.snapshotRejections);
       cn.applied.push(...rd.committedEntries);
       cn.readStates.push(...rd.readStates);
@@ -305,6 +313,19 @@ export class Cluster {
     const fresh = new ClusterNode(config);
     fresh.applied = cn.applied.slice(0, 0);
     this.nodes.set(id, fresh);
+  }
+
+  /**
+   * The node's store is wiped and it starts again, empty, under the same id
+   * and bootstrap configuration but a new store incarnation (an operator who
+   * deleted a data directory). Its old incarnation's votes are forgotten.
+   */
+  wipe(id: NodeId, incarnation: number): ClusterNode {
+    const cn = this.n(id);
+    this.queue = this.queue.filter((m) => m.to !== id && m.from !== id);
+    const fresh = new ClusterNode({ ...cn.config, incarnation, storage: new MemoryStorage() });
+    this.nodes.set(id, fresh);
+    return fresh;
   }
 
   /**

@@ -35,6 +35,8 @@ function stepDone(step: ConfChangeType, node: NodeId, conf: ConfState): boolean 
       return conf.voters.includes(node);
     case 'remove':
       return !conf.voters.includes(node) && !conf.learners.includes(node);
+    case 'bind':
+      return conf.incarnations?.[node] !== undefined;
   }
 }
 

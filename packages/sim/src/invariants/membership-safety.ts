@@ -30,6 +30,7 @@ export class MembershipSafety {
   /** Committed ConfChange entries seen (a run-wide count for the summary). */
   changesCommitted = 0;
   private holds: DurableLookup = () => true;
+  private speaksAs: (id: NodeId) => number = () => 0;
 
   constructor(
     private readonly report: ViolationSink,
@@ -39,9 +40,21 @@ export class MembershipSafety {
     this.history.push({ index: 0, conf: initial });
   }
 
+  /** The initial members' store incarnations (known once the host created them): the bootstrap configuration binds them. */
+  bindInitial(incarnations: Readonly<Record<NodeId, number>>): void {
+    const initial = { ...this.lastConf, incarnations: { ...incarnations } };
+    this.lastConf = initial;
+    this.history[0] = { index: 0, conf: initial };
+  }
+
   /** Where the quorum check looks up durable logs (the host sets it). */
   setDurableLookup(holds: DurableLookup): void {
     this.holds = holds;
+  }
+
+  /** Where the quorum check looks up each node's current store incarnation (the host sets it). */
+  setIncarnationLookup(speaksAs: (id: NodeId) => number): void {
+    this.speaksAs = speaksAs;
   }
 
   /** `node` became leader of `term` with `conf` in force in its log. */
@@ -121,6 +134,14 @@ export class MembershipSafety {
     for (const conf of confs) {
       const holding = conf.voters.filter((v) => this.holds(v, commit, term));
       if (2 * holding.length > conf.voters.length) return;
+      // A voter whose store was replaced since (amnesia) holds nothing, but no quorum of this
+      // configuration counts it either (identity rule): the entry is safe while every majority
+      // of voters that can still vote contains a holder.
+      const canVote = conf.voters.filter(
+        (v) => this.speaksAs(v) === (conf.incarnations?.[v] ?? this.speaksAs(v)),
+      );
+      const missing = canVote.filter((v) => !holding.includes(v)).length;
+      if (2 * missing < conf.voters.length) return;
       if (best === null) best = { conf, holding };
     }
     if (best === null) return;
@@ -140,7 +161,14 @@ export class MembershipSafety {
 }
 
 function sameMembers(a: ConfState, b: ConfState): boolean {
-  return sameSet(a.voters, b.voters) && sameSet(a.learners, b.learners);
+  return sameSet(a.voters, b.voters) && sameSet(a.learners, b.learners) && sameIdentity(a, b);
+}
+
+/** Both bind the same members to the same incarnations. */
+function sameIdentity(a: ConfState, b: ConfState): boolean {
+  const ka = Object.keys(a.incarnations ?? {});
+  const kb = Object.keys(b.incarnations ?? {});
+  return ka.length === kb.length && ka.every((k) => a.incarnations?.[k] === b.incarnations?.[k]);
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
@@ -148,5 +176,8 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function describe(c: ConfState): string {
-  return `{voters ${[...c.voters].sort().join(',')}; learners ${[...c.learners].sort().join(',') || '-'}}`;
+  const incs = Object.entries(c.incarnations ?? {})
+    .sort(([x], [y]) => (x < y ? -1 : 1))
+    .map(([id, inc]) => `${id}#${inc}`);
+  return `{voters ${[...c.voters].sort().join(',')}; learners ${[...c.learners].sort().join(',') || '-'}${incs.length > 0 ? `; incarnations ${incs.join(',')}` : ''}}`;
 }

@@ -49,12 +49,17 @@ export interface MembershipControl {
   propose(leader: NodeId, change: ConfChange, done: (o: ProposalOutcome) => void): boolean;
   /** Machines that may join: never started, or wiped (and idle for a while) since. */
   spares(): readonly NodeId[];
-  /** Starts `id` with empty storage, bootstrapped to join `conf` as a learner. */
-  startJoiner(id: NodeId, conf: ConfState): void;
+  /** Starts `id` with empty storage, bootstrapped to join `conf` as a learner; returns its store's incarnation. */
+  startJoiner(id: NodeId, conf: ConfState): number;
   /** Takes `id` out of service for good (no restart); `wipe` also erases its disk, so it may join again. */
   decommission(id: NodeId, wipe: boolean): void;
   /** True while `id` runs as one of the cluster's machines (up, or down and due to restart). */
   isHosted(id: NodeId): boolean;
+  /**
+   * The operator's mistake: `id`'s disk is wiped and it restarts at once, empty,
+   * under the same id (a new store incarnation) without being removed first.
+   */
+  wipeInPlace(id: NodeId): void;
 }
 
 /** What is done with a machine once its removal committed. */
@@ -66,6 +71,8 @@ interface InFlight {
 }
 
 const MAX_MEMBERS = 7;
+/** Chance per operator round that a member loses its disk and restarts under its old id. */
+const AMNESIA_CHANCE = 0.06;
 const MIN_VOTERS = 3;
 
 export class MembershipOperator {
@@ -75,6 +82,8 @@ export class MembershipOperator {
   private readonly lingering = new Set<NodeId>();
   /** Joiners started for an addLearner whose fate is not settled. */
   private readonly joining = new Set<NodeId>();
+  /** Members wiped in place (amnesia), until the repair (remove, wipe, re-add) took them out. */
+  private readonly amnesiac = new Set<NodeId>();
   readonly stats: Record<string, number> = {};
 
   constructor(
@@ -109,14 +118,18 @@ export class MembershipOperator {
   private act(): void {
     const t = this.t;
     const n = this.nemesis;
-    if (n.healed) return;
+    // Repairs go on after the heal (an amnesiac member left in place would never converge).
+    if (n.healed && this.amnesiac.size === 0) return;
     t.at(t.now + this.rng.int(8, 30) * t.tickUs, () => this.act());
-    if (n.scenarios.running !== null) return;
+    // After the heal a scenario that was running never finishes (it hears no more events).
+    if (n.scenarios.running !== null && !n.healed) return;
     if (this.inFlight !== null && t.now < this.inFlight.until) return;
     this.inFlight = null;
     const v = this.control.view();
     if (v === null || v.pendingConfIndex !== 0) return;
+    if (this.repairAmnesiac(v) || n.healed) return;
     this.tidy(v);
+    if (this.rng.chance(AMNESIA_CHANCE) && this.wipeInPlace(v)) return;
     const voters = v.conf.voters;
     const members = voters.length + v.conf.learners.length;
     const learner = v.conf.learners.find((id) => v.caughtUpLearners.includes(id)) ?? v.conf.learners[0];
@@ -133,6 +146,56 @@ export class MembershipOperator {
     } else if (learner !== undefined && this.rng.chance(0.3)) {
       this.propose(v, { type: 'remove', node: learner });
     }
+  }
+
+  /**
+   * Amnesia: a member (not the leader) that is up loses its disk and restarts
+   * empty under its old id. Its new incarnation's votes and acknowledgements
+   * must not count (core README, "Identity") until the repair below.
+   */
+  private wipeInPlace(v: LeaderView): boolean {
+    const t = this.t;
+    if (this.amnesiac.size > 0) return false;
+    // Only where the voters left intact can still elect a leader to repair it (a majority).
+    const voters = v.conf.voters.length;
+    const intactIfVoterLost = voters - 1 >= Math.floor(voters / 2) + 1;
+    const candidates = [...v.conf.voters, ...v.conf.learners].filter(
+      (id) =>
+        id !== v.leader &&
+        t.isUp(id) &&
+        this.control.isHosted(id) &&
+        (intactIfVoterLost || !v.conf.voters.includes(id)),
+    );
+    if (candidates.length === 0) return false;
+    const id = this.rng.pick(candidates);
+    t.log(`membership: ${id} loses its disk and restarts under its old id (amnesia)`);
+    this.count('amnesia');
+    this.amnesiac.add(id);
+    this.control.wipeInPlace(id);
+    return true;
+  }
+
+  /** The repair of an amnesiac member: remove it, wipe it again, later re-add it as a new learner. */
+  private repairAmnesiac(v: LeaderView): boolean {
+    for (const id of [...this.amnesiac]) {
+      const member = v.conf.voters.includes(id) || v.conf.learners.includes(id);
+      if (!member) {
+        this.amnesiac.delete(id);
+        if (this.control.isHosted(id)) this.retire(id, 'wipe');
+        continue;
+      }
+      if (id === v.leader || (v.conf.voters.length === 1 && v.conf.voters[0] === id)) continue;
+      this.t.log(`membership: repair ${id} (amnesia): remove, wipe, re-add later`);
+      this.propose(v, { type: 'remove', node: id }, (o) => {
+        if (o.status === 'committed') {
+          this.amnesiac.delete(id);
+          this.count('repaired');
+          this.retire(id, 'wipe');
+        }
+      });
+      return true;
+    }
+    return false;
   }
 
   /** Settles machines that are running but not members: failed joiners and removed ones. */
@@ -163,9 +226,9 @@ export class MembershipOperator {
     const id = this.rng.pick(spares);
     const t = this.t;
     t.log(`membership: ${id} starts empty to join as a learner`);
-    this.control.startJoiner(id, v.conf);
+    const incarnation = this.control.startJoiner(id, v.conf);
     this.joining.add(id);
-    const appended = this.propose(v, { type: 'addLearner', node: id }, (o) => {
+    const appended = this.propose(v, { type: 'addLearner', node: id, incarnation }, (o) => {
       if (o.status === 'dropped' && o.reason !== 'termChanged') {
         // Never appended, or overwritten (it can never commit): the machine goes back to the spares.
         this.joining.delete(id);

@@ -64,6 +64,7 @@ export type NemesisProfileName =
   | 'compaction'
   | 'membership'
   | 'jitter'
+  | 'drift'
   | 'none';
 
 export interface NemesisProfile {
@@ -77,6 +78,15 @@ export interface NemesisProfile {
   readonly membership?: boolean;
   /** Behaviour of every link for the whole run (default: DEFAULT_LINK). */
   readonly link?: Partial<LinkProfile>;
+  /**
+   * Clocks that are off for the whole run: each node, with probability
+   * `chance`, runs at a rate drawn from `slow` or `fast` (else at 1).
+   */
+  readonly persistentClockRates?: {
+    readonly chance: number;
+    readonly slow: readonly [number, number];
+    readonly fast: readonly [number, number];
+  };
 }
 
 export const PROFILES: Readonly<Record<NemesisProfileName, NemesisProfile>> = {
@@ -220,6 +230,23 @@ export const PROFILES: Readonly<Record<NemesisProfileName, NemesisProfile>> = {
       spikeChance: 0.05,
       spikeUs: 200_000,
     },
+  },
+  drift: {
+    name: 'drift',
+    // Clocks off far beyond the lease's drift bound for the whole run (a node under
+    // libfaketime, a throttled VM), lease reads on, and the faults that make a leader's
+    // lease matter: the clock-rate check must keep every lease read linearizable.
+    weights: {
+      isolateLeader: 3,
+      leaderMinority: 2,
+      cutLeaderLink: 1.5,
+      partitionMajority: 1,
+      pause: 1,
+      crashLeader: 1,
+    },
+    meanIntervalTicks: 25,
+    durationTicks: [10, 80],
+    persistentClockRates: { chance: 0.5, slow: [0.4, 0.7], fast: [1.4, 1.8] },
   },
   none: { name: 'none', weights: {}, meanIntervalTicks: 1, durationTicks: [1, 1] },
 };

@@ -67,7 +67,11 @@ export type AlertKind =
   | 'overlappingLeases'
   | 'leaseOutlived'
   /** Raised by a host, not the monitor: a node's state machine threw applying an entry and the node halted. */
-  | 'stateMachineFailed';
+  | 'stateMachineFailed'
+  /** Raised by a host from Ready.identityConflicts: a member's store was replaced under its old id. */
+  | 'identityConflict'
+  /** Raised by a host from Ready.clockSkews: a clock runs outside the lease's bound. */
+  | 'clockSkew';
 export type AlertSeverity = 'safety' | 'warning';
 
 export interface SplitBrainAlert {

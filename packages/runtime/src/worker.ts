@@ -40,7 +40,15 @@ async function main(): Promise<void> {
   const side = new SideWorkClient(init.sidePort);
   try {
     // Written into a new store, so a restart rebuilds the membership without being told again.
-    const bootstrapConf = { voters: [...init.actor.peers], learners: [...(init.actor.learners ?? [])] };
+    const members = [...init.actor.peers, ...(init.actor.learners ?? [])];
+    const bound = Object.entries(init.actor.bootstrapIncarnations ?? {}).filter(([id]) =>
+      members.includes(id),
+    );
+    const bootstrapConf = {
+      voters: [...init.actor.peers],
+      learners: [...(init.actor.learners ?? [])],
+      ...(bound.length > 0 ? { incarnations: Object.fromEntries(bound) } : {}),
+    };
     storage =
       init.storage.kind === 'lmdb'
         ? LmdbStorage.open({
@@ -49,8 +57,9 @@ async function main(): Promise<void> {
             mode: init.storage.mode,
             durability: init.storage.durability,
             bootstrapConf,
+            ...(init.actor.incarnation !== undefined ? { incarnation: init.actor.incarnation } : {}),
           })
-        : new MemoryDurableStorage(bootstrapConf);
+        : new MemoryDurableStorage(bootstrapConf, init.actor.incarnation);
     const sm = await createStateMachine(init.actor.machine, init.actor.id);
     const codec = new PoolSnapshotCodec(side, {
       compression: init.actor.snapshot.compression,

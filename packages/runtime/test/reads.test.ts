@@ -12,13 +12,14 @@ describe('read consistency', () => {
     await cluster.client().put('r', '1');
     const node = cluster.node(leader);
     expect(await node.read('r', 'linearizable')).toMatchObject({ value: '1', mode: 'readIndex' });
-    // The lease starts once a heartbeat round is acknowledged by a quorum.
+    // The lease starts once a heartbeat round is acknowledged by a quorum of followers that
+    // measured the leader's clock rate (five election timeouts of heartbeats).
     const lease = await waitFor(
       async () => {
         const r = await node.read('r', 'lease');
         return r.mode === 'lease' ? r : null;
       },
-      { timeoutMs: 3000, what: 'a lease read' },
+      { timeoutMs: 15_000, what: 'a lease read' },
     );
     expect(lease.value).toBe('1');
     expect(await node.read('r', 'stale')).toMatchObject({ value: '1', mode: 'stale' });
@@ -36,7 +37,7 @@ describe('read consistency', () => {
         const x = await cluster.node(leader).read('r', 'linearizable');
         return x.mode === 'lease' ? x : null;
       },
-      { timeoutMs: 3000, what: 'a lease-served linearizable read' },
+      { timeoutMs: 15_000, what: 'a lease-served linearizable read' },
     );
     expect(r.value).toBe('2');
   });

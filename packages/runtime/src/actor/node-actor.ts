@@ -1,7 +1,7 @@
 import {
   type ConfChange,
+  copyConf,
   DecodeError,
-  type Divergence,
   decodeMessage,
   type Entry,
   EntryType,
@@ -12,7 +12,6 @@ import {
   RaftNode,
   type ReadMode,
   type Ready,
-  type SplitBrainAlert,
   type TimeoutMode,
 } from '@raftkit/core';
 import type {
@@ -45,6 +44,7 @@ import type { DurableStorage } from '../storage/durable-storage.js';
 import type { DirectTraffic } from '../transport/direct-peers.js';
 import { packFrames, splitBatches, unpackFrames } from '../transport/frame-batch.js';
 import type { InboundBatches, OutboundBatches } from '../transport/port-protocol.js';
+import { clockSkewAlert, divergenceAlert, identityConflictAlert } from './alerts.js';
 import { ConfChangeRequests } from './conf-changes.js';
 import { raftConfigOf } from './raft-config.js';
 import { type ActorSnapshotOptions, initialConfFloor, SnapshotKeeper } from './snapshot-keeper.js';
@@ -57,6 +57,10 @@ export interface ActorOptions {
   readonly peers: readonly NodeId[];
   /** Learners to bootstrap with: a node joining a running cluster lists itself here. */
   readonly learners?: readonly NodeId[];
+  /** The members' incarnations at bootstrap, when known (core `bootstrapIncarnations`). */
+  readonly bootstrapIncarnations?: Readonly<Record<NodeId, number>>;
+  /** The incarnation a new store gets (default: random); an existing store keeps its own. */
+  readonly incarnation?: number;
   readonly seed: number;
   readonly tickMs: number;
   readonly electionTicks: number;
@@ -207,7 +211,7 @@ export class NodeActor {
     this.snapshots.noteRestoredAtStart(restoredAt);
     // The state machine lives in memory: after a restart it is rebuilt from
     // the stored snapshot (if any) and the log after it up to the commit index.
-    this.node = new RaftNode(raftConfigOf(opts, storage, restoredAt));
+    this.node = new RaftNode(raftConfigOf(opts, storage, restoredAt, storage.incarnation));
   }
 
   /** Start ticking and process whatever the node already has to do. */
@@ -515,6 +519,9 @@ export class NodeActor {
       this.observationDirty = true;
       this.host.emit({ type: 'alert', alert: divergenceAlert(d, at) });
     }
+    for (const c of rd.identityConflicts)
+      this.host.emit({ type: 'alert', alert: identityConflictAlert(c, at) });
+    for (const k of rd.clockSkews) this.host.emit({ type: 'alert', alert: clockSkewAlert(k, at) });
     if (rd.softState) {
       const s = rd.softState;
       if (
@@ -717,7 +724,7 @@ export class NodeActor {
       lastIndex: st.lastIndex,
       lease: this.leaseWallClock(st.leaseUntilTick, st.tick, Date.now()),
       stateHash: this.sm.hash(),
-      conf: { voters: [...st.conf.voters], learners: [...st.conf.learners] },
+      conf: copyConf(st.conf),
       pendingConfIndex: st.pendingConfIndex,
       progress: st.progress.map((p) => ({ ...p })),
       snapshots: this.snapshots.status(st),
@@ -763,6 +770,9 @@ export class NodeActor {
       timeouts: { ...st.timeouts },
       priority: st.priority,
       priorities: { ...st.priorities },
+      incarnation: this.storage.incarnation,
+      identityConflicts: st.identityConflicts.map((c) => ({ ...c })),
+      clock: { ...st.clock, rates: { ...st.clock.rates } },
     });
   }
 
@@ -891,19 +901,3 @@ export class NodeActor {
 }
 
 /** A confirmed divergence reported by the RaftNode, as a cluster alert naming the node and the index. */
-function divergenceAlert(d: Divergence, at: number): SplitBrainAlert {
-  return {
-    kind: 'divergence',
-    severity: 'safety',
-    at,
-    nodes: [d.node],
-    term: null,
-    index: d.index,
-    duration: null,
-    message:
-      `node ${d.node}: state hash ${d.actual} at checkpoint ${d.index} differs from the ` +
-      `quorum-confirmed ${d.expected} (detected by ${d.detectedBy}); ${d.node} is quarantined`,
-    hashes: { [d.node]: d.actual },
-    minority: [d.node],
-  };
-}

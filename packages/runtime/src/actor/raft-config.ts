@@ -7,13 +7,22 @@ import type { ActorOptions } from './node-actor.js';
  * RaftNode so that the core's own rules judge the options before any worker
  * starts).
  */
-export function raftConfigOf(opts: ActorOptions, storage: Storage, applied: number): RaftConfig {
+export function raftConfigOf(
+  opts: ActorOptions,
+  storage: Storage,
+  applied: number,
+  incarnation = 0,
+): RaftConfig {
   const snap = opts.snapshot;
   return {
     id: opts.id,
     storage,
     peers: opts.peers,
     learners: opts.learners ?? [],
+    incarnation,
+    ...(opts.bootstrapIncarnations !== undefined
+      ? { bootstrapIncarnations: opts.bootstrapIncarnations }
+      : {}),
     snapshotEntries: snap.entries,
     snapshotBytes: snap.bytes,
     snapshotChunkBytes: snap.chunkBytes,

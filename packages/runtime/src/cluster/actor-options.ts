@@ -9,6 +9,10 @@ import type { ResolvedOptions } from './options.js';
 export interface Bootstrap {
   readonly peers: readonly NodeId[];
   readonly learners: readonly NodeId[];
+  /** The members' incarnations when this process knows them all (bound from the first entry). */
+  readonly incarnations?: Readonly<Record<NodeId, number>>;
+  /** The incarnation a new store of this node gets (so the bootstrap and the addLearner can name it). */
+  readonly incarnation?: number;
 }
 
 /** What one node's actor is started with. */
@@ -22,6 +26,8 @@ export function actorOptionsFor(
     id,
     peers: boot?.peers ?? o.ids,
     learners: boot?.learners ?? [],
+    ...(boot?.incarnations !== undefined ? { bootstrapIncarnations: boot.incarnations } : {}),
+    ...(boot?.incarnation !== undefined ? { incarnation: boot.incarnation } : {}),
     seed: hashString(id, o.seed >>> 0) ^ epoch,
     tickMs: o.tickMs,
     electionTicks: o.electionTicks,

@@ -16,6 +16,7 @@ import {
   MembershipChangeError,
 } from '../errors.js';
 import { SideWorkPool } from '../side-work/pool.js';
+import { newIncarnation } from '../storage/incarnation.js';
 import { acquireStoreLock } from '../storage/store-lock.js';
 import type { LinkFaults, LinkSelector } from '../transport/fault-table.js';
 import { Router } from '../transport/router.js';
@@ -107,10 +108,23 @@ export class Cluster implements ClientTarget {
       electionTimeout: opts.electionTicks * opts.tickMs,
       ...(opts.checkpointInterval > 0 ? { checkpointInterval: opts.checkpointInterval } : {}),
     });
+    // Hosting every member, this process knows each new store's incarnation: the bootstrap
+    // configuration binds them all (core README, "Identity"). Existing stores keep their own.
+    const incarnations = this.partial
+      ? null
+      : Object.fromEntries(opts.ids.map((id) => [id, newIncarnation()]));
     for (const id of opts.local) {
       this.handles.set(id, new NodeHandle(id, this));
       const joining = opts.nodeOptions[id]?.joining;
       if (joining) this.bootstraps.set(id, { peers: [...joining.voters], learners: [...joining.learners] });
+      else if (incarnations !== null) {
+        this.bootstraps.set(id, {
+          peers: opts.ids,
+          learners: [],
+          incarnations,
+          incarnation: incarnations[id],
+        });
+      }
     }
   }
 
@@ -588,7 +602,14 @@ export class Cluster implements ClientTarget {
           );
       }
     }
-    this.bootstraps.set(id, { peers: [...conf.voters], learners: [...conf.learners, id] });
+    // A new store, a new incarnation: the addLearner names it, so the member never counts as a former self.
+    const incarnation = newIncarnation();
+    this.bootstraps.set(id, {
+      peers: [...conf.voters],
+      learners: [...conf.learners, id],
+      incarnations: { ...conf.incarnations, [id]: incarnation },
+      incarnation,
+    });
     this.known.add(id);
     this.removed.delete(id);
     if (!this.handles.has(id)) this.handles.set(id, new NodeHandle(id, this));
@@ -596,7 +617,7 @@ export class Cluster implements ClientTarget {
     let added: StepResult;
     try {
       await this.spawn(id, 'createIfMissing');
-      added = await commitStep(this, 'addLearner', id, deadline, this.pollMs());
+      added = await commitStep(this, 'addLearner', id, deadline, this.pollMs(), { incarnation });
     } catch (err) {
       // Not a member (or not known to be one): take the worker down again; a retry starts it empty.
       this.members = Object.freeze(this.members.filter((m) => m !== id));

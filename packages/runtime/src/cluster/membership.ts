@@ -1,4 +1,4 @@
-import type { ConfChangeType, ConfState, NodeId } from '@raftkit/core';
+import type { ConfChange, ConfChangeType, ConfState, NodeId } from '@raftkit/core';
 import type { NodeHandle } from '../control/node-handle.js';
 import {
   ClusterClosedError,
@@ -55,6 +55,8 @@ export async function commitStep(
   node: NodeId,
   deadline: number,
   pollMs: number,
+  /** addLearner: the new member's incarnation and address. */
+  identity: Pick<ConfChange, 'incarnation' | 'address'> = {},
 ): Promise<StepResult> {
   let last: unknown = null;
   let refusedOnce = false;
@@ -77,7 +79,7 @@ export async function commitStep(
         await pause(pollMs);
         continue;
       }
-      const index = await withDeadline(handle.proposeConfChange({ type: step, node }), left);
+      const index = await withDeadline(handle.proposeConfChange({ type: step, node, ...identity }), left);
       const after = await handle.status().catch(() => st);
       return { leader, index, conf: after.conf };
     } catch (err) {

@@ -1,7 +1,9 @@
 import type {
   CheckpointStatus,
+  ClockStatus,
   ConfChange,
   ConfState,
+  IdentityConflict,
   IncomingSnapshotStatus,
   NodeId,
   PeerLiveness,
@@ -119,6 +121,12 @@ export interface RuntimeNodeStatus {
   /** This node's leader priority, and those it learned from peers. */
   readonly priority: number;
   readonly priorities: Readonly<Record<NodeId, number>>;
+  /** This node's store incarnation (core README, "Identity"). */
+  readonly incarnation: number;
+  /** Members heard under an incarnation the configuration does not bind them to (repair them). */
+  readonly identityConflicts: readonly IdentityConflict[];
+  /** The clock-rate check behind lease reads. */
+  readonly clock: ClockStatus;
 }
 
 /** Core's PeerLiveness plus the same in milliseconds. */

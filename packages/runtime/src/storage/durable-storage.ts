@@ -46,6 +46,8 @@ export interface DurableStorage extends SnapshotStorage {
   readonly kind: 'lmdb' | 'memory';
   /** Where the store lives (null for memory). */
   readonly path: string | null;
+  /** The store's incarnation, created with it (core README, "Identity"). */
+  readonly incarnation: number;
   persist(batch: PersistBatch): Promise<void>;
   /** `checksum`: CRC-32 of `data` when the caller already has it. */
   createSnapshot(index: number, conf: ConfState, data: Uint8Array, checksum?: number): Snapshot;

@@ -4,6 +4,7 @@ import { crc32 as nativeCrc32 } from 'node:zlib';
 import {
   CompactedError,
   type ConfState,
+  copyConf,
   type Entry,
   type HardState,
   type Snapshot,
@@ -14,6 +15,7 @@ import { StorageError, storageErrorFrom } from '../errors.js';
 import type { DurableStorage, PersistBatch, StorageStats } from './durable-storage.js';
 import { decodeEntryRecord, encodeEntryRecord } from './entry-record.js';
 import { EntryWindow } from './entry-window.js';
+import { newIncarnation } from './incarnation.js';
 import { checkLmdbDataFile } from './lmdb-file-check.js';
 import { seal, verifySealed } from './sealed-record.js';
 
@@ -45,6 +47,8 @@ export interface LmdbStorageOptions {
    * ignored when the store exists.
    */
   readonly bootstrapConf?: ConfState;
+  /** The incarnation a new store gets (default: a random one); an existing store keeps its own. */
+  readonly incarnation?: number;
 }
 
 /** 2: every metadata record carries a checksum (sealed-record.ts). 1: only log entries and snapshot data did. */
@@ -54,6 +58,8 @@ const LEGACY_FORMAT_VERSION = 1;
 interface FormatRecord {
   readonly version: number;
   readonly nodeId: string;
+  /** The store's incarnation; absent in stores created before incarnations (one is assigned on open). */
+  readonly incarnation?: number;
 }
 interface SnapshotRecord {
   readonly index: number;
@@ -108,6 +114,7 @@ export class LmdbStorage implements DurableStorage {
   /** Hard state that only moved the commit index: written with the next transaction, not synced alone. */
   private lazyHard: HardState | null = null;
   private bootConf: ConfState | null = null;
+  private inc = 0;
   /** Latest snapshot as readers see it (may be pending). */
   private snap: Snapshot | null = null;
   /** Compaction point as readers see it: the log holds (compactIndex, last]. */
@@ -184,7 +191,7 @@ export class LmdbStorage implements DurableStorage {
       // A first start killed before its first (atomic) transaction leaves an LMDB file holding
       // nothing at all: only then may a first start initialise an existing file.
       if (existed && !(opts.mode === 'createIfMissing' && storage.isBlank())) storage.load(opts.nodeId);
-      else storage.initialise(opts.nodeId, opts.bootstrapConf ?? null);
+      else storage.initialise(opts.nodeId, opts.bootstrapConf ?? null, opts.incarnation ?? newIncarnation());
     } catch (err) {
       env.close().catch(() => {});
       if (err instanceof StorageError) throw err;
@@ -193,9 +200,18 @@ export class LmdbStorage implements DurableStorage {
     return storage;
   }
 
-  private initialise(nodeId: string, bootConf: ConfState | null): void {
+  /** The store's incarnation (core README, "Identity"). */
+  get incarnation(): number {
+    return this.inc;
+  }
+
+  private initialise(nodeId: string, bootConf: ConfState | null, incarnation: number): void {
+    this.inc = incarnation;
     this.env.transactionSync(() => {
-      this.meta.putSync('format', seal({ version: FORMAT_VERSION, nodeId } satisfies FormatRecord));
+      this.meta.putSync(
+        'format',
+        seal({ version: FORMAT_VERSION, nodeId, incarnation } satisfies FormatRecord),
+      );
       this.meta.putSync('hardState', seal(this.hard));
       if (bootConf) this.meta.putSync('bootstrapConf', seal(bootConf));
     });
@@ -229,6 +245,9 @@ export class LmdbStorage implements DurableStorage {
     if (format.nodeId !== nodeId) {
       throw new StorageError('inconsistent', where, `store belongs to node ${format.nodeId}, not ${nodeId}`);
     }
+    // A store from before incarnations gets one now (written below with the re-sealed records, or at once).
+    const needsIncarnation = !Number.isSafeInteger(format.incarnation) || (format.incarnation ?? 0) < 1;
+    this.inc = needsIncarnation ? newIncarnation() : (format.incarnation as number);
     const hard = get('hardState') as HardState | undefined;
     if (!hard || !Number.isSafeInteger(hard.term) || !Number.isSafeInteger(hard.commit)) {
       throw new StorageError('corrupt', where, 'hard state is missing or malformed');
@@ -238,7 +257,7 @@ export class LmdbStorage implements DurableStorage {
     if (boot !== undefined) {
       if (!isConfState(boot))
         throw new StorageError('corrupt', where, 'bootstrap configuration is malformed');
-      this.bootConf = { voters: [...boot.voters], learners: [...boot.learners] };
+      this.bootConf = copyConf(boot);
     }
 
     const snapRec = get('snapshot') as SnapshotRecord | undefined;
@@ -334,6 +353,14 @@ export class LmdbStorage implements DurableStorage {
     if (tail.length > 0) this.cache.append(tail);
     this.trimCache();
     if (legacy) this.sealLegacy(nodeId, snapRec, compRec);
+    else if (needsIncarnation) {
+      this.env.transactionSync(() => {
+        this.meta.putSync(
+          'format',
+          seal({ version: FORMAT_VERSION, nodeId, incarnation: this.inc } satisfies FormatRecord),
+        );
+      });
+    }
   }
 
   /** A store of format 1, checked: its metadata records rewritten with checksums, as format 2, in one transaction. */
@@ -343,7 +370,10 @@ export class LmdbStorage implements DurableStorage {
     comp: CompactionRecord | undefined,
   ): void {
     this.env.transactionSync(() => {
-      this.meta.putSync('format', seal({ version: FORMAT_VERSION, nodeId } satisfies FormatRecord));
+      this.meta.putSync(
+        'format',
+        seal({ version: FORMAT_VERSION, nodeId, incarnation: this.inc } satisfies FormatRecord),
+      );
       this.meta.putSync('hardState', seal(this.hard));
       if (this.bootConf) this.meta.putSync('bootstrapConf', seal(this.bootConf));
       if (snapRec) this.meta.putSync('snapshot', seal(snapRec));
@@ -422,7 +452,7 @@ export class LmdbStorage implements DurableStorage {
       meta: {
         index,
         term: this.term(index),
-        conf: { voters: [...conf.voters], learners: [...conf.learners] },
+        conf: copyConf(conf),
       },
       data,
     };
@@ -699,7 +729,7 @@ function checkSnapshotRecord(where: string, rec: SnapshotRecord): Snapshot {
     meta: {
       index: rec.index,
       term: rec.term,
-      conf: { voters: [...rec.conf.voters], learners: [...rec.conf.learners] },
+      conf: copyConf(rec.conf),
     },
     data,
   };

@@ -1,6 +1,7 @@
 import {
   CompactedError,
   type ConfState,
+  copyConf,
   type Entry,
   type HardState,
   type Snapshot,
@@ -9,6 +10,7 @@ import {
 import { StorageError } from '../errors.js';
 import type { DurableStorage, PersistBatch, StorageStats } from './durable-storage.js';
 import { EntryWindow } from './entry-window.js';
+import { newIncarnation } from './incarnation.js';
 
 /**
  * Storage that lives in the actor's memory: "durable" for as long as the
@@ -31,8 +33,14 @@ export class MemoryDurableStorage implements DurableStorage {
   private snapshotsWritten = 0;
   private entriesCompacted = 0;
 
-  /** `bootstrapConf`: the membership a node joining a running cluster starts with. */
-  constructor(private readonly bootstrapConf: ConfState | null = null) {}
+  /**
+   * `bootstrapConf`: the membership a node joining a running cluster starts with.
+   * `incarnation`: the store's identity (default: a random one).
+   */
+  constructor(
+    private readonly bootstrapConf: ConfState | null = null,
+    readonly incarnation: number = newIncarnation(),
+  ) {}
 
   initialState(): { hardState: HardState; confState: ConfState | null } {
     return { hardState: this.hard, confState: this.snap?.meta.conf ?? this.bootstrapConf };
@@ -68,7 +76,7 @@ export class MemoryDurableStorage implements DurableStorage {
       meta: {
         index,
         term: this.term(index),
-        conf: { voters: [...conf.voters], learners: [...conf.learners] },
+        conf: copyConf(conf),
       },
       data,
     };

@@ -61,6 +61,8 @@ export class ProcessCluster {
       beforeStart?: (c: ProcessCluster) => Promise<void>;
       /** Start every node with `raftkit node --config FILE` (its flags written as JSON or YAML). */
       configFiles?: 'json' | 'yaml';
+      /** Flags and environment of one node at its first start (e.g. a priority, libfaketime). */
+      perNode?: (id: string) => { extraArgs?: string[]; env?: NodeJS.ProcessEnv };
     } = {},
   ): Promise<ProcessCluster> {
     const ids = Array.from({ length: n }, (_, i) => `${opts.prefix ?? 'n'}${i + 1}`);
@@ -68,7 +70,12 @@ export class ProcessCluster {
     const c = new ProcessCluster(ids, new Map(ids.map((id, i) => [id, ports[i]])), extraArgs);
     c.configFiles = opts.configFiles ?? null;
     await opts.beforeStart?.(c);
-    await Promise.all(ids.map((id) => c.startNode(id)));
+    await Promise.all(
+      ids.map((id) => {
+        const own = opts.perNode?.(id);
+        return c.startNode(id, undefined, own?.extraArgs, own?.env);
+      }),
+    );
     return c;
   }
 
@@ -129,13 +136,19 @@ export class ProcessCluster {
 
   /**
    * Start (or restart) node `id`; a new id gets a port and joins `ids`.
-   * `membership` replaces `--peers` (e.g. `['--join', seeds]` for a new member).
+   * `membership` replaces `--peers` (e.g. `['--join', seeds]` for a new member); `env` is
+   * the process environment (e.g. libfaketime's LD_PRELOAD and FAKETIME).
    */
-  async startNode(id: string, membership?: string[], extraArgs: string[] = []): Promise<void> {
+  async startNode(
+    id: string,
+    membership?: string[],
+    extraArgs: string[] = [],
+    env: NodeJS.ProcessEnv = process.env,
+  ): Promise<void> {
     await this.reserve(id);
     const args = this.nodeArgs(id, this.address(id), membership, extraArgs);
     const argv = this.configFiles ? ['node', '--config', this.writeConfig(id, args.slice(1))] : args;
-    const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
     const log: string[] = this.logs.get(id) ?? [];
     this.logs.set(id, log);
     child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));

@@ -126,6 +126,15 @@ describe('membership of a process cluster through the CLI', () => {
       },
       { what: 'a full mesh of five' },
     );
+    // The committed configuration carries each newcomer's address and binds its store's incarnation.
+    const mesh = await liveStatuses(client);
+    const leaderConf = mesh.find((s) => s.report!.node!.role === 'leader')!.report!.node!.conf;
+    for (const id of ['n4', 'n5']) {
+      expect(leaderConf.addresses?.[id], id).toBe(cluster.address(id));
+      const incarnation = mesh.find((s) => s.id === id)!.report!.node!.incarnation;
+      expect(incarnation, id).toBeGreaterThan(0);
+      expect(leaderConf.incarnations?.[id], id).toBe(incarnation);
+    }
 
     // Remove the leader: it hands over, the new leader commits the removal, the old one exits by itself.
     const leader = await agreedLeader(client);

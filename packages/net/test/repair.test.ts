@@ -41,7 +41,7 @@ describe('repair of a diverged node process', () => {
     for (const c of clusters) await c.close();
   });
 
-  /** Corrupt `victim`, keep writing until the checkpoints quarantine it; returns the epoch it had. */
+  /** Corrupt `victim` and keep writing until the checkpoints quarantine it. */
   async function divergeAndWait(cluster: ProcessCluster, client: RaftClient, victim: string): Promise<void> {
     for (let i = 0; i < 20; i++) await client.put(`k${i}`, `v${i}`);
     cluster.signal(victim, 'SIGUSR2');
@@ -59,13 +59,22 @@ describe('repair of a diverged node process', () => {
     );
   }
 
-  async function expectRepaired(client: RaftClient, victim: string, epochBefore: number) {
+  async function expectRepaired(
+    client: RaftClient,
+    victim: string,
+    before: { epoch: number; incarnation: number },
+  ) {
     const state = await converged(client, 3, 30_000);
-    const st = (await liveStatuses(client)).find((s) => s.id === victim)!.report!.node!;
+    const statuses = await liveStatuses(client);
+    const st = statuses.find((s) => s.id === victim)!.report!.node!;
+    // Back under a fresh incarnation, the one the configuration binds (never its old voting identity).
+    expect(st.incarnation).not.toBe(before.incarnation);
+    const leader = statuses.find((s) => s.report!.node!.role === 'leader')!.report!.node!;
+    expect(leader.conf.incarnations?.[victim]).toBe(st.incarnation);
     expect(st.quarantine).toBeNull();
     expect(st.conf.voters).toContain(victim);
     // A fresh store: a new actor, caught up from the leader's snapshot.
-    expect(st.epoch).toBeGreaterThan(epochBefore);
+    expect(st.epoch).toBeGreaterThan(before.epoch);
     expect(st.snapshots.installed).toBeGreaterThan(0);
     return state;
   }
@@ -78,13 +87,14 @@ describe('repair of a diverged node process', () => {
       const leader = await agreedLeader(client);
       const victim = cluster.ids.find((id) => id !== leader.id)!;
       await divergeAndWait(cluster, client, victim);
-      const epoch = (await liveStatuses(client)).find((s) => s.id === victim)!.report!.node!.epoch;
+      const before = (await liveStatuses(client)).find((s) => s.id === victim)!.report!.node!;
+      const epoch = before.epoch;
       const repaired = await runCli(['repair', victim, ...cluster.clientArgs()], 90_000);
       expect(repaired.code, repaired.stderr).toBe(0);
       expect(repaired.stdout).toMatch(
         new RegExp(`${victim} repaired: state hash [0-9a-f]+ at index \\d+ \\(caught up by snapshot`),
       );
-      const state = await expectRepaired(client, victim, epoch);
+      const state = await expectRepaired(client, victim, before);
       console.log(`repair: ${repaired.stdout.trim()}; converged at ${state.appliedIndex} ${state.stateHash}`);
       // Still a working cluster of three.
       await client.put('after-repair', 'yes');
@@ -104,7 +114,8 @@ describe('repair of a diverged node process', () => {
     try {
       const leader = await agreedLeader(client);
       const victim = cluster.ids.find((id) => id !== leader.id)!;
-      const epoch = (await liveStatuses(client)).find((s) => s.id === victim)!.report!.node!.epoch;
+      const before = (await liveStatuses(client)).find((s) => s.id === victim)!.report!.node!;
+      const epoch = before.epoch;
       for (let i = 0; i < 20; i++) await client.put(`k${i}`, `v${i}`);
       cluster.signal(victim, 'SIGUSR2');
       let i = 0;
@@ -116,7 +127,7 @@ describe('repair of a diverged node process', () => {
         },
         { what: `${victim} to repair itself`, timeoutMs: 60_000 },
       );
-      const state = await expectRepaired(client, victim, epoch);
+      const state = await expectRepaired(client, victim, before);
       expect(cluster.logs.get(victim)!.join('')).toMatch(/auto-repair: this node diverged/);
       console.log(`auto-repair: ${victim} converged at ${state.appliedIndex} ${state.stateHash}`);
     } finally {

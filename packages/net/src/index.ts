@@ -58,7 +58,7 @@ export {
   type NodeStatusReport,
 } from './node/node-server.js';
 export { handoverTarget, LeaderOperations, type NodeOperations } from './node/operations.js';
-export { type AddressedConf, PeerDirectory } from './node/peer-directory.js';
+export { PeerDirectory } from './node/peer-directory.js';
 export { raftBatchValidator } from './node/raft-batch-check.js';
 export { RaftkitNode, type RaftkitNodeOptions } from './node/raftkit-node.js';
 export type { RepairAnswer } from './node/self-repair.js';

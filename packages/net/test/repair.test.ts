@@ -88,7 +88,6 @@ describe('repair of a diverged node process', () => {
       const victim = cluster.ids.find((id) => id !== leader.id)!;
       await divergeAndWait(cluster, client, victim);
       const before = (await liveStatuses(client)).find((s) => s.id === victim)!.report!.node!;
-      const epoch = before.epoch;
       const repaired = await runCli(['repair', victim, ...cluster.clientArgs()], 90_000);
       expect(repaired.code, repaired.stderr).toBe(0);
       expect(repaired.stdout).toMatch(

@@ -79,8 +79,7 @@ export async function joinAsMember(opts: {
   logger.log('info', 'promoted to voter', { node: self, index: promoted.index, leader: promoted.leader });
 }
 
-/** The store's incarnation as the runtime reports it (absent on runtimes without incarnations). */
+/** The store's incarnation, for the addLearner that binds it (0: not known, sent as absent). */
 export function incarnationOf(status: RuntimeNodeStatus): number | undefined {
-  const v = (status as { incarnation?: unknown }).incarnation;
-  return typeof v === 'number' && v > 0 ? v : undefined;
+  return status.incarnation > 0 ? status.incarnation : undefined;
 }

@@ -4,9 +4,6 @@ import { formatHostPort, type HostPort, parseHostPort } from '../address.js';
 import type { NetLogger } from '../log.js';
 import type { TcpTransport } from '../transport.js';
 
-/** A configuration that may carry each member's address (membership entries do in a process cluster). */
-export type AddressedConf = ConfState & { readonly addresses?: Readonly<Record<string, string>> };
-
 /**
  * Keeps this node's peer links in line with the configuration in force: a
  * member that appears (a newcomer's address comes with its membership entry)
@@ -53,10 +50,7 @@ export class PeerDirectory {
    * older than what this node knows (a joiner that installed a snapshot taken
    * before it was added).
    */
-  reconcile(
-    conf: AddressedConf,
-    keepLeavers = false,
-  ): { added: string[]; removed: string[]; missing: string[] } {
+  reconcile(conf: ConfState, keepLeavers = false): { added: string[]; removed: string[]; missing: string[] } {
     const members = new Set([...conf.voters, ...conf.learners]);
     const added: string[] = [];
     const removed: string[] = [];

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import type { SplitBrainAlert } from '@raftkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RaftClient } from '../src/index.js';
-import { ProcessCluster } from './support/processes.js';
+import { ProcessCluster, runCli } from './support/processes.js';
 import { waitFor } from './support/wait.js';
 
 /**
@@ -19,7 +19,7 @@ describe('a data directory wiped under an old id, on three node processes', () =
     cluster = null;
   });
 
-  it('loses no acknowledged write: the empty node counts for nothing until it is repaired, and the alert says so', async () => {
+  it('loses no acknowledged write: the empty node counts for nothing until it is repaired, the alert says so, and raftkit repair brings it back', async () => {
     const c = await ProcessCluster.start(3, ['--tick-ms', '50', '--election-ticks', '10']);
     cluster = c;
     const client = await c.connectClient({ timeoutMs: 20_000 });
@@ -67,6 +67,17 @@ describe('a data directory wiped under an old id, on three node processes', () =
       },
       { timeoutMs: 20_000, what: 'an identityConflict alert naming n2 and the repair' },
     );
+
+    // The repair the alert names: n2 leaves, comes back as a fresh member bound to its new store.
+    const repaired = await runCli(['repair', 'n2', ...c.clientArgs()], 90_000);
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(repaired.stdout).toMatch(/^n2 repaired: state hash [0-9a-f]+ at index \d+/);
+    const statuses = await client.status(2_000);
+    const n2 = statuses.find((s) => s.id === 'n2')!.report!.node!;
+    const leader = statuses.find((s) => s.report?.node?.role === 'leader')!.report!.node!;
+    expect(leader.conf.voters).toContain('n2');
+    expect(leader.conf.incarnations?.n2).toBe(n2.incarnation);
+    for (let i = 0; i < 30; i++) expect(await client.get(`k${i}`)).toBe(`v${i}`);
   });
 });
 

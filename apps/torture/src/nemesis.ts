@@ -149,7 +149,7 @@ export class NemesisRunner {
       case 'membership': {
         // The removed node exits by itself ("removed from the cluster"): expected, not a crash.
         processes.expectExit(node!);
-        await this.member('remove', node!);
+        await this.removeMember(node!);
         if (!(await processes.exited(node!, REMOVED_EXIT_MS))) {
           await processes.kill(node!);
           throw new Error(`${node} was removed but still ran ${REMOVED_EXIT_MS} ms later (killed)`);
@@ -162,16 +162,12 @@ export class NemesisRunner {
 
   /** `raftkit member VERB ID` against the running nodes; throws with the CLI's message unless it exits 0. */
   private async member(verb: 'remove' | 'promote', id: string): Promise<void> {
-    const seeds = this.ctx.nodes
-      .filter((n) => n !== id && this.ctx.processes.isRunning(n) && !this.ctx.processes.isPaused(n))
-      .map((n) => this.ctx.processes.address(n))
-      .join(',');
     const args = [
       'member',
       verb,
       id,
       '--cluster',
-      seeds,
+      this.seedsWithout(id),
       ...this.ctx.clientFlags,
       '--timeout-ms',
       `${MEMBER_TIMEOUT_MS}`,
@@ -186,6 +182,42 @@ export class NemesisRunner {
     this.ctx.log(
       `raftkit member ${verb} ${id}: ${result.stdout.trim()} (${Math.round(performance.now() - started)} ms)`,
     );
+  }
+
+  /**
+   * `raftkit member remove ID`. When the CLI fails (e.g. `termChanged`: the
+   * leader changed under the proposal, outcome unknown), the configuration
+   * decides (`raftkit member list --json`): removed after all, or not.
+   */
+  private async removeMember(id: string): Promise<void> {
+    try {
+      await this.member('remove', id);
+    } catch (error) {
+      const result = await runCli(
+        this.ctx.bin,
+        ['member', 'list', '--json', '--cluster', this.seedsWithout(id), ...this.ctx.clientFlags],
+        30_000,
+      );
+      let listed: string[] | null = null;
+      try {
+        listed = (JSON.parse(result.stdout) as { id: string }[]).map((m) => m.id);
+      } catch {
+        // No answer to go by: the removal counts as failed.
+      }
+      if (listed && !listed.includes(id)) {
+        this.ctx.log(`${(error as Error).message}; but the configuration no longer lists ${id}: removed`);
+        return;
+      }
+      this.ctx.processes.expectExit(id, false);
+      throw error;
+    }
+  }
+
+  private seedsWithout(id: string): string {
+    return this.ctx.nodes
+      .filter((n) => n !== id && this.ctx.processes.isRunning(n) && !this.ctx.processes.isPaused(n))
+      .map((n) => this.ctx.processes.address(n))
+      .join(',');
   }
 
   /** Bring a removed node back as a new member: empty data dir, `--join` as a learner, then `member promote`. */
@@ -242,7 +274,18 @@ export class NemesisRunner {
       }
       await this.ctx.processes.start(id);
       this.ctx.log(`restarted ${id}`);
-    } catch (error) {
+    } catch (startError) {
+      let error = startError;
+      // Removed after all (a removal whose outcome the CLI could not tell): it comes back as a new member.
+      if (/was removed from the cluster/.test((error as Error).message)) {
+        this.ctx.log(`${id} refuses to start: it was removed; bringing it back as a new member`);
+        try {
+          await this.rejoin(id);
+          return;
+        } catch (rejoinError) {
+          error = rejoinError;
+        }
+      }
       this.errors.push(`restart of ${id}: ${(error as Error).message}`);
       this.ctx.log(`restart of ${id} failed: ${(error as Error).message}`);
     }

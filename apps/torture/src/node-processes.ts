@@ -132,6 +132,7 @@ export class NodeProcesses {
     const sink = log;
     sink.write(`--- start ${new Date().toISOString()}${clock ? ` FAKETIME=${env.FAKETIME}` : ''}\n`);
     let listening = false;
+    let lastError = '';
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${id} did not listen within ${timeoutMs} ms`)),
@@ -148,6 +149,7 @@ export class NodeProcesses {
       });
       createInterface({ input: child.stderr! }).on('line', (line) => {
         sink.write(`${line}\n`);
+        if (line.startsWith('error:')) lastError = line;
         const alert = safetyAlert(id, line);
         if (alert) this.alerts.push(alert);
       });
@@ -162,7 +164,7 @@ export class NodeProcesses {
         if (!listening)
           reject(
             new Error(
-              `${id} exited (code ${code}, signal ${signal}) before listening; see ${this.logFile(id)}`,
+              `${id} exited (code ${code}, signal ${signal}) before listening${lastError ? `: ${lastError}` : ''}; see ${this.logFile(id)}`,
             ),
           );
       });
@@ -181,10 +183,12 @@ export class NodeProcesses {
     await this.end(id, 'SIGTERM');
   }
 
-  /** The node is about to exit by itself (e.g. removed from the cluster): not a crash. */
-  expectExit(id: string): void {
+  /** The node is about to exit by itself (e.g. removed from the cluster): not a crash. `false` takes it back. */
+  expectExit(id: string, expected = true): void {
     const child = this.procs.get(id);
-    if (child) this.expectedExit.add(child);
+    if (!child) return;
+    if (expected) this.expectedExit.add(child);
+    else this.expectedExit.delete(child);
   }
 
   /** Resolves true once the node's process is gone, false after `timeoutMs`. */

@@ -27,7 +27,7 @@ describe('membership of a process cluster through the CLI', () => {
     // Small snapshots: a newcomer catches up from a compacted log, by snapshot.
     const args = [
       '--tick-ms',
-      '50',
+      '25',
       '--election-ticks',
       '20',
       '--snapshot-entries',

@@ -15,6 +15,7 @@ import {
   isBugName,
   isTimeoutsMode,
   MAX_CLOCK_DRIFT_TICKS,
+  type SimOptions,
   type TimeoutsMode,
 } from './options.js';
 
@@ -186,5 +187,18 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     electionTicks,
     priorities,
     compareTimeouts,
+  };
+}
+
+/** The options of every seed the command line asks for (all but the seed itself). */
+export function simOptionsOf(args: CliArgs): Omit<SimOptions, 'seed'> {
+  return {
+    nodes: args.nodes,
+    ticks: args.ticks,
+    profile: args.profile,
+    bugs: args.bugs,
+    timeouts: args.timeouts,
+    ...(args.electionTicks !== null ? { electionTicks: args.electionTicks } : {}),
+    priorities: args.priorities,
   };
 }

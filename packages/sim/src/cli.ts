@@ -4,7 +4,7 @@
  * one seed (with its full trace). Exit status 1 on any invariant violation or
  * non-linearizable history.
  */
-import { type CliArgs, CliError, parseCliArgs, USAGE } from './cli-args.js';
+import { type CliArgs, CliError, parseCliArgs, simOptionsOf, USAGE } from './cli-args.js';
 import { formatComparison, summarizeVariant, TIMEOUT_VARIANTS, type VariantReport } from './jitter.js';
 import type { SimOptions } from './options.js';
 import { runSeedsOnPool } from './pool.js';
@@ -18,6 +18,7 @@ import {
   replayCommand,
   seedFailed,
 } from './summary.js';
+import { tracedReplayOutput } from './traced-replay.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseCliArgs(argv);
@@ -25,23 +26,14 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const base: Omit<SimOptions, 'seed'> = {
-    nodes: args.nodes,
-    ticks: args.ticks,
-    profile: args.profile,
-    bugs: args.bugs,
-    timeouts: args.timeouts,
-    ...(args.electionTicks !== null ? { electionTicks: args.electionTicks } : {}),
-    priorities: args.priorities,
-  };
+  const base = simOptionsOf(args);
   if (args.compareTimeouts) return compareTimeouts(args, base);
 
   if (args.seed !== null) {
     const r = runSeed({ ...base, seed: args.seed, trace: args.trace });
-    if (args.trace) process.stdout.write(`${(r.trace ?? []).join('\n')}\n`);
     // A traced replay prints no wall-clock numbers, so that two runs are byte-identical.
     const { trace: _trace, wallMs, ...rest } = r;
-    process.stdout.write(`${formatSeed(args.trace ? { ...r, wallMs: 0 } : r)}\n`);
+    process.stdout.write(args.trace ? tracedReplayOutput(r) : `${formatSeed(r)}\n`);
     if (args.json) process.stdout.write(`${JSON.stringify(args.trace ? rest : { ...rest, wallMs })}\n`);
     return seedFailed(r) ? 1 : 0;
   }

@@ -397,8 +397,9 @@ export class RaftkitNode {
 
   /** The leader to-be adds this node as a learner, then promotes it once caught up (unless `learner`). */
   private async joinCluster(): Promise<void> {
-    const admin = await this.adminOfOthers();
+    let admin: AdminClient | null = null;
     try {
+      admin = await this.adminOfOthers();
       await joinAsMember({
         admin,
         alreadyLearner: this.joinPlan?.alreadyLearner ?? false,
@@ -420,7 +421,7 @@ export class RaftkitNode {
       void this.stop();
       throw error;
     } finally {
-      admin.close();
+      admin?.close();
     }
   }
 

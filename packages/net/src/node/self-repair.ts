@@ -72,6 +72,11 @@ export async function repairSelf(host: SelfRepairHost, timeoutMs: number): Promi
     };
     logger.log('info', 'repair: done', { ...answer });
     return answer;
+  } catch (error) {
+    // Once removed, a node that could not get back in is no member: it stops (the leader will not list
+    // it); a new member then joins with an empty --data and --join.
+    logger.log('error', 'repair failed', { node: id, error: (error as Error).message });
+    throw error;
   } finally {
     admin.close();
   }

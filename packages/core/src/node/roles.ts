@@ -1,0 +1,174 @@
+/**
+ * Role changes: every one is an event sent to the role actor (role-machine.ts); its `roleEntered` emissions are carried out here (etcd's becomeFollower / becomeCandidate / becomeLeader). Also the election timer.
+ */
+import { RaftError } from '../errors.js';
+import { voteResult } from '../quorum.js';
+import { type RoleEvent, TRANSITION_REASONS } from '../role-machine.js';
+import { EntryType, type NodeId, type Role, type VoteMessage } from '../types.js';
+import { dropForwardedReads, dropRead, expireForwardedReads } from './reads.js';
+import { maybeCommit, syncProgress } from './replication.js';
+import { adaptLeaderTimeouts } from './safeguards.js';
+import {
+  type CauseEvent,
+  conf,
+  drawElectionTimeout,
+  EMPTY,
+  type NodeState,
+  promotable,
+  type RoleIntent,
+  send,
+} from './state.js';
+
+export function campaign(n: NodeState): void {
+  if (n.role === 'leader' || !promotable(n)) return;
+  fire(n, { type: 'CAMPAIGN' });
+}
+
+export function fire(n: NodeState, event: RoleEvent): void {
+  n.roleActor.send(event);
+  runIntents(n);
+}
+
+export function runIntents(n: NodeState): void {
+  while (n.intents.length > 0) {
+    const intent = n.intents.shift() as RoleIntent;
+    if (intent.kind === 'adoptTerm') {
+      if (intent.event.type === 'HIGHER_TERM') becomeFollower(n, intent.event.term, intent.event.leader);
+    } else {
+      enterRole(n, intent.role, intent.event);
+    }
+  }
+}
+
+export function enterRole(n: NodeState, role: Role, event: CauseEvent): void {
+  const from = n.role;
+  switch (role) {
+    case 'follower': {
+      const term = 'term' in event ? event.term : n.term;
+      const leader = 'leader' in event ? event.leader : null;
+      becomeFollower(n, term, leader);
+      break;
+    }
+    case 'preCandidate':
+      becomePreCandidate(n);
+      break;
+    case 'candidate':
+      becomeCandidate(n, event.type === 'TIMEOUT_NOW');
+      break;
+    case 'leader':
+      becomeLeader(n);
+      break;
+  }
+  const reason = TRANSITION_REASONS[event.type];
+  n.transitions.push({ node: n.id, from, to: role, term: n.term, reason });
+  if (role === 'preCandidate') requestVotes(n, 'preVote');
+  else if (role === 'candidate') requestVotes(n, 'vote');
+}
+
+export function becomeFollower(n: NodeState, term: number, leader: NodeId | null): void {
+  if (n.role === 'leader') abdicate(n, leader);
+  reset(n, term);
+  n.lead = leader;
+  n.role = 'follower';
+}
+
+export function becomePreCandidate(n: NodeState): void {
+  // Pre-Vote keeps term and vote: only a won pre-vote bumps the term.
+  n.votes.clear();
+  n.lead = null;
+  n.role = 'preCandidate';
+  n.campaignIsTransfer = false;
+  n.electionElapsed = 0;
+  n.randomizedElectionTimeout = drawElectionTimeout(n);
+}
+
+export function becomeCandidate(n: NodeState, transfer: boolean): void {
+  reset(n, n.term + 1);
+  n.vote = n.id;
+  n.role = 'candidate';
+  n.campaignIsTransfer = transfer;
+}
+
+export function becomeLeader(n: NodeState): void {
+  reset(n, n.term);
+  n.lead = n.id;
+  n.role = 'leader';
+  const last = n.log.lastIndex();
+  n.progress = new Map();
+  syncProgress(n);
+  n.reads.reset();
+  n.detector.startRounds();
+  n.checkpoints.resetPeers();
+  n.peerQuarantined.clear();
+  n.priorityPolicy.reset(n.now);
+  adaptLeaderTimeouts(n);
+  // §5.4.2 / §8: commit an entry of our own term before counting anything else as committed.
+  n.log.append([{ index: last + 1, term: n.term, type: EntryType.NoOp, data: EMPTY }]);
+  maybeCommit(n);
+}
+
+/** Leaving leadership: nothing a client is waiting for may be lost silently. */
+export function abdicate(n: NodeState, newLeader: NodeId | null): void {
+  n.proposals.orphanAll(n.now + n.cfg.electionTicks);
+  for (const r of n.reads.drain()) dropRead(n, r, 'termChanged', newLeader);
+  n.progress = new Map();
+  n.checkpoints.resetPeers();
+  n.peerQuarantined.clear();
+  n.leadTransferee = null;
+  n.leaseUntil = null;
+}
+
+/** Common to every role change (etcd's reset). Terms never go backwards. */
+export function reset(n: NodeState, term: number): void {
+  if (term < n.term) throw new RaftError('SAFETY', `term would go back from ${n.term} to ${term}`);
+  if (term !== n.term) {
+    n.term = term;
+    n.vote = null;
+    // Answers to forwarded reads would carry the old term and be ignored: end them now.
+    dropForwardedReads(n, 'termChanged');
+    // A snapshot transfer belongs to one leader's term: discard what arrived of it.
+    n.receiver.abort();
+  }
+  n.lead = null;
+  n.electionElapsed = 0;
+  n.heartbeatElapsed = 0;
+  n.randomizedElectionTimeout = drawElectionTimeout(n);
+  n.votes.clear();
+  n.campaignIsTransfer = false;
+  n.leadTransferee = null;
+  n.committedInTerm = false;
+  n.leaseUntil = null;
+  n.identity.newTerm();
+}
+
+export function requestVotes(n: NodeState, kind: 'preVote' | 'vote'): void {
+  const term = kind === 'preVote' ? n.term + 1 : n.term;
+  if (conf(n).voters.includes(n.id)) n.votes.set(n.id, true);
+  if (voteResult(conf(n).voters, n.votes) === 'won') {
+    fire(n, { type: kind === 'preVote' ? 'PRE_VOTE_WON' : 'VOTE_WON' });
+    return;
+  }
+  const lastIndex = n.log.lastIndex();
+  const lastTerm = n.log.lastTerm();
+  for (const v of conf(n).voters) {
+    if (v === n.id) continue;
+    send<VoteMessage>(n, {
+      type: kind,
+      from: n.id,
+      to: v,
+      term,
+      lastIndex,
+      lastTerm,
+      transfer: n.campaignIsTransfer,
+    });
+  }
+}
+
+export function tickElection(n: NodeState): void {
+  n.electionElapsed++;
+  expireForwardedReads(n);
+  if (promotable(n) && n.electionElapsed >= n.randomizedElectionTimeout) {
+    n.electionElapsed = 0;
+    fire(n, { type: 'ELECTION_TIMEOUT' });
+  }
+}

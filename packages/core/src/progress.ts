@@ -4,6 +4,7 @@
  * until we find where the logs agree), `replicate` (optimistic pipelining up
  * to an inflight window) or `snapshot` (the entries it needs were compacted).
  */
+import { assert } from './assert.js';
 import type { OutgoingSnapshot } from './snapshot-sender.js';
 import type { NodeId, PeerProgress, ProgressState } from './types.js';
 
@@ -125,6 +126,7 @@ export class Progress {
       this.probeSent = false;
     }
     this.next = Math.max(this.next, index + 1);
+    assert(this.match < this.next, () => `${this.id}: match ${this.match} not below next ${this.next}`);
     return updated;
   }
 
@@ -146,6 +148,8 @@ export class Progress {
     if (next === this.next) return false;
     this.next = next;
     this.probeSent = false;
+    // What the follower acknowledged is never sent again as unknown: next stays above match.
+    assert(this.match < this.next, () => `${this.id}: match ${this.match} not below next ${this.next}`);
     return true;
   }
 

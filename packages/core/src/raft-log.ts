@@ -4,7 +4,8 @@
  * decided on but the host has not yet persisted. Also tracks the commit and
  * apply points. Pure bookkeeping; no Raft rules about terms or roles.
  */
-import { CompactedError, RaftError, UnavailableError } from './errors.js';
+import { assert } from './assert.js';
+import { CompactedError, UnavailableError } from './errors.js';
 import type { Storage } from './storage.js';
 import type { Entry, Snapshot } from './types.js';
 
@@ -141,9 +142,11 @@ export class RaftLog {
     const lastNew = prevIndex + entries.length;
     const conflict = this.findConflict(entries);
     if (conflict !== 0) {
-      if (conflict <= this.committed) {
-        throw new RaftError('SAFETY', `entry ${conflict} conflicts with committed index ${this.committed}`);
-      }
+      // Log Matching (§5.3): a committed entry is the same on every log that holds it.
+      assert(
+        conflict > this.committed,
+        () => `entry ${conflict} conflicts with committed index ${this.committed}`,
+      );
       this.append(entries.slice(conflict - (prevIndex + 1)));
     }
     this.commitTo(Math.min(commit, lastNew));
@@ -154,9 +157,11 @@ export class RaftLog {
   append(entries: readonly Entry[]): number {
     if (entries.length === 0) return this.lastIndex();
     const after = entries[0].index;
-    if (after - 1 < this.committed) {
-      throw new RaftError('SAFETY', `append at ${after} would truncate committed index ${this.committed}`);
-    }
+    // Leader Completeness: what is committed is never truncated.
+    assert(
+      after - 1 >= this.committed,
+      () => `append at ${after} would truncate committed index ${this.committed}`,
+    );
     if (after === this.offset + this.unstable.length) {
       for (const e of entries) this.unstable.push(e);
     } else if (after <= this.offset) {
@@ -175,9 +180,8 @@ export class RaftLog {
 
   commitTo(index: number): void {
     if (index <= this.committed) return;
-    if (index > this.lastIndex()) {
-      throw new RaftError('SAFETY', `commit ${index} is beyond the last index ${this.lastIndex()}`);
-    }
+    // Only an entry this log holds can be committed here (commit never goes back: returned above).
+    assert(index <= this.lastIndex(), () => `commit ${index} is beyond the last index ${this.lastIndex()}`);
     this.committed = index;
   }
 

@@ -1,6 +1,8 @@
 /** Unit tests of the plain modules behind RaftNode. */
 import { MemoryStorage } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
+import { assert } from '../src/assert.js';
+import { RaftError } from '../src/errors.js';
 import { Inflights, Progress } from '../src/progress.js';
 import { quorumActive, quorumValue, voteResult } from '../src/quorum.js';
 import { RaftLog } from '../src/raft-log.js';
@@ -25,6 +27,29 @@ describe('quorum', () => {
   it('quorumActive counts only voters that pass the test', () => {
     expect(quorumActive(['a', 'b', 'c'], (id) => id !== 'c')).toBe(true);
     expect(quorumActive(['a', 'b', 'c'], (id) => id === 'a')).toBe(false);
+  });
+});
+
+describe('assert', () => {
+  it('throws RaftError SAFETY with the message, built only when the invariant fails', () => {
+    let built = 0;
+    const lazy = () => {
+      built++;
+      return 'lazy';
+    };
+    assert(true, lazy);
+    expect(built).toBe(0);
+    expect(() => assert(false, lazy)).toThrow(RaftError);
+    expect(built).toBe(1);
+    expect(() => assert(1 > 2, 'one is not above two')).toThrow(
+      expect.objectContaining({ code: 'SAFETY', message: 'one is not above two' }),
+    );
+  });
+
+  it('Progress states match < next after every acknowledgement', () => {
+    const p = new Progress('x', 10, 4, false, 0);
+    p.match = 20; // what no path through Progress can do: a corrupted view
+    expect(() => p.maybeUpdate(5)).toThrow(/x: match 20 not below next 11/);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Role changes: every one is an event sent to the role actor (role-machine.ts); its `roleEntered` emissions are carried out here (etcd's becomeFollower / becomeCandidate / becomeLeader). Also the election timer.
  */
-import { RaftError } from '../errors.js';
+import { assert } from '../assert.js';
 import { voteResult } from '../quorum.js';
 import { type RoleEvent, TRANSITION_REASONS } from '../role-machine.js';
 import { EntryType, type NodeId, type Role, type VoteMessage } from '../types.js';
@@ -120,7 +120,7 @@ export function abdicate(n: NodeState, newLeader: NodeId | null): void {
 
 /** Common to every role change (etcd's reset). Terms never go backwards. */
 export function reset(n: NodeState, term: number): void {
-  if (term < n.term) throw new RaftError('SAFETY', `term would go back from ${n.term} to ${term}`);
+  assert(term >= n.term, () => `term would go back from ${n.term} to ${term}`);
   if (term !== n.term) {
     n.term = term;
     n.vote = null;

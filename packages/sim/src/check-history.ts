@@ -8,6 +8,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs as parseCommandLine } from 'node:util';
 // Direct imports (not the barrel): the CLI need not load the worker-pool code.
 import { checkHistoryFile, HISTORY_FORMATS, type HistoryFormat } from './checker/formats.js';
 import { formatCheckResult } from './checker/report.js';
@@ -27,57 +28,55 @@ export interface CliArgs {
   readonly json: boolean;
 }
 
+const OPTIONS = {
+  format: { type: 'string' },
+  'budget-ms': { type: 'string' },
+  'max-steps': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
+function readCommandLine(argv: readonly string[]) {
+  return parseCommandLine({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+}
+
 export function parseArgs(argv: readonly string[]): CliArgs {
-  let file: string | undefined;
-  let format: HistoryFormat | undefined;
-  let budgetMs: number | undefined;
-  let maxSteps: number | undefined;
-  let json = false;
-  const number = (flag: string, raw: string | undefined): number => {
+  let parsed: ReturnType<typeof readCommandLine>;
+  try {
+    parsed = readCommandLine(argv);
+  } catch (e) {
+    // node:util's own words (e.g. "Unknown option '--x'"), which name the option; lower-cased like ours.
+    const why = e instanceof Error ? e.message : String(e);
+    throw new UsageError(`${why.charAt(0).toLowerCase()}${why.slice(1)}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) throw new UsageError(USAGE);
+  if (positionals.length > 1) throw new UsageError('only one FILE, please');
+  const file = positionals[0];
+  if (file === undefined) throw new UsageError(USAGE);
+  const number = (flag: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
     const n = Number(raw);
-    if (raw === undefined || raw.trim() === '' || !Number.isFinite(n) || n < 0) {
+    if (raw.trim() === '' || !Number.isFinite(n) || n < 0) {
       throw new UsageError(`${flag} needs a non-negative number`);
     }
     return n;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const value = () => inline ?? argv[++i];
-    switch (flag) {
-      case '--format': {
-        const f = value();
-        if (!HISTORY_FORMATS.includes(f as HistoryFormat)) {
-          throw new UsageError(`--format must be one of ${HISTORY_FORMATS.join('|')}`);
-        }
-        format = f as HistoryFormat;
-        break;
-      }
-      case '--budget-ms':
-        budgetMs = number(flag, value());
-        break;
-      case '--max-steps':
-        maxSteps = number(flag, value());
-        break;
-      case '--json':
-        json = true;
-        break;
-      case '--help':
-      case '-h':
-        throw new UsageError(USAGE);
-      default:
-        if (flag.startsWith('--')) throw new UsageError(`unknown option ${flag}`);
-        if (file !== undefined) throw new UsageError('only one FILE, please');
-        file = arg;
-    }
+  const f = values.format;
+  if (f !== undefined && !HISTORY_FORMATS.includes(f as HistoryFormat)) {
+    throw new UsageError(`--format must be one of ${HISTORY_FORMATS.join('|')}`);
   }
-  if (file === undefined) throw new UsageError(USAGE);
-  return { file, format, budgetMs, maxSteps, json };
+  return {
+    file,
+    format: f as HistoryFormat | undefined,
+    budgetMs: number('--budget-ms', values['budget-ms']),
+    maxSteps: number('--max-steps', values['max-steps']),
+    json: values.json === true,
+  };
 }
 
 /** Runs the CLI; returns the exit status. Output goes through `out`/`err` so tests can capture it. */

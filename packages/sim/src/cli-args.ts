@@ -5,6 +5,7 @@
  *            [--timeouts fixed|adaptive] [--priority ID=P]... [--compare-timeouts]
  *            [--seed S] [--trace] [--json] [--from S0] [--threads K]
  */
+import { parseArgs as parseCommandLine } from 'node:util';
 import type { NodeId } from '@raftkit/core';
 import { isProfileName, type NemesisProfileName, PROFILES } from './nemesis/index.js';
 import {
@@ -64,106 +65,82 @@ export const USAGE = `usage: pnpm sim --seeds N [--nodes 3|5|7] [--ticks T] [--p
   --threads K       worker threads (default: one per core)
 Exit status 1 when any seed breaks an invariant or has a non-linearizable history.`;
 
-export function parseCliArgs(argv: readonly string[]): CliArgs {
-  let seeds = 100;
-  let from = 1;
-  let seed: number | null = null;
-  let nodes = 5;
-  let ticks = DEFAULT_TICKS;
-  let profile: NemesisProfileName = 'mixed';
-  const bugs: BugName[] = [];
-  let trace = false;
-  let json = false;
-  let threads: number | null = null;
-  let help = false;
-  let timeouts: TimeoutsMode = 'fixed';
-  let electionTicks: number | null = null;
-  const priorities: Record<NodeId, number> = {};
-  let compareTimeouts = false;
+const OPTIONS = {
+  seeds: { type: 'string' },
+  from: { type: 'string' },
+  seed: { type: 'string' },
+  nodes: { type: 'string' },
+  ticks: { type: 'string' },
+  profile: { type: 'string' },
+  'inject-bug': { type: 'string', multiple: true },
+  trace: { type: 'boolean' },
+  json: { type: 'boolean' },
+  threads: { type: 'string' },
+  timeouts: { type: 'string' },
+  'election-ticks': { type: 'string' },
+  priority: { type: 'string', multiple: true },
+  'compare-timeouts': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-  const int = (flag: string, v: string | undefined, min: number): number => {
-    if (v === undefined || !/^-?\d+$/.test(v))
-      throw new CliError(`${flag} needs an integer, got ${v ?? 'nothing'}`);
+function readFlags(argv: readonly string[]) {
+  return parseCommandLine({ args: [...argv], options: OPTIONS, strict: true }).values;
+}
+
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  let values: ReturnType<typeof readFlags>;
+  try {
+    values = readFlags(argv);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    const code = (e as { code?: string }).code;
+    // node:util names the argument in quotes; say it our way for an unknown one.
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      throw new CliError(`unknown argument ${/'([^']*)'/.exec(why)?.[1] ?? why}`);
+    }
+    throw new CliError(why);
+  }
+  const int = (flag: string, v: string | undefined, min: number, dflt: number): number => {
+    if (v === undefined) return dflt;
+    if (!/^-?\d+$/.test(v)) throw new CliError(`${flag} needs an integer, got ${v}`);
     const n = Number(v);
     if (!Number.isSafeInteger(n) || n < min)
       throw new CliError(`${flag} must be an integer >= ${min}, got ${v}`);
     return n;
   };
+  const orNull = (flag: string, v: string | undefined, min: number): number | null =>
+    v === undefined ? null : int(flag, v, min, 0);
 
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const value = () => inline ?? argv[++i];
-    switch (flag) {
-      case '--seeds':
-        seeds = int(flag, value(), 1);
-        break;
-      case '--from':
-        from = int(flag, value(), 0);
-        break;
-      case '--seed':
-        seed = int(flag, value(), 0);
-        break;
-      case '--nodes': {
-        nodes = int(flag, value(), 1);
-        if (![3, 5, 7].includes(nodes)) throw new CliError(`--nodes must be 3, 5 or 7, got ${nodes}`);
-        break;
-      }
-      case '--ticks':
-        ticks = int(flag, value(), 200);
-        break;
-      case '--profile': {
-        const p = value();
-        if (p === undefined || !isProfileName(p)) throw new CliError(`unknown --profile ${p ?? ''}`);
-        profile = p;
-        break;
-      }
-      case '--inject-bug': {
-        const b = value();
-        if (b === undefined || !isBugName(b)) {
-          throw new CliError(`unknown --inject-bug ${b ?? ''} (one of: ${BUG_NAMES.join(', ')})`);
-        }
-        if (!bugs.includes(b)) bugs.push(b);
-        break;
-      }
-      case '--trace':
-        trace = true;
-        break;
-      case '--json':
-        json = true;
-        break;
-      case '--threads':
-        threads = int(flag, value(), 1);
-        break;
-      case '--timeouts': {
-        const m = value();
-        if (m === undefined || !isTimeoutsMode(m))
-          throw new CliError(`--timeouts must be fixed or adaptive, got ${m ?? 'nothing'}`);
-        timeouts = m;
-        break;
-      }
-      case '--election-ticks':
-        electionTicks = int(flag, value(), MAX_CLOCK_DRIFT_TICKS + 1);
-        break;
-      case '--priority': {
-        const v = value();
-        const match = v === undefined ? null : /^([A-Za-z0-9_.-]+)=(\d+)$/.exec(v);
-        if (match === null) throw new CliError(`--priority needs ID=P (e.g. n3=3), got ${v ?? 'nothing'}`);
-        priorities[match[1]] = Number(match[2]);
-        break;
-      }
-      case '--compare-timeouts':
-        compareTimeouts = true;
-        break;
-      case '--help':
-      case '-h':
-        help = true;
-        break;
-      default:
-        throw new CliError(`unknown argument ${arg}`);
-    }
+  const seeds = int('--seeds', values.seeds, 1, 100);
+  const from = int('--from', values.from, 0, 1);
+  const seed = orNull('--seed', values.seed, 0);
+  const nodes = int('--nodes', values.nodes, 1, 5);
+  if (![3, 5, 7].includes(nodes)) throw new CliError(`--nodes must be 3, 5 or 7, got ${nodes}`);
+  const ticks = int('--ticks', values.ticks, 200, DEFAULT_TICKS);
+  const p = values.profile ?? 'mixed';
+  if (!isProfileName(p)) throw new CliError(`unknown --profile ${p}`);
+  const profile: NemesisProfileName = p;
+  const bugs: BugName[] = [];
+  for (const b of values['inject-bug'] ?? []) {
+    if (!isBugName(b)) throw new CliError(`unknown --inject-bug ${b} (one of: ${BUG_NAMES.join(', ')})`);
+    if (!bugs.includes(b)) bugs.push(b);
   }
+  const trace = values.trace === true;
+  const json = values.json === true;
+  const threads = orNull('--threads', values.threads, 1);
+  const t = values.timeouts ?? 'fixed';
+  if (!isTimeoutsMode(t)) throw new CliError(`--timeouts must be fixed or adaptive, got ${t}`);
+  const timeouts: TimeoutsMode = t;
+  const electionTicks = orNull('--election-ticks', values['election-ticks'], MAX_CLOCK_DRIFT_TICKS + 1);
+  const priorities: Record<NodeId, number> = {};
+  for (const v of values.priority ?? []) {
+    const match = /^([A-Za-z0-9_.-]+)=(\d+)$/.exec(v);
+    if (match === null) throw new CliError(`--priority needs ID=P (e.g. n3=3), got ${v}`);
+    priorities[match[1]] = Number(match[2]);
+  }
+  const compareTimeouts = values['compare-timeouts'] === true;
+  const help = values.help === true;
+
   if (trace && seed === null) throw new CliError('--trace replays one seed: add --seed S');
   if (compareTimeouts && seed !== null) throw new CliError('--compare-timeouts runs many seeds: drop --seed');
   if (compareTimeouts && (timeouts !== 'fixed' || electionTicks !== null))

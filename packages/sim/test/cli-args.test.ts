@@ -56,6 +56,9 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(['--inject-bug', 'nope'])).toThrow(/unknown --inject-bug/);
     expect(() => parseCliArgs(['--trace'])).toThrow(/--seed/);
     expect(() => parseCliArgs(['--frobnicate'])).toThrow(/unknown argument/);
+    expect(() => parseCliArgs(['stray'])).toThrow(/unknown argument stray/);
+    expect(() => parseCliArgs(['--seeds'])).toThrow(/'--seeds <value>' argument missing/);
+    expect(() => parseCliArgs(['--trace=yes'])).toThrow(CliError);
     expect(() => parseCliArgs(['--ticks', '10'])).toThrow(/>= 200/);
     expect(() => parseCliArgs(['--timeouts', 'fast'])).toThrow(/fixed or adaptive/);
     expect(() => parseCliArgs(['--priority', 'n3'])).toThrow(/ID=P/);

@@ -123,19 +123,8 @@ export function clockChecked(n: NodeState): boolean {
 }
 
 export function answerRead(n: NodeState, req: ReadRequest, index: number, mode: ReadMode): void {
-  if (req.from === null) {
-    n.readStates.push({ ctx: req.ctx, status: 'ready', index, mode });
-  } else {
-    send<ReadIndexResponseMessage>(n, {
-      type: 'readIndexResp',
-      from: n.id,
-      to: req.from,
-      term: n.term,
-      ctx: req.ctx,
-      reject: false,
-      index,
-    });
-  }
+  if (req.from === null) n.readStates.push({ ctx: req.ctx, status: 'ready', index, mode });
+  else replyToForwardedRead(n, req.from, req.ctx, false, index);
 }
 
 export function dropRead(
@@ -144,31 +133,25 @@ export function dropRead(
   reason: DropReason,
   leaderHint: NodeId | null,
 ): void {
-  if (req.from === null) {
-    n.readStates.push({ ctx: req.ctx, status: 'dropped', reason, leaderHint });
-  } else {
-    send<ReadIndexResponseMessage>(n, {
-      type: 'readIndexResp',
-      from: n.id,
-      to: req.from,
-      term: n.term,
-      ctx: req.ctx,
-      reject: true,
-      index: 0,
-    });
-  }
+  if (req.from === null) n.readStates.push({ ctx: req.ctx, status: 'dropped', reason, leaderHint });
+  else replyToForwardedRead(n, req.from, req.ctx, true, 0);
 }
 
-export function rejectRead(n: NodeState, m: ReadIndexMessage): void {
+/** Answer to a follower's forwarded read: its read point, or a rejection (it drops the read). */
+function replyToForwardedRead(n: NodeState, to: NodeId, ctx: number, reject: boolean, index: number): void {
   send<ReadIndexResponseMessage>(n, {
     type: 'readIndexResp',
     from: n.id,
-    to: m.from,
+    to,
     term: n.term,
-    ctx: m.ctx,
-    reject: true,
-    index: 0,
+    ctx,
+    reject,
+    index,
   });
+}
+
+export function rejectRead(n: NodeState, m: ReadIndexMessage): void {
+  replyToForwardedRead(n, m.from, m.ctx, true, 0);
 }
 
 export function handleReadIndexResp(n: NodeState, m: ReadIndexResponseMessage): void {

@@ -16,7 +16,9 @@
  * acknowledgement toward its lease only while that follower reported a rate
  * within the bound (with a margin for the measurement's granularity); an
  * unmeasured or out-of-bound follower acknowledges for ReadIndex only. A
- * rate out of bound is reported once per (follower, direction) as a ClockSkew.
+ * rate below the bound is reported once per follower (until it recovers) as a
+ * ClockSkew; one above it (the leader's clock fast: a shorter lease, safe) is
+ * only shown in status.
  *
  * A rate that changes abruptly is seen only as it accumulates over the
  * window: the check bounds drift that persists, not a single jump.
@@ -91,9 +93,10 @@ export class ClockRateJudge {
   /** A follower reported the rate of our clock relative to its own. */
   onReport(peer: NodeId, rate: number, now: number, term: number): void {
     this.rates.set(peer, { rate, tick: now });
-    if (rate < this.minRate || rate > this.maxRate) {
-      const slow = rate < this.minRate;
-      const key = `${peer}\u0000${slow ? 'slow' : 'fast'}`;
+    // Only the dangerous direction is reported: a leader clock that runs fast shortens its own
+    // lease (and a follower whose event loop stalled sees its leader "fast" for a window).
+    if (rate < this.minRate) {
+      const key = peer;
       if (!this.reported.has(key)) {
         this.reported.add(key);
         this.pending.push({
@@ -106,8 +109,7 @@ export class ClockRateJudge {
         });
       }
     } else {
-      this.reported.delete(`${peer}\u0000slow`);
-      this.reported.delete(`${peer}\u0000fast`);
+      this.reported.delete(peer);
     }
   }
 

@@ -402,11 +402,11 @@ export interface Ready {
 
 /**
  * `peer` measured the clock of `leader` running at `rate` times its own
- * (over at least a few election timeouts of heartbeats), outside
- * [minRate, maxRate]: the leader's lease (electionTicks - maxClockDriftTicks
- * of its ticks) cannot rely on that follower's election timeout. Below
- * minRate the leader's clock is slow (or the follower's fast): the dangerous
- * direction, in which the leader stops counting that follower toward its lease.
+ * (over at least a few election timeouts of heartbeats), below `minRate`: the
+ * leader's clock is slow (or the follower's fast), so the leader's lease
+ * (electionTicks - maxClockDriftTicks of its ticks) cannot rely on that
+ * follower's election timeout, and it stops counting that follower toward its
+ * lease. `maxRate` is the mirror bound (a fast leader is safe, shown in status).
  */
 export interface ClockSkew {
   readonly leader: NodeId;

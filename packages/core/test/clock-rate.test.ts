@@ -33,6 +33,7 @@ describe('ClockRateJudge', () => {
     j.onReport('a', RATE_SCALE, 100, 3);
     j.onReport('b', 0.8 * RATE_SCALE, 100, 3);
     j.onReport('b', 0.8 * RATE_SCALE, 101, 3);
+    j.onReport('f', 1.3 * RATE_SCALE, 101, 3); // a fast leader clock: safe, not reported
     expect(j.trusts('a', 110)).toBe(true);
     expect(j.trusts('b', 110)).toBe(false);
     expect(j.trusts('c', 110)).toBe(false); // never measured

@@ -29,7 +29,7 @@ describe('three node processes', () => {
   });
 
   it('elects a leader and replicates through the CLI from any node', async () => {
-    const leader = await leaderOf();
+    await leaderOf(); // a leader exists before the first command
     const [a, b, c] = cluster.ids;
     const put = await runCli(['put', 'greeting', 'hello world', ...cluster.clientArgs(cluster.address(a))]);
     expect(put, put.stderr).toMatchObject({ code: 0 });
@@ -71,9 +71,8 @@ describe('three node processes', () => {
 
     const status = await runCli(['status', ...cluster.clientArgs()]);
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(
-      new RegExp(`${leader.id}\\s+127\\.0\\.0\\.1:\\d+\\s+leader\\s+${leader.term}`),
-    );
+    // One node is shown leading (on a loaded machine it may no longer be the first leader).
+    expect(status.stdout).toMatch(/^n\d\s+127\.0\.0\.1:\d+\s+leader\s+\d+\s/m);
     for (const id of cluster.ids) expect(status.stdout).toMatch(new RegExp(`^${id}\\s`, 'm'));
     expect(status.stdout).toMatch(/FROM\s+TO\s+HEALTH/);
 

@@ -45,7 +45,6 @@ export function identityConflictAlert(c: IdentityConflict, at: number): SplitBra
 
 /** A follower measured the leader's clock outside the lease's bound: that follower no longer extends the lease. */
 export function clockSkewAlert(k: ClockSkew, at: number): SplitBrainAlert {
-  const slow = k.rate < k.minRate;
   return {
     kind: 'clockSkew',
     severity: 'warning',
@@ -56,9 +55,8 @@ export function clockSkewAlert(k: ClockSkew, at: number): SplitBrainAlert {
     duration: null,
     message:
       `clock of leader ${k.leader} runs at ${k.rate.toFixed(3)}x the clock of ${k.peer} ` +
-      `(lease bound ${k.minRate.toFixed(3)}..${k.maxRate.toFixed(3)}): ` +
-      (slow
-        ? `${k.peer} no longer extends ${k.leader}'s lease; lease reads fall back to ReadIndex. Check the clocks of both nodes (NTP, VM throttling, libfaketime).`
-        : `the leader's clock runs fast (safe for its lease, but a sign of a clock fault on ${k.leader} or ${k.peer}).`),
+      `(lease bound ${k.minRate.toFixed(3)}): ${k.peer} no longer extends ${k.leader}'s lease; lease reads ` +
+      'fall back to ReadIndex. Check the clocks and the load of both nodes (NTP, VM throttling, libfaketime, ' +
+      'a stalled event loop).',
   };
 }

@@ -87,7 +87,11 @@ describe('repair of a diverged node process', () => {
       const leader = await agreedLeader(client);
       const victim = cluster.ids.find((id) => id !== leader.id)!;
       await divergeAndWait(cluster, client, victim);
-      const before = (await liveStatuses(client)).find((s) => s.id === victim)!.report!.node!;
+      // Its status may miss one poll on a loaded machine: wait for it rather than read it once.
+      const before = await waitFor(
+        async () => (await liveStatuses(client)).find((s) => s.id === victim)?.report?.node,
+        { what: `${victim}'s status`, timeoutMs: 20_000 },
+      );
       const repaired = await runCli(['repair', victim, ...cluster.clientArgs()], 90_000);
       expect(repaired.code, repaired.stderr).toBe(0);
       expect(repaired.stdout).toMatch(
@@ -113,7 +117,11 @@ describe('repair of a diverged node process', () => {
     try {
       const leader = await agreedLeader(client);
       const victim = cluster.ids.find((id) => id !== leader.id)!;
-      const before = (await liveStatuses(client)).find((s) => s.id === victim)!.report!.node!;
+      // Its status may miss one poll on a loaded machine: wait for it rather than read it once.
+      const before = await waitFor(
+        async () => (await liveStatuses(client)).find((s) => s.id === victim)?.report?.node,
+        { what: `${victim}'s status`, timeoutMs: 20_000 },
+      );
       const epoch = before.epoch;
       for (let i = 0; i < 20; i++) await client.put(`k${i}`, `v${i}`);
       cluster.signal(victim, 'SIGUSR2');

@@ -65,14 +65,22 @@ describe('repair of a diverged node process', () => {
     before: { epoch: number; incarnation: number },
   ) {
     const state = await converged(client, 3, 30_000);
-    const statuses = await liveStatuses(client);
-    const st = statuses.find((s) => s.id === victim)!.report!.node!;
+    // Settled: a voter again in the leader's configuration, bound to the store it runs on now (the
+    // promotion can still be on its way when the hashes first agree).
+    const { st, leader } = await waitFor(
+      async () => {
+        const statuses = await liveStatuses(client);
+        const st = statuses.find((s) => s.id === victim)?.report?.node;
+        const leader = statuses.find((s) => s.report?.node?.role === 'leader')?.report?.node;
+        if (!st || !leader || st.quarantine || !leader.conf.voters.includes(victim)) return null;
+        return { st, leader };
+      },
+      { what: `${victim} to be a voter again`, timeoutMs: 30_000 },
+    );
     // Back under a fresh incarnation, the one the configuration binds (never its old voting identity).
     expect(st.incarnation).not.toBe(before.incarnation);
-    const leader = statuses.find((s) => s.report!.node!.role === 'leader')!.report!.node!;
     expect(leader.conf.incarnations?.[victim]).toBe(st.incarnation);
     expect(st.quarantine).toBeNull();
-    expect(st.conf.voters).toContain(victim);
     // A fresh store: a new actor, caught up from the leader's snapshot.
     expect(st.epoch).toBeGreaterThan(before.epoch);
     expect(st.snapshots.installed).toBeGreaterThan(0);

@@ -18,6 +18,29 @@ export function copyConf(c: ConfState): ConfState {
   return out;
 }
 
+/**
+ * The bootstrap configuration of these voters and learners, binding the
+ * incarnations given for its members (others are dropped). One rule for the
+ * core's bootstrap and for hosts that record it in a new store.
+ */
+export function bootstrapConf(
+  voters: readonly NodeId[],
+  learners: readonly NodeId[],
+  incarnations?: Readonly<Record<NodeId, Incarnation>>,
+): ConfState {
+  const bound = membersOnly(incarnations, voters, learners);
+  return {
+    voters: [...voters],
+    learners: [...learners],
+    ...(bound !== undefined ? { incarnations: bound } : {}),
+  };
+}
+
+/** Both bind the same members to the same incarnations. */
+export function sameIncarnations(a: ConfState, b: ConfState): boolean {
+  return sameMap(a.incarnations, b.incarnations);
+}
+
 /** The incarnation `conf` binds `id` to, or 0 when it is unbound (or no member). */
 export function boundIncarnation(conf: ConfState, id: NodeId): Incarnation {
   return conf.incarnations?.[id] ?? 0;

@@ -31,7 +31,14 @@ export {
   MAX_CONF_CHANGE_BYTES,
   validateConfChange,
 } from './conf-change.js';
-export { boundIncarnation, copyConf, isMember, sameConf } from './conf-state.js';
+export {
+  bootstrapConf,
+  boundIncarnation,
+  copyConf,
+  isMember,
+  sameConf,
+  sameIncarnations,
+} from './conf-state.js';
 export type { RaftConfig } from './config.js';
 export * from './errors.js';
 export { classifyContact, FailureDetector, RTT_WINDOW } from './failure-detector.js';

@@ -79,6 +79,12 @@ export class RaftLog {
     return lastTerm > myTerm || (lastTerm === myTerm && lastIndex >= this.lastIndex());
   }
 
+  /** Whether a log ending at (lastIndex, lastTerm) is strictly ahead of ours (more up to date and not equal). */
+  isAhead(lastIndex: number, lastTerm: number): boolean {
+    const myTerm = this.lastTerm();
+    return lastTerm > myTerm || (lastTerm === myTerm && lastIndex > this.lastIndex());
+  }
+
   /**
    * Entries [lo, hi) from storage and the unstable tail, at least one entry if
    * any is in range, then at most `maxBytes` of payload and `maxCount` entries.

@@ -3,7 +3,7 @@
  * ConfigError, so the algorithm never runs on a configuration it cannot honour.
  */
 
-import { copyConf } from './conf-state.js';
+import { bootstrapConf, copyConf } from './conf-state.js';
 import type { RaftConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import type { Storage } from './storage.js';
@@ -283,11 +283,5 @@ export function resolveMembership(
   if (!cfg.peers.includes(cfg.id) && !cfg.learners.includes(cfg.id)) {
     throw new ConfigError(`node ${cfg.id} is not in peers or learners at bootstrap`);
   }
-  const members = [...cfg.peers, ...cfg.learners];
-  const known = Object.entries(cfg.bootstrapIncarnations ?? {}).filter(([id]) => members.includes(id));
-  return {
-    voters: [...cfg.peers],
-    learners: [...cfg.learners],
-    ...(known.length > 0 ? { incarnations: Object.fromEntries(known) } : {}),
-  };
+  return bootstrapConf(cfg.peers, cfg.learners, cfg.bootstrapIncarnations);
 }

@@ -7,6 +7,7 @@
  * on parentPort.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { bootstrapConf } from '@raftkit/core';
 import * as Comlink from 'comlink';
 import { NodeActor } from './actor/node-actor.js';
 import { OpsServer } from './actor/ops-server.js';
@@ -40,15 +41,7 @@ async function main(): Promise<void> {
   const side = new SideWorkClient(init.sidePort);
   try {
     // Written into a new store, so a restart rebuilds the membership without being told again.
-    const members = [...init.actor.peers, ...(init.actor.learners ?? [])];
-    const bound = Object.entries(init.actor.bootstrapIncarnations ?? {}).filter(([id]) =>
-      members.includes(id),
-    );
-    const bootstrapConf = {
-      voters: [...init.actor.peers],
-      learners: [...(init.actor.learners ?? [])],
-      ...(bound.length > 0 ? { incarnations: Object.fromEntries(bound) } : {}),
-    };
+    const boot = bootstrapConf(init.actor.peers, init.actor.learners ?? [], init.actor.bootstrapIncarnations);
     storage =
       init.storage.kind === 'lmdb'
         ? LmdbStorage.open({
@@ -56,10 +49,10 @@ async function main(): Promise<void> {
             nodeId: init.actor.id,
             mode: init.storage.mode,
             durability: init.storage.durability,
-            bootstrapConf,
+            bootstrapConf: boot,
             ...(init.actor.incarnation !== undefined ? { incarnation: init.actor.incarnation } : {}),
           })
-        : new MemoryDurableStorage(bootstrapConf, init.actor.incarnation);
+        : new MemoryDurableStorage(boot, init.actor.incarnation);
     const sm = await createStateMachine(init.actor.machine, init.actor.id);
     const codec = new PoolSnapshotCodec(side, {
       compression: init.actor.snapshot.compression,

@@ -89,9 +89,7 @@ export function answerStaleTerm(n: NodeState, msg: Message): void {
 export function ignoresCandidate(n: NodeState, m: VoteMessage): boolean {
   const stranger =
     !conf(n).voters.includes(m.from) || !n.identity.counts(conf(n), m.from, m.inc ?? 0, m.term, false);
-  if (!stranger) return false;
-  const lastTerm = n.log.lastTerm();
-  return !(m.lastTerm > lastTerm || (m.lastTerm === lastTerm && m.lastIndex > n.log.lastIndex()));
+  return stranger && !n.log.isAhead(m.lastIndex, m.lastTerm);
 }
 
 export function handleVoteRequest(n: NodeState, m: VoteMessage): void {

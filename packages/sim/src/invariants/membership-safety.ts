@@ -16,7 +16,14 @@
  *   own copy counts if it is in its storage (it syncs before anything it tells
  *   others can depend on it); learners never count.
  */
-import { applyConfChange, type ConfState, decodeConfChange, type Entry, type NodeId } from '@raftkit/core';
+import {
+  applyConfChange,
+  type ConfState,
+  decodeConfChange,
+  type Entry,
+  type NodeId,
+  sameIncarnations,
+} from '@raftkit/core';
 import type { ViolationSink } from './types.js';
 
 /** Whether node `id` durably holds entry (index, term) right now. */
@@ -161,14 +168,7 @@ export class MembershipSafety {
 }
 
 function sameMembers(a: ConfState, b: ConfState): boolean {
-  return sameSet(a.voters, b.voters) && sameSet(a.learners, b.learners) && sameIdentity(a, b);
-}
-
-/** Both bind the same members to the same incarnations. */
-function sameIdentity(a: ConfState, b: ConfState): boolean {
-  const ka = Object.keys(a.incarnations ?? {});
-  const kb = Object.keys(b.incarnations ?? {});
-  return ka.length === kb.length && ka.every((k) => a.incarnations?.[k] === b.incarnations?.[k]);
+  return sameSet(a.voters, b.voters) && sameSet(a.learners, b.learners) && sameIncarnations(a, b);
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

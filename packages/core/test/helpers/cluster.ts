@@ -378,7 +378,7 @@ export function stateHashHex(hash: number): string {
 }
 
 /** The host state a snapshot holds; a snapshot not written by these hosts counts as opaque state. */
-function stateOfSnapshot(snap: Snapshot): HostState {
+export function stateOfSnapshot(snap: Snapshot): HostState {
   try {
     const s = decodeHostSnapshot(snap.data);
     if (s.index === snap.meta.index) return s;

@@ -269,7 +269,10 @@ export class InteractionEnv {
     const ids = this.ids(c);
     const out: string[] = [];
     for (const id of ids) {
-      if (!this.host(id).node.hasReady()) continue;
+      if (!this.host(id).node.hasReady()) {
+        out.push(`${id}: no Ready`);
+        continue;
+      }
       const lines = this.handleReady(id);
       if (ids.length === 1) out.push(...lines);
       else out.push(`> ${id} handling Ready`, ...indent(lines));

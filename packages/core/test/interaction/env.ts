@@ -18,7 +18,7 @@ import {
   RaftNode,
   type ReadMode,
 } from '@raftkit/core';
-import { stateOfSnapshot } from '../helpers/cluster.js';
+import { stateHashHex, stateOfSnapshot } from '../helpers/cluster.js';
 import { applyToState, encodeHostSnapshot, type HostState, INITIAL_STATE } from '../helpers/host-state.js';
 import { persistReady } from '../helpers/persist.js';
 import { formatConf, formatEntry, formatMessage, formatReady, formatStatus } from './format.js';
@@ -79,6 +79,7 @@ export class InteractionEnv {
     status: (c) => this.ids(c).flatMap((id) => formatStatus(this.host(id).node.status())),
     'raft-log': (c) => this.raftLog(c),
     snapshot: (c) => this.snapshot(c),
+    'corrupt-state': (c) => this.corruptState(c),
     partition: (c) => this.partition(c),
     isolate: (c) => this.isolate(c),
     heal: () => {
@@ -258,10 +259,33 @@ export class InteractionEnv {
     const lines = formatReady(rd);
     persistReady(h.storage, rd);
     this.queue.push(...rd.messages);
-    if (rd.snapshot) h.state = stateOfSnapshot(rd.snapshot);
-    for (const e of rd.committedEntries) h.state = applyToState(h.state, e);
+    if (rd.snapshot) {
+      h.state = stateOfSnapshot(rd.snapshot);
+      this.reportCheckpoint(h);
+    }
+    for (const e of rd.committedEntries) {
+      h.state = applyToState(h.state, e);
+      this.reportCheckpoint(h);
+    }
     h.node.advance();
     return lines;
+  }
+
+  /** The checkpoint rule: the state hash right after applying each multiple of checkpointInterval. */
+  private reportCheckpoint(h: Host): void {
+    if (h.node.checkpointDue(h.state.index))
+      h.node.reportCheckpoint(h.state.index, stateHashHex(h.state.hash));
+  }
+
+  /**
+   * `corrupt-state ID`: a state machine fault. The host's state hash changes
+   * while its log stays right: from now on its checkpoints differ.
+   */
+  private corruptState(c: Command): string[] {
+    const id = this.arg(c, 0);
+    const h = this.host(id, `${c.where}: `);
+    h.state = { index: h.state.index, hash: (h.state.hash ^ 0x5a5a5a5a) >>> 0 };
+    return [`${id} state at ${h.state.index} is now ${stateHashHex(h.state.hash)}`];
   }
 
   /** `process-ready ID...`: one Ready of each node that has one. */

@@ -164,6 +164,12 @@ export function formatStatus(s: NodeStatus): string[] {
       `  progress ${p.id}: ${p.state} match:${p.match} next:${p.next} inflight:${p.inflight}${active}${learner}`,
     );
   }
+  const cp = s.checkpoints;
+  if (cp.latest || cp.confirmed) {
+    const at = (c: Checkpoint | null) => (c ? `${c.index}/${c.hash}` : 'none');
+    out.push(`  checkpoints latest:${at(cp.latest)} confirmed:${at(cp.confirmed)} self:${cp.self}`);
+    for (const p of cp.peers) out.push(`  checkpoints of ${p.id}: ${p.state} reported:${at(p.lastReported)}`);
+  }
   if (s.leaseUntilTick !== null) out.push(`  lease until tick ${s.leaseUntilTick}`);
   if (s.transferee) out.push(`  transferring to ${s.transferee}`);
   if (s.quarantine) out.push(`  quarantined (${s.quarantine.kind}): ${s.quarantine.reason}`);

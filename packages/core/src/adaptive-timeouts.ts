@@ -30,18 +30,20 @@
  * the lease ends, whatever T each of them measured.
  */
 import { majority } from './quorum.js';
+import type { ResolvedRaftTuning } from './resolved-config.js';
 import type { RttStats } from './rtt-estimator.js';
-import type { TimeoutMode } from './types.js';
 
-export interface TimeoutSettings {
-  readonly timeouts: TimeoutMode;
-  readonly electionTicks: number;
-  readonly heartbeatTicks: number;
-  readonly minElectionTicks: number;
-  readonly maxElectionTicks: number;
-  readonly adaptiveDeviationFactor: number;
-  readonly maxClockDriftTicks: number;
-}
+/** The resolved tuning options the timeout rules read. */
+export type TimeoutSettings = Pick<
+  ResolvedRaftTuning,
+  | 'timeouts'
+  | 'electionTicks'
+  | 'heartbeatTicks'
+  | 'minElectionTicks'
+  | 'maxElectionTicks'
+  | 'adaptiveDeviationFactor'
+  | 'maxClockDriftTicks'
+>;
 
 function clamp(x: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, x));

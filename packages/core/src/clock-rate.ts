@@ -23,6 +23,7 @@
  * A rate that changes abruptly is seen only as it accumulates over the
  * window: the check bounds drift that persists, not a single jump.
  */
+import type { ResolvedRaftTuning } from './resolved-config.js';
 import type { ClockSkew, NodeId } from './types.js';
 
 /** Rates travel as integers: millionths. */
@@ -80,7 +81,10 @@ export class ClockRateJudge {
 
   constructor(
     private readonly self: NodeId,
-    opts: { electionTicks: number; maxClockDriftTicks: number; minSpanTicks: number; staleTicks: number },
+    opts: Pick<ResolvedRaftTuning, 'electionTicks' | 'maxClockDriftTicks'> & {
+      minSpanTicks: number;
+      staleTicks: number;
+    },
   ) {
     const bound = (opts.electionTicks - opts.maxClockDriftTicks) / opts.electionTicks;
     // One tick of granularity at each end of the measured span.

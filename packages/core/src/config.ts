@@ -1,16 +1,17 @@
 import type { Storage } from './storage.js';
 import type { NodeId, ReadMode, TimeoutMode } from './types.js';
 
-export interface RaftConfig {
-  readonly id: NodeId;
-  /** Stable storage; on restart it holds term, vote, log and membership. */
-  readonly storage: Storage;
-  /** Voters to bootstrap with when storage holds no membership yet (includes `id`). */
-  readonly peers?: readonly NodeId[];
-  /** Learners to bootstrap with when storage holds no membership yet. */
-  readonly learners?: readonly NodeId[];
-  /** Seed of the RNG behind election timeout jitter. Same seed, same inputs => same outputs. */
-  readonly seed: number;
+/**
+ * How a Raft node behaves: every tuning option, declared here and nowhere
+ * else (like etcd's raft.Config or hashicorp/raft's Config). Hosts carry it
+ * as one value (`raft` in the runtime's createCluster options, in the
+ * simulator's options and in `raftkit node`'s options) and restate neither
+ * an option nor its default: the defaults are `RAFT_DEFAULTS`, the rules
+ * `validateRaftTuning` (resolved-config.ts; a ConfigError naming the
+ * option). Every field is optional (unset: the default). Time is in ticks;
+ * the wall-clock length of a tick is the host's (runtime `tickMs`).
+ */
+export interface RaftTuning {
   /** Base election timeout in ticks; the actual timeout is drawn from [electionTicks, 2*electionTicks). Default 10. */
   readonly electionTicks?: number;
   /** Heartbeat interval in ticks. Default 1. Must be < electionTicks. */
@@ -39,8 +40,6 @@ export interface RaftConfig {
   readonly maxInflightMsgs?: number;
   /** Max payload bytes of a single proposal. Default 8 MiB. */
   readonly maxProposalBytes?: number;
-  /** Last index the host's state machine has applied (restart). Default: the snapshot index. */
-  readonly applied?: number;
   /**
    * Snapshot policy (`snapshotDue()` / `shouldSnapshot`): take a snapshot once this many
    * entries were applied since the last one. 0 disables this trigger. Default 10_000.
@@ -91,14 +90,7 @@ export interface RaftConfig {
   /** k in mean + k * deviation. Default 4. */
   readonly adaptiveDeviationFactor?: number;
 
-  // ---- leader priority (leader-priority.ts) ----------------------------------
-  /**
-   * This node's leader priority (integer >= 0, default 0). Followers report
-   * theirs on heartbeat responses; a leader that sees a healthy, caught-up
-   * voter with a strictly higher priority for `priorityTransferDelayTicks`
-   * hands leadership to it.
-   */
-  readonly priority?: number;
+  // ---- leader priority (leader-priority.ts; each node's own `priority` is in RaftConfig) ---
   /** Stabilisation delay before a priority transfer. Default 2 * electionTicks. */
   readonly priorityTransferDelayTicks?: number;
 
@@ -109,6 +101,31 @@ export interface RaftConfig {
    * of bound rate is reported in `Ready.clockSkews`. Default true.
    */
   readonly clockRateCheck?: boolean;
+}
+
+/**
+ * One node: who it is, where it stores, how it boots, and its tuning (the
+ * RaftTuning fields, given flat).
+ */
+export interface RaftConfig extends RaftTuning {
+  readonly id: NodeId;
+  /** Stable storage; on restart it holds term, vote, log and membership. */
+  readonly storage: Storage;
+  /** Voters to bootstrap with when storage holds no membership yet (includes `id`). */
+  readonly peers?: readonly NodeId[];
+  /** Learners to bootstrap with when storage holds no membership yet. */
+  readonly learners?: readonly NodeId[];
+  /** Seed of the RNG behind election timeout jitter. Same seed, same inputs => same outputs. */
+  readonly seed: number;
+  /** Last index the host's state machine has applied (restart). Default: the snapshot index. */
+  readonly applied?: number;
+  /**
+   * This node's leader priority (integer >= 0, default 0). Followers report
+   * theirs on heartbeat responses; a leader that sees a healthy, caught-up
+   * voter with a strictly higher priority for `priorityTransferDelayTicks`
+   * hands leadership to it. Per node, so not part of RaftTuning.
+   */
+  readonly priority?: number;
 
   // ---- identity (see the core README, "Identity") ---------------------------
   /**

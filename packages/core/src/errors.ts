@@ -11,7 +11,14 @@ export class RaftError extends Error {
 
 /** Bad configuration (e.g. lease reads without CheckQuorum). */
 export class ConfigError extends RaftError {
-  constructor(message: string) {
+  /**
+   * @param option the option at fault (a RaftConfig / RaftTuning field name),
+   *   so that a host can say where it came from (its flag, file key or field)
+   */
+  constructor(
+    message: string,
+    readonly option?: string,
+  ) {
     super('CONFIG', message);
   }
 }

@@ -39,7 +39,7 @@ export {
   sameConf,
   sameIncarnations,
 } from './conf-state.js';
-export type { RaftConfig } from './config.js';
+export type { RaftConfig, RaftTuning } from './config.js';
 export * from './errors.js';
 export { classifyContact, FailureDetector, RTT_WINDOW } from './failure-detector.js';
 export * from './kv-state-machine.js';
@@ -60,7 +60,13 @@ export {
   type PeerHealthOptions,
 } from './peer-health.js';
 export { RaftNode } from './raft-node.js';
-export { RAFT_DEFAULTS } from './resolved-config.js';
+export {
+  isRaftTuningOption,
+  RAFT_DEFAULTS,
+  RAFT_TUNING_OPTIONS,
+  type ResolvedRaftTuning,
+  validateRaftTuning,
+} from './resolved-config.js';
 export {
   type RoleEvent,
   type RoleEventType,

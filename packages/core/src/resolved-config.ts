@@ -4,11 +4,16 @@
  */
 
 import { bootstrapConf, copyConf } from './conf-state.js';
-import type { RaftConfig } from './config.js';
+import type { RaftConfig, RaftTuning } from './config.js';
 import { ConfigError } from './errors.js';
 import type { Storage } from './storage.js';
 import type { ConfState, NodeId, ReadMode, TimeoutMode } from './types.js';
 
+/**
+ * Defaults of every RaftTuning option with a fixed default (the others are
+ * derived from these: see RaftTuning), and of RaftConfig's `priority`. The
+ * one set: hosts leave an option unset rather than restate its default.
+ */
 export const RAFT_DEFAULTS = Object.freeze({
   electionTicks: 10,
   heartbeatTicks: 1,
@@ -30,68 +35,83 @@ export const RAFT_DEFAULTS = Object.freeze({
   checkpointGraceIntervals: 1,
   timeouts: 'fixed' as TimeoutMode,
   adaptiveDeviationFactor: 4,
+  clockRateCheck: true,
   priority: 0,
 });
 
-export interface ResolvedConfig {
+/** Every RaftTuning option, each with its value after defaults. */
+export type ResolvedRaftTuning = { readonly [K in keyof RaftTuning]-?: NonNullable<RaftTuning[K]> };
+
+// The compiler checks that this lists every RaftTuning option and nothing else.
+const TUNING_OPTIONS: Record<keyof RaftTuning, true> = {
+  electionTicks: true,
+  heartbeatTicks: true,
+  preVote: true,
+  checkQuorum: true,
+  leaderStickiness: true,
+  readMode: true,
+  maxClockDriftTicks: true,
+  maxEntriesPerMsg: true,
+  maxBytesPerMsg: true,
+  maxInflightMsgs: true,
+  maxProposalBytes: true,
+  snapshotEntries: true,
+  snapshotBytes: true,
+  snapshotChunkBytes: true,
+  maxSnapshotBytes: true,
+  promoteMaxLag: true,
+  checkpointInterval: true,
+  checkpointGraceIntervals: true,
+  checkpointGraceTicks: true,
+  timeouts: true,
+  minElectionTicks: true,
+  maxElectionTicks: true,
+  adaptiveDeviationFactor: true,
+  priorityTransferDelayTicks: true,
+  clockRateCheck: true,
+};
+
+/** The names of the RaftTuning options (hosts map flags, files and aliases onto them). */
+export const RAFT_TUNING_OPTIONS = Object.freeze(Object.keys(TUNING_OPTIONS) as (keyof RaftTuning)[]);
+
+export function isRaftTuningOption(name: string): name is keyof RaftTuning {
+  return Object.hasOwn(TUNING_OPTIONS, name);
+}
+
+export interface ResolvedConfig extends ResolvedRaftTuning {
   readonly id: NodeId;
   readonly storage: Storage;
   readonly seed: number;
-  readonly electionTicks: number;
-  readonly heartbeatTicks: number;
-  readonly preVote: boolean;
-  readonly checkQuorum: boolean;
-  readonly leaderStickiness: boolean;
-  readonly readMode: ReadMode;
-  readonly maxClockDriftTicks: number;
-  readonly maxEntriesPerMsg: number;
-  readonly maxBytesPerMsg: number;
-  readonly maxInflightMsgs: number;
-  readonly maxProposalBytes: number;
-  readonly snapshotEntries: number;
-  readonly snapshotBytes: number;
-  readonly snapshotChunkBytes: number;
-  readonly maxSnapshotBytes: number;
-  readonly promoteMaxLag: number;
-  readonly checkpointInterval: number;
-  readonly checkpointGraceIntervals: number;
-  readonly checkpointGraceTicks: number;
-  readonly timeouts: TimeoutMode;
-  readonly minElectionTicks: number;
-  readonly maxElectionTicks: number;
-  readonly adaptiveDeviationFactor: number;
   readonly priority: number;
-  readonly priorityTransferDelayTicks: number;
   readonly applied: number | undefined;
   readonly peers: readonly NodeId[] | undefined;
   readonly learners: readonly NodeId[];
-  readonly clockRateCheck: boolean;
   readonly incarnation: number;
   readonly bootstrapIncarnations: Readonly<Record<NodeId, number>>;
 }
 
-function int(name: string, value: number | undefined, fallback: number, min: number): number {
+function int(name: string, value: number | undefined, fallback: number, min: number, option = name): number {
   const v = value ?? fallback;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-    throw new ConfigError(`${name} must be an integer >= ${min}, got ${String(value)}`);
+    throw new ConfigError(`${name} must be an integer >= ${min}, got ${String(value)}`, option);
   }
   return v;
 }
 
 function bool(name: string, value: boolean | undefined, fallback: boolean): boolean {
   const v = value ?? fallback;
-  if (typeof v !== 'boolean') throw new ConfigError(`${name} must be a boolean, got ${String(value)}`);
+  if (typeof v !== 'boolean') throw new ConfigError(`${name} must be a boolean, got ${String(value)}`, name);
   return v;
 }
 
 function ids(name: string, list: readonly NodeId[] | undefined): readonly NodeId[] | undefined {
   if (list === undefined) return undefined;
-  if (!Array.isArray(list)) throw new ConfigError(`${name} must be an array of node ids`);
+  if (!Array.isArray(list)) throw new ConfigError(`${name} must be an array of node ids`, name);
   for (const id of list) {
     if (typeof id !== 'string' || id.length === 0)
-      throw new ConfigError(`${name} contains an invalid node id`);
+      throw new ConfigError(`${name} contains an invalid node id`, name);
   }
-  if (new Set(list).size !== list.length) throw new ConfigError(`${name} contains duplicate node ids`);
+  if (new Set(list).size !== list.length) throw new ConfigError(`${name} contains duplicate node ids`, name);
   return [...list];
 }
 
@@ -105,40 +125,50 @@ export interface ResolveOptions {
   readonly allowUnsafeLease?: boolean;
 }
 
-export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): ResolvedConfig {
-  if (config === null || typeof config !== 'object') throw new ConfigError('config must be an object');
-  if (typeof config.id !== 'string' || config.id.length === 0)
-    throw new ConfigError('id must be a non-empty string');
-  const s = config.storage as Partial<Storage> | undefined;
-  if (
-    !s ||
-    typeof s.initialState !== 'function' ||
-    typeof s.term !== 'function' ||
-    typeof s.entries !== 'function'
-  ) {
-    throw new ConfigError('storage must implement the Storage interface');
+/**
+ * A host's tuning, checked once by the rules every RaftNode applies, with
+ * every option resolved (defaults, derived defaults). Anything a node would
+ * refuse is refused here: a ConfigError whose `option` names the option (an
+ * unknown name too: a misspelt option must not silently fall back to its
+ * default). Hosts call it before they start anything.
+ */
+export function validateRaftTuning(tuning: RaftTuning, opts: ResolveOptions = {}): ResolvedRaftTuning {
+  if (tuning === null || typeof tuning !== 'object' || Array.isArray(tuning))
+    throw new ConfigError('the Raft tuning must be an object');
+  for (const name of Object.keys(tuning)) {
+    if (!isRaftTuningOption(name)) {
+      throw new ConfigError(
+        `unknown Raft option ${JSON.stringify(name)} (options: ${RAFT_TUNING_OPTIONS.join(', ')})`,
+        name,
+      );
+    }
   }
-  if (typeof config.seed !== 'number' || !Number.isFinite(config.seed)) {
-    throw new ConfigError(`seed must be a finite number, got ${String(config.seed)}`);
-  }
+  return resolveTuning(tuning, opts);
+}
+
+/** The RaftTuning fields of `config` resolved; other fields are ignored. */
+function resolveTuning(config: RaftTuning, opts: ResolveOptions): ResolvedRaftTuning {
   const electionTicks = int('electionTicks', config.electionTicks, RAFT_DEFAULTS.electionTicks, 2);
   const heartbeatTicks = int('heartbeatTicks', config.heartbeatTicks, RAFT_DEFAULTS.heartbeatTicks, 1);
   if (heartbeatTicks >= electionTicks) {
-    throw new ConfigError(`heartbeatTicks (${heartbeatTicks}) must be < electionTicks (${electionTicks})`);
+    throw new ConfigError(
+      `heartbeatTicks (${heartbeatTicks}) must be < electionTicks (${electionTicks})`,
+      'heartbeatTicks',
+    );
   }
   const preVote = bool('preVote', config.preVote, RAFT_DEFAULTS.preVote);
   const checkQuorum = bool('checkQuorum', config.checkQuorum, RAFT_DEFAULTS.checkQuorum);
   const leaderStickiness = bool('leaderStickiness', config.leaderStickiness, RAFT_DEFAULTS.leaderStickiness);
   const readMode = config.readMode ?? RAFT_DEFAULTS.readMode;
   if (readMode !== 'readIndex' && readMode !== 'lease') {
-    throw new ConfigError(`readMode must be 'readIndex' or 'lease', got ${String(readMode)}`);
+    throw new ConfigError(`readMode must be 'readIndex' or 'lease', got ${String(readMode)}`, 'readMode');
   }
   if (
     readMode === 'lease' &&
     !opts.allowUnsafeLease &&
     !leaseReadsAllowed({ checkQuorum, leaderStickiness })
   ) {
-    throw new ConfigError("readMode 'lease' requires checkQuorum and leaderStickiness");
+    throw new ConfigError("readMode 'lease' requires checkQuorum and leaderStickiness", 'readMode');
   }
   const maxClockDriftTicks = int(
     'maxClockDriftTicks',
@@ -149,11 +179,12 @@ export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): Re
   if (maxClockDriftTicks >= electionTicks) {
     throw new ConfigError(
       `maxClockDriftTicks (${maxClockDriftTicks}) must be < electionTicks (${electionTicks})`,
+      'maxClockDriftTicks',
     );
   }
   const timeouts = config.timeouts ?? RAFT_DEFAULTS.timeouts;
   if (timeouts !== 'fixed' && timeouts !== 'adaptive') {
-    throw new ConfigError(`timeouts must be 'fixed' or 'adaptive', got ${String(timeouts)}`);
+    throw new ConfigError(`timeouts must be 'fixed' or 'adaptive', got ${String(timeouts)}`, 'timeouts');
   }
   const adaptive = timeouts === 'adaptive';
   const minElectionTicks = int(
@@ -176,28 +207,23 @@ export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): Re
   if (minElectionTicks > electionTicks || electionTicks > maxElectionTicks) {
     throw new ConfigError(
       `need minElectionTicks (${minElectionTicks}) <= electionTicks (${electionTicks}) <= maxElectionTicks (${maxElectionTicks})`,
+      minElectionTicks > electionTicks ? 'minElectionTicks' : 'maxElectionTicks',
     );
   }
   if (heartbeatTicks >= minElectionTicks || maxClockDriftTicks >= minElectionTicks) {
     throw new ConfigError(
       `heartbeatTicks (${heartbeatTicks}) and maxClockDriftTicks (${maxClockDriftTicks}) must be < minElectionTicks (${minElectionTicks})`,
+      heartbeatTicks >= minElectionTicks ? 'heartbeatTicks' : 'maxClockDriftTicks',
     );
   }
   const k = config.adaptiveDeviationFactor ?? RAFT_DEFAULTS.adaptiveDeviationFactor;
   if (typeof k !== 'number' || !Number.isFinite(k) || k < 0) {
-    throw new ConfigError(`adaptiveDeviationFactor must be a finite number >= 0, got ${String(k)}`);
-  }
-  const applied = config.applied === undefined ? undefined : int('applied', config.applied, 0, 0);
-  const peers = ids('peers', config.peers);
-  const learners = ids('learners', config.learners) ?? [];
-  if (peers) {
-    const overlap = learners.find((l) => peers.includes(l));
-    if (overlap !== undefined) throw new ConfigError(`node ${overlap} is both a voter and a learner`);
+    throw new ConfigError(
+      `adaptiveDeviationFactor must be a finite number >= 0, got ${String(k)}`,
+      'adaptiveDeviationFactor',
+    );
   }
   return {
-    id: config.id,
-    storage: config.storage,
-    seed: config.seed,
     electionTicks,
     heartbeatTicks,
     preVote,
@@ -236,17 +262,50 @@ export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): Re
     minElectionTicks,
     maxElectionTicks,
     adaptiveDeviationFactor: k,
-    priority: int('priority', config.priority, RAFT_DEFAULTS.priority, 0),
     priorityTransferDelayTicks: int(
       'priorityTransferDelayTicks',
       config.priorityTransferDelayTicks,
       2 * electionTicks,
       0,
     ),
+    clockRateCheck: bool('clockRateCheck', config.clockRateCheck, RAFT_DEFAULTS.clockRateCheck),
+  };
+}
+
+export function resolveConfig(config: RaftConfig, opts: ResolveOptions = {}): ResolvedConfig {
+  if (config === null || typeof config !== 'object') throw new ConfigError('config must be an object');
+  if (typeof config.id !== 'string' || config.id.length === 0)
+    throw new ConfigError('id must be a non-empty string', 'id');
+  const s = config.storage as Partial<Storage> | undefined;
+  if (
+    !s ||
+    typeof s.initialState !== 'function' ||
+    typeof s.term !== 'function' ||
+    typeof s.entries !== 'function'
+  ) {
+    throw new ConfigError('storage must implement the Storage interface', 'storage');
+  }
+  if (typeof config.seed !== 'number' || !Number.isFinite(config.seed)) {
+    throw new ConfigError(`seed must be a finite number, got ${String(config.seed)}`, 'seed');
+  }
+  const tuning = resolveTuning(config, opts);
+  const applied = config.applied === undefined ? undefined : int('applied', config.applied, 0, 0);
+  const peers = ids('peers', config.peers);
+  const learners = ids('learners', config.learners) ?? [];
+  if (peers) {
+    const overlap = learners.find((l) => peers.includes(l));
+    if (overlap !== undefined)
+      throw new ConfigError(`node ${overlap} is both a voter and a learner`, 'learners');
+  }
+  return {
+    ...tuning,
+    id: config.id,
+    storage: config.storage,
+    seed: config.seed,
+    priority: int('priority', config.priority, RAFT_DEFAULTS.priority, 0),
     applied,
     peers,
     learners,
-    clockRateCheck: bool('clockRateCheck', config.clockRateCheck, true),
     incarnation: int('incarnation', config.incarnation, 0, 0),
     bootstrapIncarnations: incarnationMap(config.bootstrapIncarnations),
   };
@@ -257,9 +316,10 @@ function incarnationMap(
 ): Readonly<Record<NodeId, number>> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object')
-    throw new ConfigError('bootstrapIncarnations must be an object');
+    throw new ConfigError('bootstrapIncarnations must be an object', 'bootstrapIncarnations');
   const out: Record<NodeId, number> = {};
-  for (const [id, inc] of Object.entries(value)) out[id] = int(`bootstrapIncarnations.${id}`, inc, 0, 1);
+  for (const [id, inc] of Object.entries(value))
+    out[id] = int(`bootstrapIncarnations.${id}`, inc, 0, 1, 'bootstrapIncarnations');
   return out;
 }
 
@@ -278,10 +338,10 @@ export function resolveMembership(
     return copyConf(stored);
   }
   if (!cfg.peers || cfg.peers.length === 0) {
-    throw new ConfigError('peers must list the voters when storage holds no membership (bootstrap)');
+    throw new ConfigError('peers must list the voters when storage holds no membership (bootstrap)', 'peers');
   }
   if (!cfg.peers.includes(cfg.id) && !cfg.learners.includes(cfg.id)) {
-    throw new ConfigError(`node ${cfg.id} is not in peers or learners at bootstrap`);
+    throw new ConfigError(`node ${cfg.id} is not in peers or learners at bootstrap`, 'peers');
   }
   return bootstrapConf(cfg.peers, cfg.learners, cfg.bootstrapIncarnations);
 }

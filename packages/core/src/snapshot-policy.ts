@@ -6,12 +6,10 @@
  * payload bytes, whichever comes first.
  */
 
-export interface SnapshotPolicy {
-  /** Snapshot once this many entries were applied since the last snapshot. 0 disables this trigger. */
-  readonly snapshotEntries: number;
-  /** Snapshot once this many payload bytes were applied since the last snapshot. 0 disables this trigger. */
-  readonly snapshotBytes: number;
-}
+import type { ResolvedRaftTuning } from './resolved-config.js';
+
+/** The tuning options of the policy (RaftTuning): 0 disables a trigger. */
+export type SnapshotPolicy = Pick<ResolvedRaftTuning, 'snapshotEntries' | 'snapshotBytes'>;
 
 export interface SnapshotProgress {
   /** Last index applied to the state machine. */

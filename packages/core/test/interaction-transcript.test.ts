@@ -46,11 +46,15 @@ describe('the interpreter', () => {
     expect(() => run('frobnicate 1\n----\n')).toThrow(/t:1: unknown command "frobnicate"/);
     expect(() => run('add-nodes 1\n----\n\ncampaign 9\n----\n')).toThrow(/t:4: no node 9/);
     expect(() => run('add-nodes 1 electionTick=5\n----\n')).toThrow(/t:1: unknown option electionTick/);
+    expect(() => run('add-nodes 1\n----\n\ntick 1 m=5\n----\n')).toThrow(/t:4: tick takes no m=/);
   });
 
-  it('a RaftError of the node is printed as its answer', () => {
+  it('a RaftError of the node is printed as its answer, even under log-level none', () => {
     const out = run('add-nodes 1 electionTicks=1\n----\n');
     expect(out).toMatch(/^add-nodes 1 electionTicks=1\n----\nerror ConfigError: /);
+    expect(run('log-level none\n----\n\nadd-nodes 1 electionTicks=1\n----\n')).toContain(
+      'error ConfigError: ',
+    );
   });
 
   it('a single node elects itself and commits a proposal', () => {

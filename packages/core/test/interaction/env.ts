@@ -50,6 +50,18 @@ const MAX_ROUNDS = 1000;
 
 type Handler = (cmd: Command) => string[];
 
+/** The `key=` arguments each command takes (add-nodes checks its own: RaftConfig options). */
+const KEYS: Readonly<Record<string, readonly string[]>> = {
+  'read-index': ['mode'],
+  'transfer-leadership': ['to'],
+  quarantine: ['reason'],
+  tick: ['n'],
+  'deliver-msgs': ['type'],
+  'drop-msgs': ['type'],
+  snapshot: ['pad', 'keep'],
+};
+const NO_KEYS: readonly string[] = [];
+
 export class InteractionEnv {
   private readonly hosts = new Map<NodeId, Host>();
   /** Sent and not yet delivered or dropped, in sending order. */
@@ -101,14 +113,21 @@ export class InteractionEnv {
       const known = Object.keys(this.handlers).join(', ');
       throw new TranscriptError(`${cmd.where}: unknown command "${cmd.name}" (known: ${known})`);
     }
-    let out: string[];
+    const allowed = cmd.name === 'add-nodes' ? undefined : (KEYS[cmd.name] ?? NO_KEYS);
+    for (const key of cmd.kv.keys()) {
+      if (allowed !== undefined && !allowed.includes(key)) {
+        throw new TranscriptError(
+          `${cmd.where}: ${cmd.name} takes no ${key}= (it takes: ${allowed.join(', ') || 'none'})`,
+        );
+      }
+    }
     try {
-      out = handler(cmd);
+      const out = handler(cmd);
+      return this.quiet && cmd.name !== 'log-level' ? [] : out;
     } catch (e) {
       if (!(e instanceof RaftError)) throw e;
-      out = [`error ${e.name}: ${e.message}`];
+      return [`error ${e.name}: ${e.message}`]; // printed even under log-level none: a setup that failed must show
     }
-    return this.quiet && cmd.name !== 'log-level' ? [] : out;
   }
 
   // ---- arguments ---------------------------------------------------------------

@@ -9,10 +9,11 @@
 import {
   type ConfChangeType,
   isConfChangeType,
+  isRaftTuningOption,
   MemoryStorage,
   type Message,
   type NodeId,
-  RAFT_DEFAULTS,
+  RAFT_TUNING_OPTIONS,
   type RaftConfig,
   RaftError,
   RaftNode,
@@ -31,16 +32,8 @@ interface Host {
   state: HostState;
 }
 
-/** RaftConfig keys `add-nodes` accepts as `key=value`. */
-const CONFIG_KEYS = new Set<string>([
-  ...Object.keys(RAFT_DEFAULTS),
-  'seed',
-  'clockRateCheck',
-  'checkpointGraceTicks',
-  'minElectionTicks',
-  'maxElectionTicks',
-  'priorityTransferDelayTicks',
-]);
+/** `add-nodes` takes every Raft tuning option as `key=value`, and these per-node ones. */
+const NODE_OPTIONS = ['seed', 'priority'];
 
 /** Defaults of the transcripts: short timeouts, a fixed seed. */
 const BASE_CONFIG = { electionTicks: 10, heartbeatTicks: 1, seed: 1 };
@@ -196,10 +189,9 @@ export class InteractionEnv {
     const options: Record<string, number | boolean | string> = {};
     for (const [key, v] of c.kv) {
       if (key === 'voters' || key === 'learners') continue;
-      if (!CONFIG_KEYS.has(key) || typeof v !== 'string') {
-        throw new TranscriptError(
-          `${c.where}: unknown option ${key} (known: ${[...CONFIG_KEYS].join(', ')})`,
-        );
+      if (!(isRaftTuningOption(key) || NODE_OPTIONS.includes(key)) || typeof v !== 'string') {
+        const known = [...RAFT_TUNING_OPTIONS, ...NODE_OPTIONS].join(', ');
+        throw new TranscriptError(`${c.where}: unknown option ${key} (known: ${known})`);
       }
       options[key] = v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v;
     }

@@ -48,6 +48,7 @@ export {
   PriorityTransferPolicy,
   type TransferCandidate,
 } from './leader-priority.js';
+export { type LogBounds, LogWindow } from './log-window.js';
 export { MemoryStorage, type MemoryStorageInit } from './memory-storage.js';
 export {
   type ChannelState,

@@ -10,14 +10,19 @@
  */
 
 import { copyConf } from './conf-state.js';
-import { CompactedError, RaftError, UnavailableError } from './errors.js';
+import { LogWindow } from './log-window.js';
 import type { SnapshotStorage } from './storage.js';
 import type { ConfState, Entry, HardState, Snapshot } from './types.js';
 
 /** Undo records for log writes made since the last sync, replayed backwards by crashAndRecover. */
 type LogUndo =
   | { readonly kind: 'append'; readonly at: number; readonly removed: readonly Entry[] }
-  | { readonly kind: 'replace'; readonly ents: readonly Entry[] };
+  | {
+      readonly kind: 'replace';
+      readonly ents: readonly Entry[];
+      readonly compactIndex: number;
+      readonly compactTerm: number;
+    };
 
 const EMPTY_HARD_STATE: HardState = Object.freeze({ term: 0, vote: null, commit: 0 });
 
@@ -33,8 +38,12 @@ export class MemoryStorage implements SnapshotStorage {
   private hard: HardState = EMPTY_HARD_STATE;
   private conf: ConfState | null = null;
   private snap: Snapshot | null = null;
-  /** ents[0] is a dummy carrying the index and term of the last compacted entry (the snapshot's). */
-  private ents: Entry[] = [dummyEntry(0, 0)];
+  /** The entries (compactIndex, lastIndex] of the window. */
+  private ents: Entry[] = [];
+  /** Bounds and their rules (shared with the runtime's stores). */
+  private readonly window: LogWindow = new LogWindow(
+    (index) => this.ents[index - this.window.firstIndex()].term,
+  );
 
   private syncedHard: HardState = EMPTY_HARD_STATE;
   private syncedConf: ConfState | null = null;
@@ -57,29 +66,24 @@ export class MemoryStorage implements SnapshotStorage {
   }
 
   firstIndex(): number {
-    return this.ents[0].index + 1;
+    return this.window.firstIndex();
   }
 
   lastIndex(): number {
-    return this.ents[0].index + this.ents.length - 1;
+    return this.window.lastIndex();
   }
 
   term(index: number): number {
-    const offset = this.ents[0].index;
-    if (index < offset) throw new CompactedError(index);
-    if (index > this.lastIndex()) throw new UnavailableError(index);
-    return this.ents[index - offset].term;
+    return this.window.term(index);
   }
 
   entries(lo: number, hi: number, maxBytes?: number): Entry[] {
-    const offset = this.ents[0].index;
-    if (lo <= offset) throw new CompactedError(lo);
-    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1);
-    if (lo >= hi) return [];
+    if (!this.window.readable(lo, hi)) return [];
+    const first = this.window.firstIndex();
     const out: Entry[] = [];
     let bytes = 0;
     for (let i = lo; i < hi; i++) {
-      const e = this.ents[i - offset];
+      const e = this.ents[i - first];
       bytes += e.data.byteLength;
       if (out.length > 0 && maxBytes !== undefined && bytes > maxBytes) break;
       out.push(e);
@@ -113,35 +117,21 @@ export class MemoryStorage implements SnapshotStorage {
    * the compaction point are skipped.
    */
   append(entries: readonly Entry[]): void {
-    if (entries.length === 0) return;
-    for (let i = 1; i < entries.length; i++) {
-      if (entries[i].index !== entries[i - 1].index + 1) {
-        throw new RaftError('STORAGE', `entries are not contiguous at index ${entries[i].index}`);
-      }
-    }
-    const offset = this.ents[0].index;
-    const last = this.lastIndex();
-    let batch = entries;
-    if (batch[batch.length - 1].index <= offset) return;
-    if (batch[0].index <= offset) batch = batch.slice(offset + 1 - batch[0].index);
-    const first = batch[0].index;
-    if (first > last + 1) {
-      throw new RaftError('STORAGE', `append at ${first} would leave a gap after last index ${last}`);
-    }
-    const at = first - offset;
+    const batch = this.window.appendable(entries);
+    if (batch.length === 0) return;
+    const at = batch[0].index - this.window.firstIndex();
     const removed = this.ents.splice(at);
     for (const e of batch) this.ents.push(e);
     this.undo.push({ kind: 'append', at, removed });
+    this.window.appended(batch[batch.length - 1].index);
   }
 
   /** Replace everything with a snapshot (a follower catching up from its leader). */
   applySnapshot(snapshot: Snapshot): void {
-    const current = this.snap?.meta.index ?? this.ents[0].index;
-    if (snapshot.meta.index < current) {
-      throw new RaftError('STORAGE', `snapshot at ${snapshot.meta.index} is older than ${current}`);
-    }
-    this.undo.push({ kind: 'replace', ents: this.ents });
-    this.ents = [dummyEntry(snapshot.meta.index, snapshot.meta.term)];
+    this.window.checkInstall(snapshot.meta.index);
+    this.undo.push(this.replaceUndo());
+    this.ents = [];
+    this.window.installed(snapshot.meta.index, snapshot.meta.term);
     this.snap = snapshot;
     this.conf = copyConf(snapshot.meta.conf);
   }
@@ -152,42 +142,33 @@ export class MemoryStorage implements SnapshotStorage {
    * leaves the previous snapshot.
    */
   createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot {
-    const current = this.snap?.meta.index ?? 0;
-    if (index <= current) throw new RaftError('STORAGE', `snapshot at ${index} is not newer than ${current}`);
-    if (index > this.lastIndex()) throw new UnavailableError(index);
-    const snap: Snapshot = {
-      meta: {
-        index,
-        term: this.term(index),
-        conf: copyConf(conf),
-      },
-      data,
-    };
+    const term = this.window.recordSnapshot(index);
+    const snap: Snapshot = { meta: { index, term, conf: copyConf(conf) }, data };
     this.snap = snap;
     return snap;
   }
 
   /**
-   * Discard entries up to `index`; `index` itself becomes the dummy (its term
-   * stays known). Once a snapshot exists, compaction may not pass it: the
-   * entries in between would exist nowhere. (A storage that never had a
-   * snapshot is not checked: tests build such logs by hand.) Unsynced until
-   * sync(): a crash before it gets the compacted entries back.
+   * Discard entries up to `index`; `index` becomes the compaction point (its
+   * term stays known). Compaction may not pass the latest snapshot (LogWindow):
+   * the entries in between would exist nowhere. Unsynced until sync(): a
+   * crash before it gets the compacted entries back.
    */
   compact(index: number): void {
-    const offset = this.ents[0].index;
-    if (index <= offset) return;
-    if (index > this.lastIndex()) throw new UnavailableError(index);
-    if (this.snap !== null && index > this.snap.meta.index) {
-      throw new RaftError(
-        'STORAGE',
-        `cannot compact to ${index}: the latest snapshot is at ${this.snap.meta.index}`,
-      );
-    }
-    this.undo.push({ kind: 'replace', ents: this.ents });
-    const kept = this.ents.slice(index - offset);
-    kept[0] = dummyEntry(index, kept[0].term);
-    this.ents = kept;
+    const from = this.window.firstIndex();
+    const undo = this.replaceUndo();
+    if (!this.window.compactTo(index)) return;
+    this.undo.push(undo);
+    this.ents = this.ents.slice(index + 1 - from);
+  }
+
+  private replaceUndo(): LogUndo {
+    return {
+      kind: 'replace',
+      ents: this.ents,
+      compactIndex: this.window.compactIndex,
+      compactTerm: this.window.compactTerm,
+    };
   }
 
   /** Everything written so far becomes durable. */
@@ -211,10 +192,14 @@ export class MemoryStorage implements SnapshotStorage {
   /** A new storage holding only the synced state, as a node would find it after a crash. */
   crashAndRecover(): MemoryStorage {
     let ents = this.ents.slice();
+    let compactIndex = this.window.compactIndex;
+    let compactTerm = this.window.compactTerm;
     for (let i = this.undo.length - 1; i >= 0; i--) {
       const u = this.undo[i];
       if (u.kind === 'replace') {
         ents = u.ents.slice();
+        compactIndex = u.compactIndex;
+        compactTerm = u.compactTerm;
       } else {
         ents.length = u.at;
         for (const e of u.removed) ents.push(e);
@@ -222,6 +207,13 @@ export class MemoryStorage implements SnapshotStorage {
     }
     const recovered = new MemoryStorage();
     recovered.ents = ents;
+    const snap = this.syncedSnap?.meta ?? null;
+    recovered.window.restore({
+      compactIndex,
+      compactTerm,
+      lastIndex: compactIndex + ents.length,
+      snapshot: snap && { index: snap.index, term: snap.term },
+    });
     recovered.hard = this.syncedHard;
     recovered.conf = this.syncedConf;
     recovered.snap = this.syncedSnap;
@@ -231,12 +223,6 @@ export class MemoryStorage implements SnapshotStorage {
 
   /** All entries currently held (after the compaction point); for tests and invariant checkers. */
   allEntries(): Entry[] {
-    return this.ents.slice(1);
+    return this.ents.slice();
   }
 }
-
-function dummyEntry(index: number, term: number): Entry {
-  return { index, term, type: 0, data: EMPTY };
-}
-
-const EMPTY = new Uint8Array(0);

@@ -24,6 +24,7 @@ describe('MemoryStorage', () => {
 
   it('out-of-range reads throw CompactedError / UnavailableError', () => {
     const s = new MemoryStorage({ entries: entriesWithTerms([1, 1, 1, 1]) });
+    s.createSnapshot(2, { voters: ['a'], learners: [] }, new Uint8Array());
     s.compact(2);
     expect(s.firstIndex()).toBe(3);
     expect(s.term(2)).toBe(1); // the compaction point keeps its term

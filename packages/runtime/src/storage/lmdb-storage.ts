@@ -2,13 +2,12 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 as nativeCrc32 } from 'node:zlib';
 import {
-  CompactedError,
   type ConfState,
   copyConf,
   type Entry,
   type HardState,
+  LogWindow,
   type Snapshot,
-  UnavailableError,
 } from '@raftkit/core';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { StorageError, storageErrorFrom } from '../errors.js';
@@ -117,10 +116,8 @@ export class LmdbStorage implements DurableStorage {
   private inc = 0;
   /** Latest snapshot as readers see it (may be pending). */
   private snap: Snapshot | null = null;
-  /** Compaction point as readers see it: the log holds (compactIndex, last]. */
-  private compactIndex = 0;
-  private compactTerm = 0;
-  private last = 0;
+  /** Bounds as readers see them (compaction point, last index, latest snapshot) and their rules. */
+  private readonly window: LogWindow;
   /** First log key actually in LMDB (compactions not yet written leave keys below `compactIndex + 1`). */
   private durableFirst = 1;
   private durableSnapIndex = 0;
@@ -146,6 +143,10 @@ export class LmdbStorage implements DurableStorage {
     this.cacheBytes = opts.cacheBytes ?? 64 * 1024 * 1024;
     this.log = env.openDB<Uint8Array, number>({ name: 'log', encoding: 'binary' });
     this.meta = env.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' });
+    this.window = new LogWindow(
+      (index) => (this.cache.get(index) ?? this.readEntry(index)).term,
+      (detail) => new StorageError('inconsistent', this.path, detail),
+    );
   }
 
   /** Open (and validate) or create a store. Throws StorageError naming the path. */
@@ -277,20 +278,12 @@ export class LmdbStorage implements DurableStorage {
     ) {
       throw new StorageError('corrupt', where, 'compaction record is malformed');
     }
-    if (comp.index > snapIndex) {
-      throw new StorageError(
-        'inconsistent',
-        where,
-        `log compacted to ${comp.index}, past the snapshot at ${snapIndex}: entries in between are lost`,
-      );
-    }
-    if (comp.index === snapIndex && comp.term !== snapTerm) {
-      throw new StorageError(
-        'inconsistent',
-        where,
-        `compaction point ${comp.index} has term ${comp.term}, the snapshot there has term ${snapTerm}`,
-      );
-    }
+    const snapshotBounds = this.snap && { index: snapIndex, term: snapTerm };
+    this.window.checkCompactionPoint({
+      compactIndex: comp.index,
+      compactTerm: comp.term,
+      snapshot: snapshotBounds,
+    });
 
     // Scan the whole log: CRCs, contiguity from the compaction point on, monotonic terms. Keep the tail in the cache.
     let expected = comp.index + 1;
@@ -316,18 +309,16 @@ export class LmdbStorage implements DurableStorage {
       if (tail.length > this.cacheEntries * 2) tail.splice(0, tail.length - this.cacheEntries);
       expected++;
     }
-    this.compactIndex = comp.index;
-    this.compactTerm = comp.term;
+    const last = expected - 1;
+    // Compaction point, log end and snapshot must agree (LogWindow's rules); then the entry under the snapshot.
+    this.window.restore({
+      compactIndex: comp.index,
+      compactTerm: comp.term,
+      lastIndex: last,
+      snapshot: snapshotBounds,
+    });
     this.durableFirst = comp.index + 1;
     this.durableSnapIndex = snapIndex;
-    this.last = expected - 1;
-    if (this.last < snapIndex) {
-      throw new StorageError(
-        'inconsistent',
-        where,
-        `the log ends at ${this.last}, before the snapshot at ${snapIndex} it was compacted behind`,
-      );
-    }
     if (termAtSnapshot !== snapTerm) {
       throw new StorageError(
         'inconsistent',
@@ -335,11 +326,11 @@ export class LmdbStorage implements DurableStorage {
         `log entry ${snapIndex} has term ${termAtSnapshot}, the snapshot there has term ${snapTerm}`,
       );
     }
-    if (this.hard.commit > this.last) {
+    if (this.hard.commit > last) {
       throw new StorageError(
         'inconsistent',
         where,
-        `commit index ${this.hard.commit} is beyond the last entry ${this.last}`,
+        `commit index ${this.hard.commit} is beyond the last entry ${last}`,
       );
     }
     if (prevTerm > this.hard.term) {
@@ -349,7 +340,7 @@ export class LmdbStorage implements DurableStorage {
         `last entry has term ${prevTerm} above the stored term ${this.hard.term}`,
       );
     }
-    this.cache.reset(this.last + 1);
+    this.cache.reset(last + 1);
     if (tail.length > 0) this.cache.append(tail);
     this.trimCache();
     if (legacy) this.sealLegacy(nodeId, snapRec, compRec);
@@ -385,23 +376,16 @@ export class LmdbStorage implements DurableStorage {
     return { hardState: this.hard, confState: this.snap?.meta.conf ?? this.bootConf };
   }
   firstIndex(): number {
-    return this.compactIndex + 1;
+    return this.window.firstIndex();
   }
   lastIndex(): number {
-    return this.last;
+    return this.window.lastIndex();
   }
   term(index: number): number {
-    if (index < this.compactIndex) throw new CompactedError(index);
-    if (index > this.last) throw new UnavailableError(index);
-    if (index === this.compactIndex) return this.compactTerm;
-    const cached = this.cache.get(index);
-    if (cached) return cached.term;
-    return this.readEntry(index).term;
+    return this.window.term(index);
   }
   entries(lo: number, hi: number, maxBytes?: number): Entry[] {
-    if (lo <= this.compactIndex) throw new CompactedError(lo);
-    if (hi > this.last + 1) throw new UnavailableError(hi - 1);
-    if (lo >= hi) return [];
+    if (!this.window.readable(lo, hi)) return [];
     if (this.cache.length > 0 && lo >= this.cache.firstIndex) return this.cache.slice(lo, hi, maxBytes);
     this.cacheMisses++;
     const out: Entry[] = [];
@@ -440,22 +424,11 @@ export class LmdbStorage implements DurableStorage {
    */
   createSnapshot(index: number, conf: ConfState, data: Uint8Array, checksum?: number): Snapshot {
     this.requireOpen();
-    const current = this.snap?.meta.index ?? 0;
-    if (!Number.isSafeInteger(index) || index <= current) {
-      throw new StorageError('inconsistent', this.path, `snapshot at ${index} is not newer than ${current}`);
-    }
-    if (index > this.last) throw new UnavailableError(index);
     if (!isConfState(conf) || conf.voters.length === 0) {
       throw new StorageError('inconsistent', this.path, `snapshot at ${index}: configuration has no voters`);
     }
-    const snap: Snapshot = {
-      meta: {
-        index,
-        term: this.term(index),
-        conf: copyConf(conf),
-      },
-      data,
-    };
+    const term = this.window.recordSnapshot(index);
+    const snap: Snapshot = { meta: { index, term, conf: copyConf(conf) }, data };
     this.snap = snap;
     this.pending.snapshot = { snap, crc: checksum };
     return snap;
@@ -468,20 +441,9 @@ export class LmdbStorage implements DurableStorage {
    */
   compact(index: number): void {
     this.requireOpen();
-    if (index <= this.compactIndex) return;
-    const snapIndex = this.snap?.meta.index ?? 0;
-    if (index > snapIndex) {
-      throw new StorageError(
-        'inconsistent',
-        this.path,
-        `cannot compact to ${index}: the latest snapshot is at ${snapIndex}`,
-      );
-    }
-    const term = this.term(index);
-    this.compactIndex = index;
-    this.compactTerm = term;
+    if (!this.window.compactTo(index)) return;
     this.cache.trimBefore(index + 1);
-    this.pending.compaction = { index, term };
+    this.pending.compaction = { index, term: this.window.compactTerm };
   }
 
   /** Write pending snapshot / compaction (and a lazily kept commit index) now; resolves once durable. */
@@ -515,14 +477,17 @@ export class LmdbStorage implements DurableStorage {
   }
 
   private async write(batch: PersistBatch): Promise<void> {
-    const { entries, snapshot: installed } = batch;
+    const installed = batch.snapshot;
     const hs = batch.hardState;
+    // Refused before anything is taken: a pending snapshot of our own stays pending.
+    if (installed) this.window.checkInstall(installed.meta.index);
+    const entries = this.window.appendable(batch.entries, installed?.meta ?? null);
     // A snapshot from the leader replaces everything, including a snapshot of our own not yet written.
     const pending = this.takePending();
     const own = installed ? null : pending;
     const needsSync =
       batch.mustSync === true ||
-      entries.length > 0 ||
+      batch.entries.length > 0 ||
       installed !== null ||
       own !== null ||
       (hs !== null && (hs.term !== this.hard.term || hs.vote !== this.hard.vote));
@@ -534,18 +499,8 @@ export class LmdbStorage implements DurableStorage {
       return;
     }
     if (own === null && !installed && entries.length === 0 && !hs && !this.lazyHard) return;
-    const snapIndex = installed ? installed.meta.index : this.compactIndex;
-    const lastBefore = installed ? snapIndex : this.last;
-    if (entries.length > 0) {
-      const lo = entries[0].index;
-      if (lo <= snapIndex || lo > lastBefore + 1) {
-        throw new StorageError(
-          'inconsistent',
-          this.path,
-          `persist: entries start at ${lo}, log holds [${snapIndex + 1}, ${lastBefore}]`,
-        );
-      }
-    }
+    const lastNow = this.window.lastIndex();
+    const lastBefore = installed ? installed.meta.index : lastNow;
     const newLast = entries.length > 0 ? entries[entries.length - 1].index : lastBefore;
     const hardToWrite = hs ?? this.lazyHard;
     const records = entries.map(encodeEntryRecord);
@@ -559,7 +514,7 @@ export class LmdbStorage implements DurableStorage {
       : (own?.compaction ?? null);
     // Keys to delete from the front: everything for an installed snapshot, else up to the compaction point.
     const removeFrom = this.durableFirst;
-    const removeTo = installed ? this.last : (compaction?.index ?? removeFrom - 1);
+    const removeTo = installed ? lastNow : (compaction?.index ?? removeFrom - 1);
     const started = performance.now();
     let truncated = 0;
 
@@ -610,19 +565,15 @@ export class LmdbStorage implements DurableStorage {
     }
     if (installed) {
       this.snap = installed;
-      this.compactIndex = snapIndex;
-      this.compactTerm = installed.meta.term;
-      this.last = snapIndex;
-      this.cache.reset(snapIndex + 1);
+      this.window.installed(installed.meta.index, installed.meta.term);
+      this.cache.reset(installed.meta.index + 1);
     }
     if (entries.length > 0) {
       if (this.cache.length === 0) this.cache.reset(entries[0].index);
       this.cache.append(entries);
       this.trimCache();
-    } else if (newLast < this.last) {
-      this.cache.truncateFrom(newLast + 1);
+      this.window.appended(newLast);
     }
-    this.last = newLast;
     if (hs) this.hard = hs;
     this.lazyHard = null;
     this.batches++;

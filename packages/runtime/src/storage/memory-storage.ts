@@ -1,11 +1,10 @@
 import {
-  CompactedError,
   type ConfState,
   copyConf,
   type Entry,
   type HardState,
+  LogWindow,
   type Snapshot,
-  UnavailableError,
 } from '@raftkit/core';
 import { StorageError } from '../errors.js';
 import type { DurableStorage, PersistBatch, StorageStats } from './durable-storage.js';
@@ -22,10 +21,12 @@ export class MemoryDurableStorage implements DurableStorage {
   readonly path = null;
   private hard: HardState = { term: 0, vote: null, commit: 0 };
   private snap: Snapshot | null = null;
-  /** The log holds (compactIndex, lastIndex]; compactTerm is the term at compactIndex. */
-  private compactIndex = 0;
-  private compactTerm = 0;
+  /** The entries (compactIndex, lastIndex]; the bounds and their rules are core's LogWindow. */
   private readonly log = new EntryWindow();
+  private readonly window = new LogWindow(
+    (index) => (this.log.get(index) as Entry).term,
+    (detail) => new StorageError('inconsistent', 'memory', detail),
+  );
   private batches = 0;
   private entriesWritten = 0;
   private bytesWritten = 0;
@@ -46,82 +47,56 @@ export class MemoryDurableStorage implements DurableStorage {
     return { hardState: this.hard, confState: this.snap?.meta.conf ?? this.bootstrapConf };
   }
   firstIndex(): number {
-    return this.compactIndex + 1;
+    return this.window.firstIndex();
   }
   lastIndex(): number {
-    return this.log.length > 0 ? this.log.lastIndex : this.compactIndex;
+    return this.window.lastIndex();
   }
   term(index: number): number {
-    if (index < this.compactIndex) throw new CompactedError(index);
-    if (index > this.lastIndex()) throw new UnavailableError(index);
-    if (index === this.compactIndex) return this.compactTerm;
-    return (this.log.get(index) as Entry).term;
+    return this.window.term(index);
   }
   entries(lo: number, hi: number, maxBytes?: number): Entry[] {
-    if (lo < this.firstIndex()) throw new CompactedError(lo);
-    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1);
-    if (lo >= hi) return [];
-    return this.log.slice(lo, hi, maxBytes);
+    return this.window.readable(lo, hi) ? this.log.slice(lo, hi, maxBytes) : [];
   }
   snapshot(): Snapshot | null {
     return this.snap;
   }
 
   createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot {
-    const current = this.snap?.meta.index ?? 0;
-    if (index <= current)
-      throw new StorageError('inconsistent', 'memory', `snapshot at ${index} is not newer than ${current}`);
-    if (index > this.lastIndex()) throw new UnavailableError(index);
-    this.snap = {
-      meta: {
-        index,
-        term: this.term(index),
-        conf: copyConf(conf),
-      },
-      data,
-    };
+    const term = this.window.recordSnapshot(index);
+    this.snap = { meta: { index, term, conf: copyConf(conf) }, data };
     this.snapshotsWritten++;
     return this.snap;
   }
 
   compact(index: number): void {
-    if (index <= this.compactIndex) return;
-    const snapIndex = this.snap?.meta.index ?? 0;
-    if (index > snapIndex) {
-      throw new StorageError(
-        'inconsistent',
-        'memory',
-        `cannot compact to ${index}: the latest snapshot is at ${snapIndex}`,
-      );
-    }
-    this.compactTerm = this.term(index);
-    this.entriesCompacted += index - this.compactIndex;
-    this.compactIndex = index;
+    const from = this.window.compactIndex;
+    if (!this.window.compactTo(index)) return;
+    this.entriesCompacted += index - from;
     this.log.trimBefore(index + 1);
   }
 
   async flush(): Promise<void> {}
 
   async persist(batch: PersistBatch): Promise<void> {
-    if (batch.snapshot) {
-      this.snap = batch.snapshot;
-      this.compactIndex = batch.snapshot.meta.index;
-      this.compactTerm = batch.snapshot.meta.term;
-      this.log.reset(batch.snapshot.meta.index + 1);
+    const installed = batch.snapshot;
+    if (installed) this.window.checkInstall(installed.meta.index);
+    const entries = this.window.appendable(batch.entries, installed?.meta ?? null);
+    if (installed) {
+      this.snap = installed;
+      this.window.installed(installed.meta.index, installed.meta.term);
+      this.log.reset(installed.meta.index + 1);
       this.snapshotsWritten++;
     }
-    if (batch.entries.length > 0) {
-      const first = batch.entries[0].index;
-      if (first < this.firstIndex() || first > this.lastIndex() + 1) {
-        throw new Error(
-          `persist: entries start at ${first}, log holds [${this.firstIndex()}, ${this.lastIndex()}]`,
-        );
-      }
-      if (first <= this.lastIndex()) this.entriesTruncated += this.lastIndex() - first + 1;
+    if (entries.length > 0) {
+      const first = entries[0].index;
+      const last = this.window.lastIndex();
+      if (first <= last) this.entriesTruncated += last - first + 1;
       if (this.log.length === 0) this.log.reset(first);
-      this.log.append(batch.entries);
-      this.entriesWritten += batch.entries.length;
-      for (const e of batch.entries) this.bytesWritten += e.data.length;
+      this.log.append(entries);
+      this.window.appended(entries[entries.length - 1].index);
+      this.entriesWritten += entries.length;
+      for (const e of entries) this.bytesWritten += e.data.length;
     }
     if (batch.hardState) this.hard = batch.hardState;
     this.batches++;

@@ -1,4 +1,9 @@
-/** CRC-32 (IEEE 802.3), used to check snapshot payloads end to end. */
+/**
+ * CRC-32 (IEEE 802.3), used to check snapshot payloads end to end. Core's own,
+ * because core is pure (no `node:` imports); the runtime computes the same
+ * CRC with `node:zlib`'s native `crc32` (packages/runtime/test/crc32.test.ts
+ * checks that they agree).
+ */
 const TABLE = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {

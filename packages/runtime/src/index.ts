@@ -49,7 +49,6 @@ export type {
   StateSnapshot,
 } from './control/api.js';
 export { NodeHandle } from './control/node-handle.js';
-export { crc32 } from './crc32.js';
 export { fromWireError, toWireError, type WireError } from './error-wire.js';
 export * from './errors.js';
 export {

@@ -1,6 +1,5 @@
-import { crc32 as zlibCrc32 } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import { createStateMachine } from '../actor/state-machine-spec.js';
-import { crc32 } from '../crc32.js';
 import { digestBytes } from '../machine/snapshot-digest.js';
 import { packEnvelope, SnapshotEnvelopeError, unpackEnvelope } from '../snapshot/envelope.js';
 import type { SideResult, SideTask } from './protocol.js';
@@ -35,11 +34,11 @@ export default async function run(task: SideTask): Promise<SideResult> {
     case 'snapshotPack': {
       const t0 = performance.now();
       const envelope = packEnvelope(task.data, { compression: task.compression, level: task.level });
-      return { kind: 'snapshotPack', envelope, crc: zlibCrc32(envelope), ms: performance.now() - t0 };
+      return { kind: 'snapshotPack', envelope, crc: crc32(envelope), ms: performance.now() - t0 };
     }
     case 'snapshotUnpack': {
       const t0 = performance.now();
-      const crc = zlibCrc32(task.data);
+      const crc = crc32(task.data);
       try {
         const data = unpackEnvelope(task.data);
         return { kind: 'snapshotUnpack', data, crc, error: null, ms: performance.now() - t0 };

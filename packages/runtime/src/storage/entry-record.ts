@@ -1,5 +1,5 @@
+import { crc32 } from 'node:zlib';
 import type { Entry, EntryType } from '@raftkit/core';
-import { crc32 } from '../crc32.js';
 
 /**
  * On-disk form of one log entry (the LMDB key is the index):

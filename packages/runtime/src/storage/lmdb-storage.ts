@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 as nativeCrc32 } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import {
   type ConfState,
   copyConf,
@@ -505,9 +505,9 @@ export class LmdbStorage implements DurableStorage {
     const hardToWrite = hs ?? this.lazyHard;
     const records = entries.map(encodeEntryRecord);
     const snapToWrite = installed
-      ? { snap: installed, crc: batch.snapshotChecksum ?? nativeCrc32(installed.data) }
+      ? { snap: installed, crc: batch.snapshotChecksum ?? crc32(installed.data) }
       : own?.snapshot
-        ? { snap: own.snapshot.snap, crc: own.snapshot.crc ?? nativeCrc32(own.snapshot.snap.data) }
+        ? { snap: own.snapshot.snap, crc: own.snapshot.crc ?? crc32(own.snapshot.snap.data) }
         : null;
     const compaction: CompactionRecord | null = installed
       ? { index: installed.meta.index, term: installed.meta.term }
@@ -675,7 +675,7 @@ function checkSnapshotRecord(where: string, rec: SnapshotRecord): Snapshot {
     throw new StorageError('corrupt', where, `snapshot at ${rec.index} has no valid configuration`);
   }
   const data = new Uint8Array(rec.data);
-  if (nativeCrc32(data) !== rec.crc) throw new StorageError('corrupt', where, 'snapshot fails its checksum');
+  if (crc32(data) !== rec.crc) throw new StorageError('corrupt', where, 'snapshot fails its checksum');
   return {
     meta: {
       index: rec.index,

@@ -47,14 +47,13 @@ export interface KvStateMachineOptions {
 
 export const DEFAULT_MAX_SESSIONS = 10_000;
 
-/** One key's value with its cached hashes (so updates never rehash the old value). */
-interface Slot {
-  value: string;
-  valueHash: StringHash;
-  readonly keyHash: StringHash;
-  lo: number;
-  hi: number;
-}
+/**
+ * Values at least this long keep their hash beside them, so that appending to
+ * a long value costs O(suffix); a shorter value is simply hashed again when it
+ * changes (cheaper than an object per key: a 1M-key store of short values is
+ * then a Map of strings and nothing else).
+ */
+const CACHED_HASH_MIN_LENGTH = 256;
 
 /** What a session remembers: the last applied seq and its result, and when it was last used. */
 interface SessionRecord {
@@ -100,7 +99,10 @@ function sessionItemHash(clientId: string, seq: number, lastIndex: number, r: Kv
 export class KvStateMachine implements StateMachine<KvResult | null> {
   readonly maxSessions: number;
   private applied = 0;
-  private kv = new Map<string, Slot>();
+  /** Values by key, in insertion order. */
+  private kv = new Map<string, string>();
+  /** The hashes of the values of at least CACHED_HASH_MIN_LENGTH code units. */
+  private longValueHashes = new Map<string, StringHash>();
   /** Map order is least-recently-used first: a use deletes and re-inserts. */
   private sessionTable = new Map<string, SessionRecord>();
   private digest = new MultisetHash();
@@ -140,7 +142,7 @@ export class KvStateMachine implements StateMachine<KvResult | null> {
 
   /** Local read of the applied state (serve after a ReadIndex/lease confirmation). */
   get(key: string): string | undefined {
-    return this.kv.get(key)?.value;
+    return this.kv.get(key);
   }
 
   get size(): number {
@@ -168,7 +170,7 @@ export class KvStateMachine implements StateMachine<KvResult | null> {
 
   snapshot(): Uint8Array {
     const kv: string[] = [];
-    for (const [key, slot] of this.kv) kv.push(key, slot.value);
+    for (const [key, value] of this.kv) kv.push(key, value);
     const sessions: KvSnapshotSession[] = [];
     for (const [clientId, s] of this.sessionTable) {
       sessions.push({ clientId, seq: s.seq, lastIndex: s.lastIndex, result: s.result });
@@ -189,6 +191,7 @@ export class KvStateMachine implements StateMachine<KvResult | null> {
     next.load(snap);
     this.applied = next.applied;
     this.kv = next.kv;
+    this.longValueHashes = next.longValueHashes;
     this.sessionTable = next.sessionTable;
     this.digest = next.digest;
   }
@@ -203,7 +206,7 @@ export class KvStateMachine implements StateMachine<KvResult | null> {
   corruptForTesting(key?: string): KvCorruption {
     const target = key ?? this.kv.keys().next().value;
     if (target === undefined) throw new RangeError('corruptForTesting: the state holds no key to corrupt');
-    const before = this.kv.get(target)?.value ?? null;
+    const before = this.kv.get(target) ?? null;
     const after =
       before === null || before.length === 0
         ? '\u0001'
@@ -253,22 +256,23 @@ export class KvStateMachine implements StateMachine<KvResult | null> {
   }
 
   private execute(cmd: KvCommand): KvOkResult {
-    const slot = this.kv.get(cmd.key);
-    const prev = slot === undefined ? null : slot.value;
+    const prev = this.kv.get(cmd.key) ?? null;
     switch (cmd.op) {
       case 'put':
         this.setValue(cmd.key, cmd.value, hashString(cmd.value));
         return { ok: true, op: 'put', prev };
       case 'delete':
-        if (slot !== undefined) {
+        if (prev !== null) {
+          const h = slotItemHash(hashString(cmd.key), this.valueHash(cmd.key, prev));
           this.kv.delete(cmd.key);
-          this.digest.remove(slot.lo, slot.hi);
+          this.longValueHashes.delete(cmd.key);
+          this.digest.remove(h.lo, h.hi);
         }
         return { ok: true, op: 'delete', prev };
       case 'append': {
         const suffix = hashString(cmd.value);
-        if (slot === undefined) this.setValue(cmd.key, cmd.value, suffix);
-        else this.setValue(cmd.key, slot.value + cmd.value, concatHash(slot.valueHash, suffix));
+        if (prev === null) this.setValue(cmd.key, cmd.value, suffix);
+        else this.setValue(cmd.key, prev + cmd.value, concatHash(this.valueHash(cmd.key, prev), suffix));
         return { ok: true, op: 'append', prev };
       }
       case 'cas': {
@@ -279,31 +283,39 @@ export class KvStateMachine implements StateMachine<KvResult | null> {
     }
   }
 
+  /** The hash of `key`'s current value `value`: cached for long values, else computed. */
+  private valueHash(key: string, value: string): StringHash {
+    return this.longValueHashes.get(key) ?? hashString(value);
+  }
+
   private setValue(key: string, value: string, valueHash: StringHash): void {
-    const slot = this.kv.get(key);
-    if (slot === undefined) {
-      const keyHash = hashString(key);
-      const h = slotItemHash(keyHash, valueHash);
-      this.kv.set(key, { value, valueHash, keyHash, lo: h.lo, hi: h.hi });
-      this.digest.add(h.lo, h.hi);
-      return;
+    const old = this.kv.get(key);
+    const keyHash = hashString(key);
+    if (old !== undefined) {
+      const h = slotItemHash(keyHash, this.valueHash(key, old));
+      this.digest.remove(h.lo, h.hi);
     }
-    this.digest.remove(slot.lo, slot.hi);
-    const h = slotItemHash(slot.keyHash, valueHash);
-    slot.value = value;
-    slot.valueHash = valueHash;
-    slot.lo = h.lo;
-    slot.hi = h.hi;
+    const h = slotItemHash(keyHash, valueHash);
     this.digest.add(h.lo, h.hi);
+    this.kv.set(key, value);
+    if (value.length >= CACHED_HASH_MIN_LENGTH) this.longValueHashes.set(key, valueHash);
+    else if (old !== undefined && old.length >= CACHED_HASH_MIN_LENGTH) this.longValueHashes.delete(key);
   }
 
   /** Fill this (fresh) machine from a parsed snapshot, checking what the parser cannot. */
   private load(snap: KvSnapshotData): void {
-    for (let i = 0; i < snap.kv.length; i += 2) {
-      const key = snap.kv[i];
-      if (this.kv.has(key))
+    // The hot part of a restart with a large state: one Map insertion per key, no lookups.
+    const kv = snap.kv;
+    for (let i = 0; i < kv.length; i += 2) {
+      const key = kv[i];
+      const value = kv[i + 1];
+      const valueHash = hashString(value);
+      const h = slotItemHash(hashString(key), valueHash);
+      this.kv.set(key, value);
+      if (this.kv.size !== (i >> 1) + 1)
         throw new InvalidSnapshotError(`duplicate key ${JSON.stringify(key.slice(0, 40))}`);
-      this.setValue(key, snap.kv[i + 1], hashString(snap.kv[i + 1]));
+      this.digest.add(h.lo, h.hi);
+      if (value.length >= CACHED_HASH_MIN_LENGTH) this.longValueHashes.set(key, valueHash);
     }
     let lastUse = 0;
     for (const s of snap.sessions) {

@@ -42,8 +42,19 @@ export function packToBytes(value: unknown): Uint8Array {
     ScratchRange;
   const out = new Uint8Array(packed.end - packed.start);
   out.set(packed.subarray(packed.start, packed.end));
+  // msgpackr keeps a scratch buffer as large as the largest value it ever packed: after a
+  // snapshot of a large state that would be hundreds of MB held for good by every thread.
+  // A copy made by slice() has the scratch buffer's own type (a Node Buffer, whose string
+  // writer msgpackr uses), with memory of its own.
+  if (packed.buffer.byteLength > MAX_KEPT_SCRATCH_BYTES) {
+    packr.useBuffer(Uint8Array.prototype.slice.call(packed, 0, SCRATCH_BYTES));
+  }
   return out;
 }
+
+/** msgpackr's own first scratch buffer size, and the largest one kept between packs. */
+const SCRATCH_BYTES = 8192;
+const MAX_KEPT_SCRATCH_BYTES = 1024 * 1024;
 
 /** REUSE_BUFFER_MODE returns the whole scratch buffer with the packed range marked on it. */
 interface ScratchRange {

@@ -31,7 +31,16 @@ export {
   type StatusEvent,
   type TransitionEvent,
 } from './cluster/events.js';
-export { type ClusterOptions, checkNodeId, type LocalNodeOptions } from './cluster/options.js';
+export {
+  type ClusterOptions,
+  checkNodeId,
+  DEFAULT_TICK_MS,
+  FLAT_RAFT_OPTIONS,
+  type FlatRaftOptions,
+  type LocalNodeOptions,
+  RUNTIME_RAFT_DEFAULTS,
+  raftTuningOf,
+} from './cluster/options.js';
 export type {
   ActorEvent,
   CorruptionResult,

@@ -2,7 +2,13 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClusterClosedError, type ClusterOptions, createCluster, InvalidRequestError } from '../src/index.js';
+import {
+  ClusterClosedError,
+  type ClusterOptions,
+  createCluster,
+  DEFAULT_TICK_MS,
+  InvalidRequestError,
+} from '../src/index.js';
 
 /**
  * createCluster judges its options before any worker starts: a bad option is
@@ -37,6 +43,46 @@ describe('createCluster option checks', () => {
     await refused({ heartbeatTicks: 0 }, /heartbeatTicks must be an integer >= 1/);
     await refused({ heartbeatTicks: 10, electionTicks: 10 }, /heartbeatTicks \(10\) must be < electionTicks/);
     await refused({ maxClockDriftTicks: 12 }, /maxClockDriftTicks \(12\) must be < electionTicks/);
+  });
+
+  it('Raft options in `raft` are judged by the same core rules and named where they came from', async () => {
+    await refused(
+      { raft: { electionTicks: 0 } },
+      /raft\.electionTicks: electionTicks must be an integer >= 2/,
+    );
+    await refused({ raft: { electionTick: 20 } }, /raft\.electionTick: unknown Raft option "electionTick"/);
+    await refused(
+      { raft: { readMode: 'lease', checkQuorum: false } },
+      /raft\.readMode: .*requires checkQuorum/,
+    );
+    await refused({ raft: 'fast' }, /raft must be an object/);
+    // The flat alias and `raft` may not disagree (which one would win is not obvious).
+    await refused({ electionTicks: 10, raft: { electionTicks: 20 } }, /electionTicks is given twice/);
+  });
+
+  it('nodes run with the tuning of `raft` (or its flat alias) on the runtime tick by default', async () => {
+    const nested = await createCluster({
+      nodes: 1,
+      storage: 'memory',
+      raft: { electionTicks: 7, heartbeatTicks: 2 },
+    });
+    const flat = await createCluster({
+      nodes: 1,
+      storage: 'memory',
+      electionTicks: 9,
+      raft: { electionTicks: 9 },
+    });
+    try {
+      const a = await nested.node('n1').status();
+      expect(a.tickMs).toBe(DEFAULT_TICK_MS);
+      expect(a.timeouts).toMatchObject({ mode: 'fixed', electionTicks: 7, heartbeatTicks: 2 });
+      expect((await flat.node('n1').status()).timeouts).toMatchObject({
+        electionTicks: 9,
+        heartbeatTicks: 1,
+      });
+    } finally {
+      await Promise.all([nested.close(), flat.close()]);
+    }
   });
 
   it('other numbers and flags', async () => {

@@ -10,9 +10,8 @@ import {
   type NodeId,
   RaftError,
   RaftNode,
-  type ReadMode,
   type Ready,
-  type TimeoutMode,
+  type ResolvedRaftTuning,
 } from '@raftkit/core';
 import type {
   ActorEvent,
@@ -63,42 +62,20 @@ export interface ActorOptions {
   readonly incarnation?: number;
   readonly seed: number;
   readonly tickMs: number;
-  readonly electionTicks: number;
-  readonly heartbeatTicks: number;
-  readonly preVote: boolean;
-  readonly checkQuorum: boolean;
-  readonly readMode: ReadMode;
-  readonly maxClockDriftTicks?: number;
+  /** The cluster's Raft tuning, resolved (ClusterOptions.raft). */
+  readonly raft: ResolvedRaftTuning;
   readonly machine: StateMachineSpec;
   /** Incarnation number (0 first start, +1 per restart), reported to the monitor. */
   readonly epoch: number;
   /** Verify the incremental state hash against a full recomputation every N applied entries (0: never). */
   readonly hashCheckEvery: number;
-  /**
-   * Checkpoint interval K (0: off): right after applying each multiple of K the
-   * actor reports (index, state hash) to its RaftNode and, as an observation at
-   * exactly that index, to the split-brain monitor.
-   */
-  readonly checkpointInterval: number;
-  readonly checkpointGraceIntervals?: number;
-  readonly checkpointGraceTicks?: number;
   /** Send a leader's appends while its own write is in flight (ClusterOptions.parallelLeaderWrites). */
   readonly parallelLeaderWrites: boolean;
-  readonly timeouts?: TimeoutMode;
-  readonly minElectionTicks?: number;
-  readonly maxElectionTicks?: number;
   /** This node's leader priority (core's `priority`). */
   readonly priority?: number;
-  readonly priorityTransferDelayTicks?: number;
   /** Push an observation at least this often while something changed (ms). */
   readonly observeEveryMs: number;
   readonly snapshot: ActorSnapshotOptions;
-  /** `promote` accepts a learner at most this many entries behind the commit index. */
-  readonly promoteMaxLag: number;
-  /** Core's size limits (ClusterOptions): undefined for core's defaults. */
-  readonly maxProposalBytes?: number;
-  readonly maxBytesPerMsg?: number;
-  readonly maxInflightMsgs?: number;
   /** Split each destination's frames into batches of at most this many bytes (ClusterOptions.maxBatchBytes). */
   readonly maxBatchBytes: number;
 }
@@ -193,7 +170,7 @@ export class NodeActor {
     this.id = opts.id;
     this.proposals = new ProposalWaiters(opts.id);
     this.reads = new ReadWaiters(opts.id);
-    this.confChanges = new ConfChangeRequests(opts.id, 3 * opts.electionTicks);
+    this.confChanges = new ConfChangeRequests(opts.id, 3 * opts.raft.electionTicks);
     this.snapshots = new SnapshotKeeper({
       id: opts.id,
       storage,
@@ -285,8 +262,8 @@ export class NodeActor {
     if (this.stopped) return Promise.resolve(fail(new NodeStoppedError(this.id)));
     if (!(data instanceof Uint8Array))
       return Promise.resolve(fail(new InvalidRequestError('propose expects bytes')));
-    const limit = this.opts.maxProposalBytes;
-    if (limit !== undefined && data.byteLength > limit) {
+    const limit = this.opts.raft.maxProposalBytes;
+    if (data.byteLength > limit) {
       return Promise.resolve(fail(new TooLargeError(data.byteLength, limit)));
     }
     let id: number;
@@ -376,7 +353,7 @@ export class NodeActor {
       return Promise.resolve(fail(err));
     }
     return new Promise((resolve) => {
-      this.transfers.push({ to, deadlineTick: st.tick + 3 * this.opts.electionTicks, resolve });
+      this.transfers.push({ to, deadlineTick: st.tick + 3 * this.opts.raft.electionTicks, resolve });
       this.kick();
     });
   }
@@ -577,7 +554,7 @@ export class NodeActor {
     this.proposals.onApplied(e, result);
     if (e.type === EntryType.ConfChange) this.snapshots.onConfChangeApplied(e.index);
     // The hash right after applying a checkpoint index, before the next entry (core's rule).
-    if (this.opts.checkpointInterval > 0 && this.node.checkpointDue(e.index)) {
+    if (this.opts.raft.checkpointInterval > 0 && this.node.checkpointDue(e.index)) {
       if (this.sm.derivesHash) this.deriveCheckpointHash(e.index);
       else {
         const hash = this.sm.hash();

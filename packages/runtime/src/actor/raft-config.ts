@@ -2,10 +2,8 @@ import type { RaftConfig, Storage } from '@raftkit/core';
 import type { ActorOptions } from './node-actor.js';
 
 /**
- * The core configuration of an actor's RaftNode. One mapping, used by the
- * actor and by createCluster's up-front check (which builds a throwaway
- * RaftNode so that the core's own rules judge the options before any worker
- * starts).
+ * The core configuration of an actor's RaftNode: the cluster's tuning (as
+ * createCluster resolved and checked it) plus who this node is.
  */
 export function raftConfigOf(
   opts: ActorOptions,
@@ -13,8 +11,8 @@ export function raftConfigOf(
   applied: number,
   incarnation = 0,
 ): RaftConfig {
-  const snap = opts.snapshot;
   return {
+    ...opts.raft,
     id: opts.id,
     storage,
     peers: opts.peers,
@@ -23,29 +21,8 @@ export function raftConfigOf(
     ...(opts.bootstrapIncarnations !== undefined
       ? { bootstrapIncarnations: opts.bootstrapIncarnations }
       : {}),
-    snapshotEntries: snap.entries,
-    snapshotBytes: snap.bytes,
-    snapshotChunkBytes: snap.chunkBytes,
-    maxSnapshotBytes: snap.maxBytes,
-    promoteMaxLag: opts.promoteMaxLag,
-    maxProposalBytes: opts.maxProposalBytes,
-    maxBytesPerMsg: opts.maxBytesPerMsg,
-    maxInflightMsgs: opts.maxInflightMsgs,
     seed: opts.seed,
-    electionTicks: opts.electionTicks,
-    heartbeatTicks: opts.heartbeatTicks,
-    preVote: opts.preVote,
-    checkQuorum: opts.checkQuorum,
-    readMode: opts.readMode,
-    maxClockDriftTicks: opts.maxClockDriftTicks,
-    checkpointInterval: opts.checkpointInterval,
-    checkpointGraceIntervals: opts.checkpointGraceIntervals,
-    checkpointGraceTicks: opts.checkpointGraceTicks,
-    timeouts: opts.timeouts,
-    minElectionTicks: opts.minElectionTicks,
-    maxElectionTicks: opts.maxElectionTicks,
     priority: opts.priority,
-    priorityTransferDelayTicks: opts.priorityTransferDelayTicks,
     applied,
   };
 }

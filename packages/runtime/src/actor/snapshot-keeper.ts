@@ -7,15 +7,8 @@ import type { DurableStorage } from '../storage/durable-storage.js';
 import type { RuntimeStateMachine } from './state-machine-spec.js';
 
 /** Snapshot settings of an actor (from createCluster options). */
+/** The runtime's own snapshot settings (when to snapshot and chunk sizes are Raft tuning: ActorOptions.raft). */
 export interface ActorSnapshotOptions {
-  /** Take a snapshot once this many entries were applied since the last one (0: never by count). */
-  readonly entries: number;
-  /** ... or once this many payload bytes were applied (0: never by size). */
-  readonly bytes: number;
-  /** InstallSnapshot chunk size. */
-  readonly chunkBytes: number;
-  /** Largest snapshot accepted from a leader. */
-  readonly maxBytes: number;
   /** Entries kept in the log behind a new snapshot, so slightly lagging followers catch up from the log. */
   readonly catchUpEntries: number;
   readonly compression: SnapshotCompression;

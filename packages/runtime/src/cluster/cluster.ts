@@ -1,7 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { type NodeId, type NodeVerification, type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
+import {
+  type NodeId,
+  type NodeVerification,
+  type ResolvedRaftTuning,
+  type SplitBrainAlert,
+  SplitBrainMonitor,
+} from '@raftkit/core';
 import type { ActorOptions } from '../actor/node-actor.js';
 import { validateStateMachineSpec } from '../actor/state-machine-spec.js';
 import type { StorageSpec } from '../actor/worker-init.js';
@@ -21,7 +27,7 @@ import { acquireStoreLock } from '../storage/store-lock.js';
 import type { LinkFaults, LinkSelector } from '../transport/fault-table.js';
 import { Router } from '../transport/router.js';
 import { waitFor } from '../wait-for.js';
-import { actorOptionsFor, type Bootstrap, checkCoreOptions } from './actor-options.js';
+import { actorOptionsFor, type Bootstrap } from './actor-options.js';
 import { ClusterEvents, type MembershipEvent, type RepairEvent } from './events.js';
 import { commitStep, type StepResult } from './membership.js';
 import { type ClusterOptions, checkNodeId, type ResolvedOptions, resolveOptions } from './options.js';
@@ -105,8 +111,8 @@ export class Cluster implements ClientTarget {
     this.router = new Router({ seed: opts.seed, directLinks: opts.directLinks });
     this.pool = new SideWorkPool({ maxThreads: opts.sideWorkThreads });
     this.monitor = new SplitBrainMonitor({
-      electionTimeout: opts.electionTicks * opts.tickMs,
-      ...(opts.checkpointInterval > 0 ? { checkpointInterval: opts.checkpointInterval } : {}),
+      electionTimeout: opts.raft.electionTicks * opts.tickMs,
+      ...(opts.raft.checkpointInterval > 0 ? { checkpointInterval: opts.raft.checkpointInterval } : {}),
     });
     // Hosting every member, this process knows each new store's incarnation: the bootstrap
     // configuration binds them all (core README, "Identity"). Existing stores keep their own.
@@ -139,7 +145,6 @@ export class Cluster implements ClientTarget {
       ...resolved,
       stateMachine: await validateStateMachineSpec(options.stateMachine, process.cwd(), resolved.local),
     };
-    checkCoreOptions(opts);
     let dataDir: string | null = null;
     let owns = false;
     if (opts.storage === 'lmdb') {
@@ -189,6 +194,16 @@ export class Cluster implements ClientTarget {
    * with, then as changed by `addNode` (a node being added is listed from the
    * moment its worker starts, as a learner) and `removeNode`.
    */
+  /** The Raft tuning every node runs with: createCluster's `raft` (and flat aliases), resolved. */
+  get raft(): ResolvedRaftTuning {
+    return this.opts.raft;
+  }
+
+  /** Wall-clock length of one tick. */
+  get tickMs(): number {
+    return this.opts.tickMs;
+  }
+
   get ids(): readonly NodeId[] {
     return this.members;
   }

@@ -1,4 +1,10 @@
-import type { NodeId, ReadMode, TimeoutMode } from '@raftkit/core';
+import {
+  ConfigError,
+  type NodeId,
+  type RaftTuning,
+  type ResolvedRaftTuning,
+  validateRaftTuning,
+} from '@raftkit/core';
 import type { StateMachineSpec } from '../actor/state-machine-spec.js';
 import { InvalidRequestError } from '../errors.js';
 import type { SnapshotCompression } from '../snapshot/envelope.js';
@@ -25,7 +31,61 @@ export interface LocalNodeOptions {
   readonly joining?: { readonly voters: readonly NodeId[]; readonly learners: readonly NodeId[] };
 }
 
-export interface ClusterOptions {
+/**
+ * Where the runtime's defaults differ from core's RAFT_DEFAULTS (everything
+ * else is core's). checkpointInterval: the runtime's checkpoints feed both the
+ * core's divergence detection and the split-brain monitor, and its state hash
+ * is incremental, so it checks ten times as often as core's 1000. promoteMaxLag:
+ * a learner catching up under live writes trails the commit index by the
+ * entries in flight; core's 0 would refuse its promotion until writes pause.
+ */
+export const RUNTIME_RAFT_DEFAULTS = Object.freeze({
+  checkpointInterval: 100,
+  promoteMaxLag: 64,
+} satisfies RaftTuning);
+
+/**
+ * Wall-clock length of a tick, for every host on the runtime (createCluster,
+ * `raftkit node`, the demo): elections in 500-1000 ms (10-20 ticks) leave
+ * room for a round trip between machines and for event-loop stalls of a
+ * loaded host without spurious elections, and a leader that lost its quorum
+ * steps down within 500 ms.
+ */
+export const DEFAULT_TICK_MS = 50;
+
+/**
+ * RaftTuning options createCluster also accepts flat, beside `raft` (the
+ * options it took before `raft` existed): mapped onto the tuning in one
+ * place, raftTuningOf.
+ */
+export const FLAT_RAFT_OPTIONS = [
+  'electionTicks',
+  'heartbeatTicks',
+  'preVote',
+  'checkQuorum',
+  'readMode',
+  'maxProposalBytes',
+  'maxBytesPerMsg',
+  'maxInflightMsgs',
+  'maxClockDriftTicks',
+  'checkpointInterval',
+  'checkpointGraceIntervals',
+  'checkpointGraceTicks',
+  'timeouts',
+  'minElectionTicks',
+  'maxElectionTicks',
+  'priorityTransferDelayTicks',
+  'snapshotEntries',
+  'snapshotBytes',
+  'snapshotChunkBytes',
+  'maxSnapshotBytes',
+  'promoteMaxLag',
+] as const satisfies readonly (keyof RaftTuning)[];
+
+/** The flat aliases: `{ electionTicks: 20 }` means `{ raft: { electionTicks: 20 } }`. */
+export type FlatRaftOptions = Pick<RaftTuning, (typeof FLAT_RAFT_OPTIONS)[number]>;
+
+export interface ClusterOptions extends FlatRaftOptions {
   /** Number of nodes (ids n1..nN) or the list of ids: every voter of the cluster. Default 3. */
   readonly nodes?: number | readonly NodeId[];
   /**
@@ -48,32 +108,21 @@ export interface ClusterOptions {
   readonly dataDir?: string;
   /** How LMDB waits for durability. Default 'syncCommit'. */
   readonly durability?: LmdbDurability;
-  /** Wall-clock length of one Raft tick. Default 20 ms. */
+  /** Wall-clock length of one Raft tick (the core counts ticks). Default DEFAULT_TICK_MS (50 ms). */
   readonly tickMs?: number;
-  /** Election timeout base in ticks. Default 10. */
-  readonly electionTicks?: number;
-  /** Heartbeat interval in ticks. Default 1. */
-  readonly heartbeatTicks?: number;
-  /** Default true. */
-  readonly preVote?: boolean;
-  /** Default true. */
-  readonly checkQuorum?: boolean;
-  /** Default read mode for linearizable reads. Default 'readIndex'. */
-  readonly readMode?: ReadMode;
   /**
-   * Largest proposal (one entry's payload) a node accepts; a bigger one is a
-   * TooLargeError at once. Default: core's (8 MiB). A host with a frame limit
-   * keeps it below that limit (an entry must fit in one frame).
+   * How every node runs Raft: core's RaftTuning (election and heartbeat
+   * ticks, Pre-Vote, CheckQuorum, read mode, message and proposal limits,
+   * snapshots, checkpoints, timeouts; see @raftkit/core). Unset options take
+   * core's defaults, except RUNTIME_RAFT_DEFAULTS. Checked by core's rules
+   * before any worker starts (an InvalidRequestError naming the option).
+   * A host with a frame limit keeps `maxProposalBytes` below it (an entry
+   * must fit in one frame); with `maxBytesPerMsg`, `maxInflightMsgs` bounds
+   * the bytes in flight per follower (etcd's MaxInflightBytes).
+   * The options of FLAT_RAFT_OPTIONS may also be given flat, as before
+   * (`electionTicks: 20` = `raft: { electionTicks: 20 }`).
    */
-  readonly maxProposalBytes?: number;
-  /** Entry payload bytes in one append message (at least one entry is sent). Default: core's (1 MiB). */
-  readonly maxBytesPerMsg?: number;
-  /**
-   * Append messages in flight to one follower. With maxBytesPerMsg it bounds
-   * the bytes in flight per follower (etcd's MaxInflightBytes is
-   * MaxInflightMsgs x MaxSizePerMsg). Default: core's (64).
-   */
-  readonly maxInflightMsgs?: number;
+  readonly raft?: RaftTuning;
   /**
    * Largest batch of frames an actor hands over for one destination: the
    * frames of a Ready for one peer are split into batches of at most this
@@ -82,8 +131,6 @@ export interface ClusterOptions {
    * with a frame limit sets it below that limit. Default: unbounded.
    */
   readonly maxBatchBytes?: number;
-  /** Clock-drift bound (ticks) subtracted from leader leases. Default: core's default. */
-  readonly maxClockDriftTicks?: number;
   /** The replicated state machine. Default: the built-in KV store. */
   readonly stateMachine?: StateMachineSpec;
   /** Seed for election jitter (per node, derived) and the router's fault decisions. Default 1. */
@@ -110,43 +157,16 @@ export interface ClusterOptions {
   readonly statusIntervalMs?: number;
   /** Verify each node's incremental state hash on the side-work pool every N applied entries (0: never). Default 100_000 (it snapshots the state on the actor thread). */
   readonly hashCheckEvery?: number;
-  /**
-   * Checkpoint interval K (0: off). Right after applying every entry whose index
-   * is a multiple of K, each node reports its state hash to its RaftNode (which
-   * piggybacks it to the leader for comparison: divergence detection,
-   * quarantine) and to the split-brain monitor (an observation at exactly that
-   * index). One knob for both. Default 100.
-   */
-  readonly checkpointInterval?: number;
-  /** A peer stays `ok` while its last match is less than (1 + this) intervals behind. Default: core's (1). */
-  readonly checkpointGraceIntervals?: number;
-  /** ... and a matching report arrived within this many ticks. Default: core's (2 * electionTicks). */
-  readonly checkpointGraceTicks?: number;
   /** Repair a node (as `cluster.repair(id)`) as soon as a confirmed divergence names it. Default false. */
   readonly autoRepair?: boolean;
-  /** 'fixed' (default) or 'adaptive': election timeout and heartbeat follow the measured RTT (core's rule). */
-  readonly timeouts?: TimeoutMode;
-  /** Adaptive bounds of the election timeout (ticks). Default: core's. */
-  readonly minElectionTicks?: number;
-  readonly maxElectionTicks?: number;
   /** Leader priority per node (integer >= 0; default 0): the highest healthy, caught-up one ends up leading. */
   readonly priorities?: Readonly<Record<NodeId, number>>;
-  /** Stabilisation delay (ticks) before a priority transfer. Default: core's (2 * electionTicks). */
-  readonly priorityTransferDelayTicks?: number;
   /** Threads of the shared side-work pool. Default 1. */
   readonly sideWorkThreads?: number;
   /** How long a node may take to start. Default 15 s. */
   readonly startTimeoutMs?: number;
 
-  // ---- snapshots and compaction
-  /** Take a snapshot once this many entries were applied since the last one (0: never by count). Default 10_000. */
-  readonly snapshotEntries?: number;
-  /** ... or once this many entry payload bytes were applied (0: never by size). Default 64 MiB. */
-  readonly snapshotBytes?: number;
-  /** Bytes per InstallSnapshot chunk sent to a follower. Default 1 MiB. */
-  readonly snapshotChunkBytes?: number;
-  /** Largest snapshot a follower accepts from a leader. Default 1 GiB. */
-  readonly maxSnapshotBytes?: number;
+  // ---- snapshots and compaction (when: raft.snapshotEntries / snapshotBytes)
   /**
    * Log entries kept behind a new snapshot, so followers lagging by fewer
    * entries catch up from the log instead of a whole snapshot. 0: the log
@@ -158,9 +178,7 @@ export interface ClusterOptions {
   /** deflate level 0-9 (default 3) or brotli quality 0-11 (default 4). */
   readonly snapshotCompressionLevel?: number;
 
-  // ---- membership
-  /** `promote` accepts a learner at most this many entries behind the leader's commit index. Default 64. */
-  readonly promoteMaxLag?: number;
+  // ---- membership (how far behind a learner may be promoted: raft.promoteMaxLag)
   /** Deadline of `cluster.addNode` / `cluster.removeNode` (catching up included). Default 30 s. */
   readonly membershipTimeoutMs?: number;
 }
@@ -173,41 +191,22 @@ export interface ResolvedOptions {
   readonly storage: 'lmdb' | 'memory';
   readonly durability: LmdbDurability;
   readonly tickMs: number;
-  readonly electionTicks: number;
-  readonly heartbeatTicks: number;
-  readonly preVote: boolean;
-  readonly checkQuorum: boolean;
-  readonly readMode: ReadMode;
-  readonly maxProposalBytes: number | undefined;
-  readonly maxBytesPerMsg: number | undefined;
-  readonly maxInflightMsgs: number | undefined;
+  /** Every Raft option, resolved and checked by core's rules. */
+  readonly raft: ResolvedRaftTuning;
   readonly maxBatchBytes: number;
-  readonly maxClockDriftTicks: number | undefined;
   readonly stateMachine: StateMachineSpec;
   readonly seed: number;
   readonly directLinks: boolean;
   readonly parallelLeaderWrites: boolean;
   readonly statusIntervalMs: number;
   readonly hashCheckEvery: number;
-  readonly checkpointInterval: number;
-  readonly checkpointGraceIntervals: number | undefined;
-  readonly checkpointGraceTicks: number | undefined;
   readonly autoRepair: boolean;
-  readonly timeouts: TimeoutMode;
-  readonly minElectionTicks: number | undefined;
-  readonly maxElectionTicks: number | undefined;
   readonly priorities: Readonly<Record<NodeId, number>>;
-  readonly priorityTransferDelayTicks: number | undefined;
   readonly sideWorkThreads: number;
   readonly startTimeoutMs: number;
-  readonly snapshotEntries: number;
-  readonly snapshotBytes: number;
-  readonly snapshotChunkBytes: number;
-  readonly maxSnapshotBytes: number;
   readonly snapshotCatchUpEntries: number;
   readonly snapshotCompression: SnapshotCompression;
   readonly snapshotCompressionLevel: number | undefined;
-  readonly promoteMaxLag: number;
   readonly membershipTimeoutMs: number;
 }
 
@@ -255,64 +254,38 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     nodeOptions,
     storage: o.storage ?? 'lmdb',
     durability: o.durability ?? 'syncCommit',
-    tickMs: o.tickMs ?? 20,
-    electionTicks: o.electionTicks ?? 10,
-    heartbeatTicks: o.heartbeatTicks ?? 1,
-    preVote: o.preVote ?? true,
-    checkQuorum: o.checkQuorum ?? true,
-    readMode: o.readMode ?? 'readIndex',
-    maxProposalBytes: o.maxProposalBytes,
-    maxBytesPerMsg: o.maxBytesPerMsg,
-    maxInflightMsgs: o.maxInflightMsgs,
+    tickMs: o.tickMs ?? DEFAULT_TICK_MS,
+    raft: raftTuningOf(o),
     maxBatchBytes: o.maxBatchBytes ?? Number.POSITIVE_INFINITY,
-    maxClockDriftTicks: o.maxClockDriftTicks,
     stateMachine: o.stateMachine ?? 'kv',
     seed: o.seed ?? 1,
     directLinks: o.directLinks ?? true,
     parallelLeaderWrites: o.parallelLeaderWrites ?? true,
     statusIntervalMs: o.statusIntervalMs ?? 250,
     hashCheckEvery: o.hashCheckEvery ?? 100_000,
-    checkpointInterval: o.checkpointInterval ?? 100,
-    checkpointGraceIntervals: o.checkpointGraceIntervals,
-    checkpointGraceTicks: o.checkpointGraceTicks,
     autoRepair: o.autoRepair ?? false,
-    timeouts: o.timeouts ?? 'fixed',
-    minElectionTicks: o.minElectionTicks,
-    maxElectionTicks: o.maxElectionTicks,
     priorities: { ...(o.priorities ?? {}) },
-    priorityTransferDelayTicks: o.priorityTransferDelayTicks,
     sideWorkThreads: o.sideWorkThreads ?? 1,
     startTimeoutMs: o.startTimeoutMs ?? 15_000,
-    snapshotEntries: o.snapshotEntries ?? 10_000,
-    snapshotBytes: o.snapshotBytes ?? 64 * 1024 * 1024,
-    snapshotChunkBytes: o.snapshotChunkBytes ?? 1024 * 1024,
-    maxSnapshotBytes: o.maxSnapshotBytes ?? 1024 * 1024 * 1024,
     snapshotCatchUpEntries: o.snapshotCatchUpEntries ?? 1000,
     snapshotCompression: o.snapshotCompression ?? 'deflate',
     snapshotCompressionLevel: o.snapshotCompressionLevel,
-    promoteMaxLag: o.promoteMaxLag ?? 64,
     membershipTimeoutMs: o.membershipTimeoutMs ?? 30_000,
   };
-  for (const k of ['snapshotEntries', 'snapshotBytes', 'snapshotCatchUpEntries', 'promoteMaxLag'] as const) {
-    if (!(Number.isSafeInteger(r[k]) && r[k] >= 0)) {
-      throw new InvalidRequestError(`${k} must be an integer >= 0, got ${r[k]}`);
-    }
+  if (!(Number.isSafeInteger(r.snapshotCatchUpEntries) && r.snapshotCatchUpEntries >= 0)) {
+    throw new InvalidRequestError(
+      `snapshotCatchUpEntries must be an integer >= 0, got ${r.snapshotCatchUpEntries}`,
+    );
   }
-  for (const k of ['snapshotChunkBytes', 'maxSnapshotBytes', 'membershipTimeoutMs'] as const) {
-    if (!(Number.isSafeInteger(r[k]) && r[k] >= 1)) {
-      throw new InvalidRequestError(`${k} must be an integer >= 1, got ${r[k]}`);
-    }
+  if (!(Number.isSafeInteger(r.membershipTimeoutMs) && r.membershipTimeoutMs >= 1)) {
+    throw new InvalidRequestError(
+      `membershipTimeoutMs must be an integer >= 1, got ${r.membershipTimeoutMs}`,
+    );
   }
   if (!['none', 'deflate', 'brotli'].includes(r.snapshotCompression)) {
     throw new InvalidRequestError(
       `snapshotCompression must be 'none', 'deflate' or 'brotli', got ${String(r.snapshotCompression)}`,
     );
-  }
-  if (!(Number.isSafeInteger(r.checkpointInterval) && r.checkpointInterval >= 0)) {
-    throw new InvalidRequestError(`checkpointInterval must be an integer >= 0, got ${r.checkpointInterval}`);
-  }
-  if (r.timeouts !== 'fixed' && r.timeouts !== 'adaptive') {
-    throw new InvalidRequestError(`timeouts must be 'fixed' or 'adaptive', got ${String(r.timeouts)}`);
   }
   for (const [id, p] of Object.entries(r.priorities)) {
     checkNodeId(id); // a node added later (addNode) may be named too
@@ -349,10 +322,39 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
   if (r.storage !== 'lmdb' && r.storage !== 'memory') {
     throw new InvalidRequestError(`storage must be 'lmdb' or 'memory', got ${String(r.storage)}`);
   }
-  if (r.readMode === 'lease' && !r.checkQuorum) {
-    throw new InvalidRequestError("readMode 'lease' requires checkQuorum");
-  }
   return r;
+}
+
+/**
+ * The one mapping of createCluster's Raft options onto core's tuning:
+ * RUNTIME_RAFT_DEFAULTS, then the flat aliases, then `raft`; resolved and
+ * checked by core's rules (validateRaftTuning). An option given both flat
+ * and in `raft` with different values is refused rather than silently
+ * picking one.
+ */
+export function raftTuningOf(o: ClusterOptions): ResolvedRaftTuning {
+  const raft = (o.raft ?? {}) as Readonly<Record<string, unknown>>;
+  if (raft === null || typeof raft !== 'object' || Array.isArray(raft)) {
+    throw new InvalidRequestError(`raft must be an object of Raft options, got ${String(raft)}`);
+  }
+  const flat: Record<string, unknown> = {};
+  for (const name of FLAT_RAFT_OPTIONS) {
+    const value = o[name];
+    if (value === undefined) continue;
+    if (raft[name] !== undefined && raft[name] !== value) {
+      throw new InvalidRequestError(
+        `${name} is given twice: ${JSON.stringify(value)} (flat) and ${JSON.stringify(raft[name])} (raft.${name})`,
+      );
+    }
+    flat[name] = value;
+  }
+  try {
+    return validateRaftTuning({ ...RUNTIME_RAFT_DEFAULTS, ...flat, ...raft });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const where = error.option === undefined ? 'raft' : `raft.${error.option}`;
+    throw new InvalidRequestError(`invalid cluster options: ${where}: ${error.message}`);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { encodeKvRequest, type SplitBrainAlert } from '@raftkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCommandLine, UsageError } from '../src/cli/args.js';
-import { timeoutsFlag } from '../src/cli/node-command.js';
+import { raftTuningFromFlags } from '../src/cli/raft-flags.js';
 import { renderStatus } from '../src/cli/status-table.js';
 import { NetMetrics } from '../src/metrics.js';
 import type { NodeStatusReport } from '../src/node/node-server.js';
@@ -113,9 +113,9 @@ describe('alerts in metrics and `raftkit status`', () => {
       '--priority',
       '3',
     ]);
-    expect(args.flags['checkpoint-interval']).toBe('50');
-    expect(timeoutsFlag(args)).toBe('adaptive');
-    expect(() => timeoutsFlag(parseCommandLine(['node', '--timeouts', 'fast']))).toThrow(UsageError);
+    expect(args.flags.priority).toBe('3');
+    expect(raftTuningFromFlags(args)).toEqual({ checkpointInterval: 50, timeouts: 'adaptive' });
+    expect(() => raftTuningFromFlags(parseCommandLine(['node', '--timeouts', 'fast']))).toThrow(UsageError);
   });
 });
 

@@ -55,6 +55,17 @@ describe('raftkit node --config', () => {
     expect(readNodeConfig(json)).toEqual({ id: 'n4', join: '127.0.0.1:7001,127.0.0.1:7002', learner: true });
   });
 
+  it('a raft: map sets Raft options by their core names, through the same flags', () => {
+    const file = write('raft.yaml', 'id: n1\nraft:\n  electionTicks: 20\n  timeouts: adaptive\n');
+    expect(readNodeConfig(file)).toEqual({ id: 'n1', 'election-ticks': '20', timeouts: 'adaptive' });
+    expect(() => readNodeConfig(write('raft-bad.yaml', 'raft:\n  heartbeatTicks: 2\n'))).toThrow(
+      /raft-bad\.yaml: raft\.heartbeatTicks: not a Raft option a node takes \(raft options: electionTicks/,
+    );
+    expect(() => readNodeConfig(write('raft-list.yaml', 'raft: [1]\n'))).toThrow(
+      /raft-list\.yaml: raft: expected a map of Raft options/,
+    );
+  });
+
   it('refuses what a file cannot say with a ConfigFileError naming the file and the key', () => {
     const cases: [string, string, RegExp][] = [
       [

@@ -3,6 +3,7 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigFileError } from '../errors.js';
 import { isBooleanFlag, NODE_FLAGS, type ParsedArgs } from './args.js';
+import { RAFT_FLAGS, raftFlagOf } from './raft-flags.js';
 
 /** Keys whose values are paths: relative ones are taken from the config file's directory. */
 const PATH_KEYS = new Set(['data', 'secret-file', 'tls-cert', 'tls-key', 'tls-ca', 'state-machine']);
@@ -10,8 +11,9 @@ const PATH_KEYS = new Set(['data', 'secret-file', 'tls-cert', 'tls-key', 'tls-ca
 /**
  * `raftkit node --config FILE`: the node's flags as a JSON or YAML map, keys
  * the flag names (`tick-ms`, or `tickMs`). Values are what the flag would
- * take; `peers` may also be a map `{ n2: "host:port" }`, `join` a list, and
- * `state-machine-options` any JSON value. Paths are relative to the file.
+ * take; `peers` may also be a map `{ n2: "host:port" }`, `join` a list,
+ * `state-machine-options` any JSON value, and `raft` a map of Raft options by
+ * their core names (each mapped onto its flag, RAFT_FLAGS). Paths are relative to the file.
  * The result goes through exactly the flag validation of the command line
  * (flags given on the command line as well win). Anything the file cannot
  * say is a ConfigFileError naming the file and the key.
@@ -43,12 +45,40 @@ export function readNodeConfig(file: string): Record<string, string | boolean> {
   }
   const flags: Record<string, string | boolean> = {};
   for (const [rawKey, value] of Object.entries(doc as Record<string, unknown>)) {
+    if (rawKey === 'raft') {
+      Object.assign(flags, raftSection(file, value));
+      continue;
+    }
     const key = rawKey.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     if (!(NODE_FLAGS as readonly string[]).includes(key)) {
       throw new ConfigFileError(file, rawKey, `unknown option (node options: ${NODE_FLAGS.join(', ')})`);
     }
     if (value === null || value === undefined) continue;
     flags[key] = flagValue(file, rawKey, key, value);
+  }
+  return flags;
+}
+
+/**
+ * `raft: { electionTicks: 20, timeouts: adaptive }`: Raft tuning options by
+ * their core names (RaftTuning), each mapped onto its flag (RAFT_FLAGS).
+ */
+function raftSection(file: string, value: unknown): Record<string, string | boolean> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigFileError(file, 'raft', `expected a map of Raft options, got ${JSON.stringify(value)}`);
+  }
+  const flags: Record<string, string | boolean> = {};
+  for (const [option, v] of Object.entries(value as Record<string, unknown>)) {
+    const flag = raftFlagOf(option);
+    if (flag === undefined) {
+      throw new ConfigFileError(
+        file,
+        `raft.${option}`,
+        `not a Raft option a node takes (raft options: ${RAFT_FLAGS.map((f) => f.option).join(', ')})`,
+      );
+    }
+    if (v === null || v === undefined) continue;
+    flags[flag] = flagValue(file, `raft.${option}`, flag, v);
   }
   return flags;
 }

@@ -7,6 +7,7 @@ import { RaftkitNode } from '../node/raftkit-node.js';
 import { loadTlsFiles } from '../tls-options.js';
 import { optionalInt, type ParsedArgs, requireFlag, UsageError } from './args.js';
 import { withConfigFile } from './config-file.js';
+import { raftTuningFromFlags } from './raft-flags.js';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -39,11 +40,8 @@ export async function runNode(commandLine: ParsedArgs, out: NodeJS.WritableStrea
     metricsPort: optionalInt(args, 'metrics-port', 0, 65535),
     udpPort: args.flags['no-udp'] ? false : optionalInt(args, 'udp-port', 0, 65535),
     tickMs: optionalInt(args, 'tick-ms', 1, 60_000),
-    electionTicks: optionalInt(args, 'election-ticks', 2, 10_000),
-    checkpointInterval: optionalInt(args, 'checkpoint-interval', 0, 1_000_000_000),
-    snapshotEntries: optionalInt(args, 'snapshot-entries', 1, 1_000_000_000),
+    raft: raftTuningFromFlags(args),
     snapshotCatchUpEntries: optionalInt(args, 'snapshot-catch-up-entries', 0, 1_000_000_000),
-    timeouts: timeoutsFlag(args),
     priority: optionalInt(args, 'priority', 0, 1_000_000),
     stateMachine: stateMachineFlags(args),
     tls,
@@ -142,14 +140,6 @@ export function stateMachineFlags(args: ParsedArgs): StateMachineSpec | undefine
     ...(options !== undefined ? { options } : {}),
     ...(onApplyError !== undefined ? { onApplyError } : {}),
   };
-}
-
-/** `--timeouts fixed|adaptive`. */
-export function timeoutsFlag(args: ParsedArgs): 'fixed' | 'adaptive' | undefined {
-  const v = args.flags.timeouts;
-  if (v === undefined) return undefined;
-  if (v !== 'fixed' && v !== 'adaptive') throw new UsageError('--timeouts must be fixed or adaptive');
-  return v;
 }
 
 /** TLS files from the flags. A node needs a certificate and key; a client may give only --tls-ca. */

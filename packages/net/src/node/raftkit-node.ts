@@ -1,12 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
-import type { ReadMode, SplitBrainAlert, TimeoutMode } from '@raftkit/core';
+import type { RaftTuning, SplitBrainAlert } from '@raftkit/core';
 import {
   type Cluster,
   type ClusterEvents,
   checkNodeId,
   createCluster,
+  type FlatRaftOptions,
   InvalidRequestError,
   type NodeHandle,
   type Router,
@@ -30,7 +31,19 @@ import { PeerDirectory } from './peer-directory.js';
 import { raftBatchValidator } from './raft-batch-check.js';
 import { type RepairAnswer, repairSelf } from './self-repair.js';
 
-export interface RaftkitNodeOptions {
+/** RaftTuning options RaftkitNodeOptions also takes flat (its options before `raft`). */
+export const NODE_FLAT_RAFT_OPTIONS = [
+  'electionTicks',
+  'heartbeatTicks',
+  'preVote',
+  'checkQuorum',
+  'readMode',
+  'checkpointInterval',
+  'snapshotEntries',
+  'timeouts',
+] as const satisfies readonly (keyof FlatRaftOptions)[];
+
+export interface RaftkitNodeOptions extends Pick<RaftTuning, (typeof NODE_FLAT_RAFT_OPTIONS)[number]> {
   readonly id: string;
   readonly listen: HostPort;
   /**
@@ -78,22 +91,18 @@ export interface RaftkitNodeOptions {
   /** Host of the metrics server. Default: the listen host. */
   readonly metricsHost?: string;
   readonly tls?: TlsOptions;
-  /** Wall-clock length of a Raft tick. Default 50 ms. */
+  /** Wall-clock length of a Raft tick. Default: the runtime's DEFAULT_TICK_MS (50 ms). */
   readonly tickMs?: number;
-  /** Election timeout base in ticks. Default 10. */
-  readonly electionTicks?: number;
-  readonly heartbeatTicks?: number;
-  readonly preVote?: boolean;
-  readonly checkQuorum?: boolean;
-  readonly readMode?: ReadMode;
-  /** Checkpoint interval K for divergence detection (0: off). Default: the runtime's (100). */
-  readonly checkpointInterval?: number;
-  /** Take a snapshot (and compact the log) every this many applied entries. Default: the runtime's (10,000). */
-  readonly snapshotEntries?: number;
+  /**
+   * How this node runs Raft: core's RaftTuning, the same on every node of a
+   * cluster (`raftkit node`'s Raft flags map onto it). Defaults: the
+   * runtime's (createCluster's `raft`), except that this transport's frame
+   * limit caps the message sizes. The options of NODE_FLAT_RAFT_OPTIONS may
+   * also be given flat, as before (`electionTicks: 20`).
+   */
+  readonly raft?: RaftTuning;
   /** Entries kept behind a snapshot for slow followers (beyond them a follower gets the snapshot). Default: the runtime's (1,000). */
   readonly snapshotCatchUpEntries?: number;
-  /** 'adaptive': election timeout and heartbeat follow the measured RTT. Default 'fixed'. */
-  readonly timeouts?: TimeoutMode;
   /** This node's leader priority (integer >= 0). Default 0. */
   readonly priority?: number;
   /**
@@ -271,21 +280,22 @@ export class RaftkitNode {
       // split to it, one entry (with its message and batch headers) stays below it, and at
       // most maxInflightMsgs x maxBytesPerMsg (16 x 1 MiB) of appends are in flight per peer.
       maxBatchBytes: maxFrameBytes,
-      maxProposalBytes: maxProposalBytesFor(maxFrameBytes),
-      maxBytesPerMsg: 1024 * 1024,
-      maxInflightMsgs: 16,
-      tickMs: opts.tickMs ?? 50,
-      electionTicks: opts.electionTicks ?? 10,
-      heartbeatTicks: opts.heartbeatTicks ?? 1,
-      preVote: opts.preVote ?? true,
-      checkQuorum: opts.checkQuorum ?? true,
-      readMode: opts.readMode ?? 'readIndex',
-      ...(opts.checkpointInterval !== undefined ? { checkpointInterval: opts.checkpointInterval } : {}),
-      ...(opts.snapshotEntries !== undefined ? { snapshotEntries: opts.snapshotEntries } : {}),
+      ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
+      // The tuning as given (createCluster maps the flat aliases, applies the defaults and checks it),
+      // within this transport's limits: an entry fits in one frame, and at most 16 appends of core's
+      // maxBytesPerMsg (1 MiB) are in flight per peer (the link's bounded queue holds them).
+      ...Object.fromEntries(NODE_FLAT_RAFT_OPTIONS.map((name) => [name, opts[name]])),
+      raft: {
+        maxInflightMsgs: 16,
+        ...opts.raft,
+        maxProposalBytes: Math.min(
+          opts.raft?.maxProposalBytes ?? Number.POSITIVE_INFINITY,
+          maxProposalBytesFor(maxFrameBytes),
+        ),
+      },
       ...(opts.snapshotCatchUpEntries !== undefined
         ? { snapshotCatchUpEntries: opts.snapshotCatchUpEntries }
         : {}),
-      ...(opts.timeouts !== undefined ? { timeouts: opts.timeouts } : {}),
       ...(opts.priority !== undefined ? { priorities: { [opts.id]: opts.priority } } : {}),
       ...(opts.stateMachine !== undefined ? { stateMachine: opts.stateMachine } : {}),
       seed: randomInt(2 ** 31),
@@ -479,7 +489,7 @@ export class RaftkitNode {
     if (st?.role !== 'leader') return null;
     const to = handoverTarget(st.progress, st.conf.voters, this.id);
     if (to === null) return null;
-    const limit = timeoutMs ?? 3 * (this.opts.electionTicks ?? 10) * (this.opts.tickMs ?? 50);
+    const limit = timeoutMs ?? 3 * st.timeouts.electionTicks * st.tickMs;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -591,7 +601,7 @@ export class RaftkitNode {
     const { missing } = this.directory.reconcile(st.conf, !settled);
     this.data?.recordMembers([...st.conf.voters, ...st.conf.learners]);
     const now = performance.now();
-    const electionMs = (this.opts.electionTicks ?? 10) * (this.opts.tickMs ?? 50);
+    const electionMs = st.timeouts.electionTicks * st.tickMs;
     if (missing.length > 0 && now - this.lastAddressLookup > electionMs) {
       // A member whose address we never saw (e.g. added while we were down): the leader knows it.
       this.lastAddressLookup = now;

@@ -14,9 +14,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
+import { type RaftTuning, type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
 import { ClusterSecret, freePorts, TcpCluster } from '@raftkit/net';
-import { type ObservationData, RaftClient, type RuntimeNodeStatus } from '@raftkit/runtime';
+import {
+  DEFAULT_TICK_MS,
+  type ObservationData,
+  RaftClient,
+  type RuntimeNodeStatus,
+  raftTuningOf,
+} from '@raftkit/runtime';
 import type { DemoHub } from './hub.js';
 import type { DemoCluster, KvClient, NodeStatusReport } from './model.js';
 import type { FaultState, NodeCall, NodeCallBody, NodeMessage, NodeStartMessage } from './process-node.js';
@@ -60,8 +66,10 @@ export class ProcessCluster implements DemoCluster {
     private readonly dataDir: string,
     private readonly secret: string,
     private readonly tickMs: number,
-    private readonly electionTicks: number,
+    private readonly raft: RaftTuning,
   ) {
+    // The tuning the nodes will resolve (the runtime's one mapping and defaults), for the timings shown.
+    const { electionTicks } = raftTuningOf({ raft });
     this.nodeIds = hub.nodeIds;
     this.electionTimeoutMs = 2 * electionTicks * tickMs;
     this.monitor = new SplitBrainMonitor({ electionTimeout: electionTicks * tickMs });
@@ -73,7 +81,7 @@ export class ProcessCluster implements DemoCluster {
 
   static async start(
     hub: DemoHub,
-    opts: { tickMs?: number; electionTicks?: number } = {},
+    opts: { tickMs?: number; raft?: RaftTuning } = {},
   ): Promise<ProcessCluster> {
     const ids = hub.nodeIds;
     const ports = await freePorts(ids.length);
@@ -83,8 +91,8 @@ export class ProcessCluster implements DemoCluster {
       new Map(ids.map((id, i) => [id, ports[i]])),
       dataDir,
       randomBytes(32).toString('hex'),
-      opts.tickMs ?? 40,
-      opts.electionTicks ?? 10,
+      opts.tickMs ?? DEFAULT_TICK_MS,
+      opts.raft ?? {},
     );
     hub.markClusterStarted();
     try {
@@ -112,7 +120,7 @@ export class ProcessCluster implements DemoCluster {
       secret: this.secret,
       clusterId: CLUSTER_ID,
       tickMs: this.tickMs,
-      electionTicks: this.electionTicks,
+      raft: this.raft,
       faults: this.faultState(),
     };
     return new Promise<void>((resolve, reject) => {

@@ -9,7 +9,7 @@
  * to the demo as they happen.
  */
 
-import type { SplitBrainAlert } from '@raftkit/core';
+import type { RaftTuning, SplitBrainAlert } from '@raftkit/core';
 import { RaftkitNode } from '@raftkit/net';
 import type { ObservationData, RuntimeNodeStatus, TransitionEvent } from '@raftkit/runtime';
 
@@ -22,7 +22,7 @@ export interface NodeStartMessage {
   readonly secret: string;
   readonly clusterId: string;
   readonly tickMs: number;
-  readonly electionTicks: number;
+  readonly raft: RaftTuning;
   /** The demo's fault table, in place before the node's first tick. */
   readonly faults: FaultState;
 }
@@ -79,7 +79,7 @@ async function start(msg: NodeStartMessage): Promise<RaftkitNode> {
     secret: msg.secret,
     clusterId: msg.clusterId,
     tickMs: msg.tickMs,
-    electionTicks: msg.electionTicks,
+    raft: msg.raft,
     statusIntervalMs: Math.max(10, 2 * msg.tickMs),
   });
   // Subscribed before start(): the demo sees this node's first election too.

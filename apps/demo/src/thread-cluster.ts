@@ -3,7 +3,7 @@
  * DemoCluster port, its events (transitions, statuses, alerts, node
  * lifecycle) fed into the hub.
  */
-import type { SplitBrainAlert } from '@raftkit/core';
+import type { RaftTuning, SplitBrainAlert } from '@raftkit/core';
 import { type Cluster, type ClusterOptions, createCluster, type RuntimeNodeStatus } from '@raftkit/runtime';
 import type { DemoHub } from './hub.js';
 import type { AlertView, DemoCluster, KvClient, NodeStatusReport } from './model.js';
@@ -11,8 +11,10 @@ import type { AlertView, DemoCluster, KvClient, NodeStatusReport } from './model
 export interface ThreadClusterOptions {
   readonly nodes: number;
   readonly seed: number;
+  /** Default: the runtime's (DEFAULT_TICK_MS). */
   readonly tickMs?: number;
-  readonly electionTicks?: number;
+  /** How the nodes run Raft (core's RaftTuning). Default: the runtime's. */
+  readonly raft?: RaftTuning;
   /** Passed through to createCluster (tests use memory storage or a fixed dataDir). */
   readonly extra?: Partial<ClusterOptions>;
 }
@@ -63,9 +65,9 @@ export class ThreadCluster implements DemoCluster {
   private constructor(
     readonly runtime: Cluster,
     private readonly hub: DemoHub,
-    tickMs: number,
-    electionTicks: number,
   ) {
+    const { tickMs } = runtime;
+    const { electionTicks } = runtime.raft;
     this.nodeIds = runtime.ids;
     // The randomized timeout is drawn from [electionTicks, 2 * electionTicks) ticks.
     this.electionTimeoutMs = 2 * electionTicks * tickMs;
@@ -77,20 +79,18 @@ export class ThreadCluster implements DemoCluster {
   }
 
   static async start(hub: DemoHub, opts: ThreadClusterOptions): Promise<ThreadCluster> {
-    const tickMs = opts.tickMs ?? 40;
-    const electionTicks = opts.electionTicks ?? 10;
     const runtime = await createCluster({
       nodes: hub.nodeIds,
       storage: 'lmdb',
-      tickMs,
-      electionTicks,
+      ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
+      ...(opts.raft !== undefined ? { raft: opts.raft } : {}),
       seed: opts.seed,
       statusIntervalMs: 200,
       ...opts.extra,
       start: false,
     });
     // Events are wired before the nodes start, so the hub sees the first election too.
-    const cluster = new ThreadCluster(runtime, hub, tickMs, electionTicks);
+    const cluster = new ThreadCluster(runtime, hub);
     hub.markClusterStarted();
     await runtime.start();
     return cluster;

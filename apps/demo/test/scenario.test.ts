@@ -22,7 +22,8 @@ describe('the scenario on a cluster without CheckQuorum', () => {
     cluster = await ThreadCluster.start(hub, {
       nodes: 3,
       seed: 5,
-      extra: { checkQuorum: false, storage: 'memory' },
+      raft: { checkQuorum: false },
+      extra: { storage: 'memory' },
     });
     let text = '';
     const sink = new Writable({

@@ -4,10 +4,10 @@
  * transferLeadership(), campaign(). Output: ready() / advance() (the Ready
  * contract is in types.ts and the package README).
  *
- * Who we are (the role) is decided by an actor of `roleMachine`; every role
- * change is an event sent to it and comes back as a `roleEntered` emission
- * that this class carries out (after the actor finished its step, so an
- * exception here can never be swallowed inside XState). What we do in a role (replication, commit, reads,
+ * Who we are (the role) is held by an actor of `roleMachine`; every role
+ * change is an event sent to it, and each transition's one `roleEntered`
+ * emission installs the role's tick and step handlers and does its work
+ * (node/roles.ts). What we do in a role (replication, commit, reads,
  * outcomes) lives in the plain modules imported below.
  */
 import type { RaftConfig } from './config.js';
@@ -15,14 +15,13 @@ import { confStateAt, onLogAppend, propose, proposeConfChange } from './node/pro
 import { readIndex } from './node/reads.js';
 import { advance, hasReady, ready, snapshotDue, snapshotProgress } from './node/ready.js';
 import { transferLeadership } from './node/replication.js';
-import { campaign, fire, runIntents, tickElection } from './node/roles.js';
+import { campaign, startRoleChart } from './node/roles.js';
 import { checkpointDue, quarantine, releaseQuarantine, reportCheckpoint } from './node/safeguards.js';
 import { NodeState, softState } from './node/state.js';
 import { status } from './node/status.js';
 import { step } from './node/step.js';
-import { tickLeader } from './node/step-leader.js';
 import type { SnapshotProgress } from './snapshot-policy.js';
-import type { ConfChange, ConfState, Message, NodeId, NodeStatus, ReadMode, Ready } from './types.js';
+import type { ConfChange, ConfState, Message, NodeId, NodeStatus, ReadMode, Ready, Role } from './types.js';
 
 export class RaftNode {
   readonly id: NodeId;
@@ -33,9 +32,7 @@ export class RaftNode {
     this.n = n;
     this.id = n.id;
     n.log.onAppend = (entries) => onLogAppend(n, entries);
-    n.fire = (event) => fire(n, event);
-    n.roleActor.start(); // enters `follower`: reported as a 'restart' transition
-    runIntents(n);
+    startRoleChart(n); // enters `follower`: reported as a 'restart' transition
     n.prevSoft = softState(n);
   }
 
@@ -43,8 +40,7 @@ export class RaftNode {
   tick(): void {
     const n = this.n;
     n.now++;
-    if (n.role === 'leader') tickLeader(n);
-    else tickElection(n);
+    n.handlers.tick(n); // the role's tick, installed by the role chart
   }
 
   /**
@@ -206,5 +202,14 @@ export class RaftNode {
 
   status(): NodeStatus {
     return status(this.n);
+  }
+
+  /**
+   * The state of this node's role statechart (its `roleMachine` actor), the one holder of the role.
+   * The node acts in it: `status().role` reports the handlers the chart's last entry installed,
+   * which is the same role (the safety fuzz checks this after every input).
+   */
+  roleChartState(): Role {
+    return this.n.roleActor.getSnapshot().value;
   }
 }

@@ -2,9 +2,12 @@
  * The role statechart of a Raft node: who we are (follower, preCandidate,
  * candidate, leader) and which events move us between roles. It owns the
  * decisions (e.g. an election timeout leads to preCandidate only when
- * Pre-Vote is on). Its actions emit `roleEntered` / `termAdopted` events;
- * RaftNode listens (`actor.on`) and does the work (terms, votes,
- * replication) in plain modules. Emitting, rather than binding actions with
+ * Pre-Vote is on), and it is the one holder of a node's role. Each
+ * transition emits one event (`roleEntered` on entering a role, or
+ * `termAdopted` for a follower that only adopts a higher term); the node
+ * handles it once (node/roles.ts): it installs the role's tick and step
+ * handlers and does the work (terms, votes, replication) in plain modules.
+ * Emitting, rather than binding actions with
  * `provide()`, keeps one machine definition shared by every node (cheap to
  * create an actor) and lets tools run the chart on its own.
  *
@@ -90,7 +93,7 @@ export const roleMachine = setup({
     preVoteEnabled: ({ context }) => context.preVote,
   },
   actions: {
-    /** Entering a role: RaftNode resets timers, terms, votes, progress as the role requires. */
+    /** Entering a role: the node installs the role's handlers and resets timers, terms, votes, progress as the role requires. */
     enterRole: emit(({ event }, params: EnterRoleParams) => ({
       type: 'roleEntered' as const,
       role: params.role,

@@ -7,7 +7,7 @@ import { quorumValue } from '../quorum.js';
 import { OutgoingSnapshot } from '../snapshot-sender.js';
 import type { AppendMessage, Entry, HeartbeatMessage, NodeId } from '../types.js';
 import { clockChecked, leaderRead } from './reads.js';
-import { conf, type NodeState, send } from './state.js';
+import { conf, fire, type NodeState, send } from './state.js';
 
 /** Commit by counting replicas, but only entries of the current term (§5.4.2, Figure 8). */
 export function maybeCommit(n: NodeState): boolean {
@@ -132,7 +132,7 @@ export function stepDownRemoved(n: NodeState): void {
   const last = n.log.lastIndex();
   const successor = conf(n).voters.find((v) => n.progress.get(v)?.match === last);
   if (successor !== undefined) sendTimeoutNow(n, successor);
-  n.fire({ type: 'REMOVED' });
+  fire(n, { type: 'REMOVED' });
 }
 
 export function transferLeadership(n: NodeState, to: NodeId): void {

@@ -1,11 +1,15 @@
 /**
- * Role changes: every one is an event sent to the role actor (role-machine.ts); its `roleEntered` emissions are carried out here (etcd's becomeFollower / becomeCandidate / becomeLeader). Also the election timer.
+ * Role changes (etcd's becomeFollower / becomePreCandidate / becomeCandidate / becomeLeader). The
+ * role chart (role-machine.ts) decides every role; each of its transitions emits one event, handled
+ * here once: the entered role's handler table is installed (so the role decides `tick` and `step`),
+ * then the role's work is done. A won election: `fire(VOTE_WON)` -> the chart's `roleEntered` ->
+ * `enterRole` -> `becomeLeader`.
  */
 import { assert } from '../assert.js';
 import { voteResult } from '../quorum.js';
-import { type RoleEvent, TRANSITION_REASONS } from '../role-machine.js';
+import { TRANSITION_REASONS } from '../role-machine.js';
 import { EntryType, type NodeId, type Role, type VoteMessage } from '../types.js';
-import { dropForwardedReads, dropRead, expireForwardedReads } from './reads.js';
+import { dropForwardedReads, dropRead } from './reads.js';
 import { maybeCommit, syncProgress } from './replication.js';
 import { adaptLeaderTimeouts } from './safeguards.js';
 import {
@@ -13,40 +17,61 @@ import {
   conf,
   drawElectionTimeout,
   EMPTY,
+  fire,
   type NodeState,
   promotable,
-  type RoleIntent,
+  type RoleHandlers,
   send,
+  throwRoleFailure,
 } from './state.js';
+import { candidateHandlers, preCandidateHandlers } from './step-candidate.js';
+import { followerHandlers } from './step-follower.js';
+import { leaderHandlers } from './step-leader.js';
+
+const HANDLERS: Readonly<Record<Role, RoleHandlers>> = {
+  follower: followerHandlers,
+  preCandidate: preCandidateHandlers,
+  candidate: candidateHandlers,
+  leader: leaderHandlers,
+};
+
+/**
+ * Listens to the chart's emissions and starts it: it enters `follower`, reported as a 'restart'
+ * transition. XState catches what a listener throws (and reports it later, off our stack), so the
+ * work keeps it for `fire` to throw to the caller.
+ */
+export function startRoleChart(n: NodeState): void {
+  const carryOut = (work: () => void): void => {
+    try {
+      work();
+    } catch (error) {
+      n.roleFailure ??= { error };
+    }
+  };
+  n.roleActor.on('roleEntered', (e) => carryOut(() => enterRole(n, e.role, e.cause as CauseEvent)));
+  n.roleActor.on('termAdopted', (e) => {
+    // A follower stays follower but adopts a higher term (and forgets its vote).
+    const cause = e.cause as CauseEvent;
+    if (cause.type === 'HIGHER_TERM') carryOut(() => becomeFollower(n, cause.term, cause.leader, 'follower'));
+  });
+  n.roleActor.start();
+  throwRoleFailure(n);
+}
 
 export function campaign(n: NodeState): void {
   if (n.role === 'leader' || !promotable(n)) return;
   fire(n, { type: 'CAMPAIGN' });
 }
 
-export function fire(n: NodeState, event: RoleEvent): void {
-  n.roleActor.send(event);
-  runIntents(n);
-}
-
-export function runIntents(n: NodeState): void {
-  while (n.intents.length > 0) {
-    const intent = n.intents.shift() as RoleIntent;
-    if (intent.kind === 'adoptTerm') {
-      if (intent.event.type === 'HIGHER_TERM') becomeFollower(n, intent.event.term, intent.event.leader);
-    } else {
-      enterRole(n, intent.role, intent.event);
-    }
-  }
-}
-
-export function enterRole(n: NodeState, role: Role, event: CauseEvent): void {
-  const from = n.role;
+function enterRole(n: NodeState, role: Role, event: CauseEvent): void {
+  // The first entry (the start) is reported from the role it enters.
+  const from: Role = n.handlers === undefined ? role : n.handlers.role;
+  n.handlers = HANDLERS[role];
   switch (role) {
     case 'follower': {
       const term = 'term' in event ? event.term : n.term;
       const leader = 'leader' in event ? event.leader : null;
-      becomeFollower(n, term, leader);
+      becomeFollower(n, term, leader, from);
       break;
     }
     case 'preCandidate':
@@ -65,18 +90,16 @@ export function enterRole(n: NodeState, role: Role, event: CauseEvent): void {
   else if (role === 'candidate') requestVotes(n, 'vote');
 }
 
-export function becomeFollower(n: NodeState, term: number, leader: NodeId | null): void {
-  if (n.role === 'leader') abdicate(n, leader);
+export function becomeFollower(n: NodeState, term: number, leader: NodeId | null, from: Role): void {
+  if (from === 'leader') abdicate(n, leader);
   reset(n, term);
   n.lead = leader;
-  n.role = 'follower';
 }
 
 export function becomePreCandidate(n: NodeState): void {
   // Pre-Vote keeps term and vote: only a won pre-vote bumps the term.
   n.votes.clear();
   n.lead = null;
-  n.role = 'preCandidate';
   n.campaignIsTransfer = false;
   n.electionElapsed = 0;
   n.randomizedElectionTimeout = drawElectionTimeout(n);
@@ -85,14 +108,12 @@ export function becomePreCandidate(n: NodeState): void {
 export function becomeCandidate(n: NodeState, transfer: boolean): void {
   reset(n, n.term + 1);
   n.vote = n.id;
-  n.role = 'candidate';
   n.campaignIsTransfer = transfer;
 }
 
 export function becomeLeader(n: NodeState): void {
   reset(n, n.term);
   n.lead = n.id;
-  n.role = 'leader';
   const last = n.log.lastIndex();
   n.progress = new Map();
   syncProgress(n);
@@ -161,14 +182,5 @@ export function requestVotes(n: NodeState, kind: 'preVote' | 'vote'): void {
       lastTerm,
       transfer: n.campaignIsTransfer,
     });
-  }
-}
-
-export function tickElection(n: NodeState): void {
-  n.electionElapsed++;
-  expireForwardedReads(n);
-  if (promotable(n) && n.electionElapsed >= n.randomizedElectionTimeout) {
-    n.electionElapsed = 0;
-    fire(n, { type: 'ELECTION_TIMEOUT' });
   }
 }

@@ -40,9 +40,28 @@ import type {
 /** The event that caused a role action; the initial entry is caused by XState's init event. */
 export type CauseEvent = RoleEvent | { readonly type: 'xstate.init' };
 
-export type RoleIntent =
-  | { readonly kind: 'enter'; readonly role: Role; readonly event: CauseEvent }
-  | { readonly kind: 'adoptTerm'; readonly event: CauseEvent };
+/** The message types that can carry type `T` (a vote response type names one of two). */
+export type MessageOf<T extends Message['type'], M = Message> = M extends { readonly type: infer U }
+  ? T extends U
+    ? M
+    : never
+  : never;
+
+export type StepHandler<T extends Message['type']> = (n: NodeState, m: MessageOf<T>) => void;
+
+/** A role's message handlers by message type; a type it has no handler for is ignored in that role. */
+export type StepTable = { readonly [T in Message['type']]?: StepHandler<T> };
+
+/**
+ * What a role does (etcd's `r.tick` / `r.step`, dragonboat's `handlers[state][msgType]`): its tick
+ * and its handler per message type. One table per role (step-follower.ts, step-candidate.ts,
+ * step-leader.ts); the role chart's entry installs it (roles.ts), nothing else does.
+ */
+export interface RoleHandlers {
+  readonly role: Role;
+  readonly tick: (n: NodeState) => void;
+  readonly step: StepTable;
+}
 
 /** What advance() must acknowledge about the Ready handed out last. */
 export interface ReadyMarks {
@@ -81,19 +100,22 @@ export class NodeState {
   readonly bugs: ReadonlySet<InjectedBug>;
   readonly rng: SeededRng;
   readonly log: RaftLog;
+  /** The role statechart (role-machine.ts): the one holder of the role. Events reach it through `fire`. */
   readonly roleActor: Actor<RoleMachine>;
-  readonly intents: RoleIntent[] = [];
   /**
-   * Sends a role event to the role actor and carries out the role changes it decides (roles.ts `fire`).
-   * A hook wired by RaftNode, so that the step modules need not import the role module that calls them.
+   * The handlers of the chart's current state, installed by the chart's entry emission and by nothing
+   * else (roles.ts `enterRole`); `role` reads it. A cached reference to the chart's state, so that
+   * the hot path (every step and tick) does not ask the actor; the safety fuzz checks after every
+   * input that it equals the actor's state. Set when RaftNode starts the chart.
    */
-  fire!: (event: RoleEvent) => void;
+  handlers!: RoleHandlers;
+  /** What the work of a chart emission threw (XState would swallow it); `fire` throws it to its caller. */
+  roleFailure: { readonly error: unknown } | null = null;
 
   // Persistent state (§5, Figure 2), mirrored into Ready.hardState.
   term: number;
   vote: NodeId | null;
   // Volatile state.
-  role: Role = 'follower';
   lead: NodeId | null = null;
   /** The configuration in force is the newest in the log (thesis §4.1): it follows every append. */
   readonly membership: Membership;
@@ -216,13 +238,30 @@ export class NodeState {
     this.restartStickyUntil = hardState.term > 0 ? cfg.electionTicks : 0;
 
     this.roleActor = createActor(roleMachine, { input: { preVote: cfg.preVote } });
-    this.roleActor.on('roleEntered', (e) => {
-      this.intents.push({ kind: 'enter', role: e.role, event: e.cause as CauseEvent });
-    });
-    this.roleActor.on('termAdopted', (e) => {
-      this.intents.push({ kind: 'adoptTerm', event: e.cause as CauseEvent });
-    });
   }
+
+  /** The role the chart is in (the installed handlers'; see `handlers`). */
+  get role(): Role {
+    return this.handlers.role;
+  }
+}
+
+/**
+ * Sends a role event to the chart. The role change it decides is carried out (roles.ts) before this
+ * returns; when sent from inside that work (a candidate that wins at once), XState runs it right
+ * after the work in progress, as the last thing of the outer `fire`.
+ */
+export function fire(n: NodeState, event: RoleEvent): void {
+  n.roleActor.send(event);
+  throwRoleFailure(n);
+}
+
+/** Throws (once) what the work of a chart emission threw. */
+export function throwRoleFailure(n: NodeState): void {
+  const failure = n.roleFailure;
+  if (failure === null) return;
+  n.roleFailure = null;
+  throw failure.error;
 }
 
 /** The configuration in force: the newest in the log (thesis §4.1). */

@@ -1,37 +1,43 @@
 /**
- * A (pre-)candidate's messages (etcd's stepCandidate): counting (pre-)votes, or finding the term's leader.
+ * A (pre-)candidate's handlers (etcd's stepCandidate): counting (pre-)votes, or finding the term's leader.
  */
 import { voteResult } from '../quorum.js';
-import type { Message, VoteResponseMessage } from '../types.js';
-import { handleReadIndexResp, rejectRead } from './reads.js';
-import { conf, type NodeState } from './state.js';
-import { stepFollower } from './step-follower.js';
+import type { VoteResponseMessage } from '../types.js';
+import { conf, fire, type NodeState, type RoleHandlers, type StepHandler, type StepTable } from './state.js';
+import { followerHandlers } from './step-follower.js';
 
-export function stepCandidate(n: NodeState, m: Message): void {
-  switch (m.type) {
-    case 'append':
-    case 'heartbeat':
-    case 'snapshot':
-      // The election of this term was won by someone else.
-      n.fire({ type: 'LEADER_DISCOVERED', term: m.term, leader: m.from });
-      stepFollower(n, m);
-      return;
-    case 'preVoteResp':
-      if (n.role === 'preCandidate') handleVoteResp(n, m);
-      return;
-    case 'voteResp':
-      if (n.role === 'candidate') handleVoteResp(n, m);
-      return;
-    case 'readIndex':
-      rejectRead(n, m);
-      return;
-    case 'readIndexResp':
-      handleReadIndexResp(n, m);
-      return;
-    default:
-      return;
-  }
-}
+/**
+ * A (pre-)candidate that hears from a leader of its own term lost the election to it: it becomes
+ * that leader's follower and handles the message as one.
+ */
+const fromLeader = <T extends 'append' | 'heartbeat' | 'snapshot'>(type: T): StepHandler<T> => {
+  const asFollower = followerHandlers.step[type] as StepHandler<T>;
+  return (n, m) => {
+    fire(n, { type: 'LEADER_DISCOVERED', term: m.term, leader: m.from });
+    asFollower(n, m);
+  };
+};
+
+/** What a pre-candidate and a candidate do alike (a follower's tick and reads); each counts only its own kind of vote. */
+const campaigning: StepTable = {
+  append: fromLeader('append'),
+  heartbeat: fromLeader('heartbeat'),
+  snapshot: fromLeader('snapshot'),
+  readIndex: followerHandlers.step.readIndex,
+  readIndexResp: followerHandlers.step.readIndexResp,
+};
+
+export const preCandidateHandlers: RoleHandlers = {
+  role: 'preCandidate',
+  tick: followerHandlers.tick,
+  step: { ...campaigning, preVoteResp: handleVoteResp },
+};
+
+export const candidateHandlers: RoleHandlers = {
+  role: 'candidate',
+  tick: followerHandlers.tick,
+  step: { ...campaigning, voteResp: handleVoteResp },
+};
 
 export function handleVoteResp(n: NodeState, m: VoteResponseMessage): void {
   if (!conf(n).voters.includes(m.from) || n.votes.has(m.from)) return;
@@ -40,6 +46,6 @@ export function handleVoteResp(n: NodeState, m: VoteResponseMessage): void {
   n.votes.set(m.from, !m.reject);
   const result = voteResult(conf(n).voters, n.votes);
   const pre = n.role === 'preCandidate';
-  if (result === 'won') n.fire({ type: pre ? 'PRE_VOTE_WON' : 'VOTE_WON' });
-  else if (result === 'lost') n.fire({ type: pre ? 'PRE_VOTE_LOST' : 'VOTE_LOST' });
+  if (result === 'won') fire(n, { type: pre ? 'PRE_VOTE_WON' : 'VOTE_WON' });
+  else if (result === 'lost') fire(n, { type: pre ? 'PRE_VOTE_LOST' : 'VOTE_LOST' });
 }

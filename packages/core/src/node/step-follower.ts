@@ -1,5 +1,6 @@
 /**
- * A follower's messages (etcd's stepFollower): appends, heartbeats, snapshot chunks, TimeoutNow.
+ * A follower's messages and tick (etcd's stepFollower, tickElection): appends, heartbeats, snapshot
+ * chunks, TimeoutNow, forwarded reads; the election timer (also the (pre-)candidates').
  */
 import type { ReceiveResult } from '../snapshot-receiver.js';
 import type {
@@ -7,45 +8,59 @@ import type {
   AppendResponseMessage,
   HeartbeatMessage,
   HeartbeatResponseMessage,
-  Message,
   NodeId,
   SnapshotMessage,
   SnapshotResponseMessage,
 } from '../types.js';
 import { onConfChanged } from './propose.js';
-import { handleReadIndexResp, rejectRead } from './reads.js';
+import { expireForwardedReads, handleReadIndexResp, rejectRead } from './reads.js';
 import { onVerdict } from './safeguards.js';
-import { drawElectionTimeout, type NodeState, promotable, send } from './state.js';
+import {
+  drawElectionTimeout,
+  fire,
+  type NodeState,
+  promotable,
+  type RoleHandlers,
+  type StepHandler,
+  send,
+} from './state.js';
 
-export function stepFollower(n: NodeState, m: Message): void {
-  switch (m.type) {
-    case 'append':
-      n.electionElapsed = 0;
-      n.lead = m.from;
-      handleAppend(n, m);
-      return;
-    case 'heartbeat':
-      n.electionElapsed = 0;
-      n.lead = m.from;
+/** A follower's handlers (etcd's stepFollower / tickElection). */
+export const followerHandlers: RoleHandlers = {
+  role: 'follower',
+  tick: tickElection,
+  step: {
+    append: fromLeader(handleAppend),
+    heartbeat: fromLeader((n, m) => {
       noteLeaderHeartbeat(n, m);
       handleHeartbeat(n, m);
-      return;
-    case 'snapshot':
-      n.electionElapsed = 0;
-      n.lead = m.from;
-      handleSnapshot(n, m);
-      return;
-    case 'timeoutNow':
-      if (promotable(n)) n.fire({ type: 'TIMEOUT_NOW' });
-      return;
-    case 'readIndex':
-      rejectRead(n, m);
-      return;
-    case 'readIndexResp':
-      handleReadIndexResp(n, m);
-      return;
-    default:
-      return; // stale responses to a role we no longer have
+    }),
+    snapshot: fromLeader(handleSnapshot),
+    timeoutNow: (n) => {
+      if (promotable(n)) fire(n, { type: 'TIMEOUT_NOW' });
+    },
+    readIndex: rejectRead,
+    readIndexResp: handleReadIndexResp,
+    // Anything else is a stale response to a role we no longer have.
+  },
+};
+
+/** A message of the leader of our term: it is alive, and it is the one we follow. */
+function fromLeader<T extends 'append' | 'heartbeat' | 'snapshot'>(handle: StepHandler<T>): StepHandler<T> {
+  return (n, m) => {
+    n.electionElapsed = 0;
+    n.lead = m.from;
+    handle(n, m);
+  };
+}
+
+/** Follower and (pre-)candidate tick: campaign after an election timeout without a leader. */
+export function tickElection(n: NodeState): void {
+  n.electionElapsed++;
+  expireForwardedReads(n);
+  if (promotable(n) && n.electionElapsed >= n.randomizedElectionTimeout) {
+    n.electionElapsed = 0;
+    fire(n, { type: 'ELECTION_TIMEOUT' });
   }
 }
 

@@ -2,12 +2,7 @@
  * A leader's messages and ticks (etcd's stepLeader / tickHeartbeat): acknowledgements, CheckQuorum, leadership transfer.
  */
 import { quorumActive } from '../quorum.js';
-import type {
-  AppendResponseMessage,
-  HeartbeatResponseMessage,
-  Message,
-  SnapshotResponseMessage,
-} from '../types.js';
+import type { AppendResponseMessage, HeartbeatResponseMessage, SnapshotResponseMessage } from '../types.js';
 import { confirmReads, leaderRead } from './reads.js';
 import { broadcastHeartbeat, maybeCommit, sendTimeoutNow } from './replication.js';
 import {
@@ -17,12 +12,12 @@ import {
   maybePriorityTransfer,
   onPeerCheckpoint,
 } from './safeguards.js';
-import { conf, type NodeState, send } from './state.js';
+import { conf, fire, type NodeState, type RoleHandlers, type StepHandler, send } from './state.js';
 
 export function tickLeader(n: NodeState): void {
   n.heartbeatElapsed++;
   if (n.cfg.checkQuorum && !n.bugs.has('lease-without-checkquorum') && !quorumRecentlyActive(n)) {
-    n.fire({ type: 'LOST_QUORUM' });
+    fire(n, { type: 'LOST_QUORUM' });
     return;
   }
   if (n.leadTransferee !== null && n.now - n.transferStartTick >= n.cfg.electionTicks) {
@@ -55,33 +50,30 @@ export function quorumRecentlyActive(n: NodeState): boolean {
   });
 }
 
-export function stepLeader(n: NodeState, m: Message): void {
-  if (
-    (m.type === 'appendResp' || m.type === 'heartbeatResp' || m.type === 'snapshotResp') &&
-    !n.identity.counts(conf(n), m.from, m.inc ?? 0, n.term, true)
-  ) {
-    // An acknowledgement from another incarnation than the one we count for this member
-    // (a wiped store under its old id): it proves nothing about what that member promised.
-    return;
-  }
-  switch (m.type) {
-    case 'appendResp':
-      handleAppendResp(n, m);
-      return;
-    case 'heartbeatResp':
-      handleHeartbeatResp(n, m);
-      return;
-    case 'snapshotResp':
-      handleSnapshotResp(n, m);
-      return;
-    case 'readIndex':
-      leaderRead(n, { ctx: m.ctx, from: m.from, mode: 'readIndex' });
-      return;
-    default:
-      // Stale (pre-)vote responses, or an append from another leader of our
-      // term (impossible unless safety is already broken): ignore.
-      return;
-  }
+/** A leader's handlers (etcd's stepLeader / tickHeartbeat). */
+export const leaderHandlers: RoleHandlers = {
+  role: 'leader',
+  tick: tickLeader,
+  step: {
+    appendResp: fromCountedMember(handleAppendResp),
+    heartbeatResp: fromCountedMember(handleHeartbeatResp),
+    snapshotResp: fromCountedMember(handleSnapshotResp),
+    readIndex: (n, m) => leaderRead(n, { ctx: m.ctx, from: m.from, mode: 'readIndex' }),
+    // Anything else: stale (pre-)vote responses, or an append from another leader of our term
+    // (impossible unless safety is already broken): ignored.
+  },
+};
+
+/**
+ * An acknowledgement from another incarnation than the one we count for this member (a wiped
+ * store under its old id) proves nothing about what that member promised: ignored.
+ */
+function fromCountedMember<T extends 'appendResp' | 'heartbeatResp' | 'snapshotResp'>(
+  handle: StepHandler<T>,
+): StepHandler<T> {
+  return (n, m) => {
+    if (n.identity.counts(conf(n), m.from, m.inc ?? 0, n.term, true)) handle(n, m);
+  };
 }
 
 export function handleAppendResp(n: NodeState, m: AppendResponseMessage): void {

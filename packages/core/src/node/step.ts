@@ -1,13 +1,12 @@
 /**
- * Entry of every received message (etcd's `raft.Step`): term checks, (pre-)vote requests, then the role's step function.
+ * Entry of every received message (etcd's `raft.Step`): term checks, (pre-)vote requests, then the
+ * role's handler for the message type (the table the role chart installed, roles.ts).
  */
 import { validateMessage } from '../message-validation.js';
 import type { Message, VoteMessage, VoteResponseMessage } from '../types.js';
 import { rejectRead } from './reads.js';
-import { conf, type NodeState, send } from './state.js';
-import { stepCandidate } from './step-candidate.js';
-import { sendAppendResp, stepFollower } from './step-follower.js';
-import { stepLeader } from './step-leader.js';
+import { conf, fire, type NodeState, type StepHandler, send } from './state.js';
+import { sendAppendResp } from './step-follower.js';
 
 export function step(n: NodeState, msg: Message): void {
   validateMessage(msg, n.id);
@@ -23,10 +22,10 @@ export function step(n: NodeState, msg: Message): void {
     if (msg.type === 'preVote' || (msg.type === 'preVoteResp' && !msg.reject)) {
       // Pre-votes never change terms; a granted pre-vote carries the term the candidate will use.
     } else if (n.role === 'leader' && msg.type === 'vote' && msg.from === n.leadTransferee) {
-      n.fire({ type: 'TRANSFERRED', term: msg.term });
+      fire(n, { type: 'TRANSFERRED', term: msg.term });
     } else {
       const fromLeader = msg.type === 'append' || msg.type === 'heartbeat' || msg.type === 'snapshot';
-      n.fire({ type: 'HIGHER_TERM', term: msg.term, leader: fromLeader ? msg.from : null });
+      fire(n, { type: 'HIGHER_TERM', term: msg.term, leader: fromLeader ? msg.from : null });
     }
   } else if (msg.term < n.term) {
     answerStaleTerm(n, msg);
@@ -37,9 +36,9 @@ export function step(n: NodeState, msg: Message): void {
     handleVoteRequest(n, msg);
     return;
   }
-  if (n.role === 'leader') stepLeader(n, msg);
-  else if (n.role === 'follower') stepFollower(n, msg);
-  else stepCandidate(n, msg);
+  // The role's handler for this message type (none: the role ignores it).
+  const handle = n.handlers.step[msg.type] as StepHandler<Message['type']> | undefined;
+  if (handle !== undefined) handle(n, msg);
 }
 
 /**

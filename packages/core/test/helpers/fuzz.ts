@@ -6,7 +6,9 @@
  * adding, promoting and removing members, among two spare nodes
  * (`membership`). After every step it checks election safety, state machine
  * safety (entries and host state hashes) and that committed outcomes match
- * what was applied (helpers/safety.ts).
+ * what was applied (helpers/safety.ts); after every input (tick, delivered
+ * message, proposal, restart, Ready processed) that each node's role
+ * statechart is in the role the node reports.
  */
 import { type ConfChange, InvalidArgumentError, type RaftConfig } from '@raftkit/core';
 import { bytes } from './builders.js';
@@ -47,6 +49,17 @@ export interface FuzzOptions {
 }
 
 const SPARES = 2;
+
+/** The role chart is the one holder of the role: the role a node acts in (status) is the chart's state. */
+function chartAgrees(c: Cluster, seed: number): void {
+  for (const cn of c.nodes.values()) {
+    if (cn.down) continue;
+    const chart = cn.node.roleChartState();
+    const role = cn.node.status().role;
+    if (chart !== role)
+      throw new Error(`seed ${seed}: ${cn.id} acts as ${role}, its role chart is in ${chart}`);
+  }
+}
 
 export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
   const ids = Array.from({ length: opts.nodes ?? 3 }, (_, i) => `n${i + 1}`);
@@ -126,6 +139,7 @@ export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
         if (rng.int(20) === 0) c.queue.push(m);
         c.queue.unshift(m);
         c.deliverQueued((x) => x === m);
+        chartAgrees(c, seed);
       }
     } else if (r < 78) {
       if (c.queue.length > 0) c.queue.splice(rng.int(c.queue.length), 1); // lose one
@@ -156,7 +170,9 @@ export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
         c.crash(id);
       }
     }
+    chartAgrees(c, seed);
     c.processAll();
+    chartAgrees(c, seed);
     safety.check(c);
     if (opts.checkpoints) {
       for (const id of all) {

@@ -1,13 +1,16 @@
 /**
- * Derives a drawable graph (states and edges) from an XState v5 machine
- * definition. The `raftkit diagram` command and the demo's visualizer draw
- * the role statechart from this, so the picture can never drift from the code.
+ * A drawable graph (states and edges) of an XState v5 machine, read from
+ * @xstate/graph's directed graph of it (`toDirectedGraph`): the `raftkit
+ * diagram` command and the demo's visualizer draw the role statechart from
+ * this, so the picture is the machine's own transition table.
  *
- * Only the machine's top-level states become graph nodes. Transitions are
- * collected from every state node (and the root, whose transitions apply in
- * every state) and mapped to the top-level states they leave and enter.
- * Targetless transitions (actions only) change no state and are left out.
+ * Only the machine's top-level states become graph nodes: each edge of the
+ * directed graph is mapped to the top-level states it leaves and enters;
+ * the root's edges apply in every state. Targetless transitions (actions
+ * only; @xstate/graph draws them as self-loops) change no state and are
+ * left out, as are moves between substates of one top-level state.
  */
+import { type DirectedGraphNode, toDirectedGraph } from '@xstate/graph';
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 
 export interface GraphState {
@@ -48,7 +51,6 @@ interface TransitionLike {
   readonly eventType: string;
   readonly target: ReadonlyArray<AnyStateNode> | undefined;
   readonly guard?: unknown;
-  readonly source: AnyStateNode;
 }
 
 /** Builds the graph of `machine`'s top-level states and the transitions between them. */
@@ -77,9 +79,10 @@ export function machineToGraph(machine: AnyStateMachine): StateGraph {
     edges.push({ id: `${base}#${n}`, source, target, event, guard, fromAnyState });
   };
 
-  for (const node of allStateNodes(root)) {
+  for (const graphNode of preOrder(toDirectedGraph(root))) {
+    const node = graphNode.stateNode as AnyStateNode;
     const guardedEvents = new Set<string>();
-    for (const t of transitionsOf(node)) {
+    for (const t of transitionsOf(graphNode)) {
       // XState takes the first enabled alternative, so an unguarded one after guarded ones is their "else".
       const isElse = t.guard === undefined && guardedEvents.has(t.eventType);
       if (t.guard !== undefined) guardedEvents.add(t.eventType);
@@ -108,21 +111,23 @@ export function machineToGraph(machine: AnyStateMachine): StateGraph {
   };
 }
 
-function allStateNodes(root: AnyStateNode): AnyStateNode[] {
-  const out: AnyStateNode[] = [];
-  const visit = (n: AnyStateNode) => {
-    out.push(n);
-    for (const child of Object.values(n.states) as AnyStateNode[]) visit(child);
-  };
-  visit(root);
-  return out;
+/** The directed graph's nodes, each before its children (the machine's document order). */
+function preOrder(node: DirectedGraphNode): DirectedGraphNode[] {
+  return [node, ...node.children.flatMap(preOrder)];
 }
 
-function transitionsOf(node: AnyStateNode): TransitionLike[] {
+/**
+ * A node's transitions, one per @xstate/graph edge (an edge per target: the first carries it).
+ * Eventless (`always`) transitions are not in that graph, so they are read from the state node.
+ */
+function transitionsOf(graphNode: DirectedGraphNode): TransitionLike[] {
   const list: TransitionLike[] = [];
-  for (const ts of node.transitions.values()) list.push(...(ts as TransitionLike[]));
-  // Eventless transitions live apart from the event map in XState v5.
-  if (node.always) list.push(...(node.always as TransitionLike[]));
+  for (const e of graphNode.edges) {
+    const t = e.transition as TransitionLike;
+    if (list[list.length - 1] !== t) list.push(t);
+  }
+  const always = (graphNode.stateNode as AnyStateNode).always;
+  if (always) list.push(...(always as TransitionLike[]));
   return list;
 }
 

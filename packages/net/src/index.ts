@@ -1,5 +1,5 @@
 // Raised by RaftClient for a request above the frame limit (defined by the runtime, re-exported for net users).
-export { TooLargeError } from '@raftkit/runtime';
+export { Backoff, type BackoffOptions, TooLargeError } from '@raftkit/runtime';
 export * from './address.js';
 export { type RestoreOptions, restoreSnapshot } from './backup/restore.js';
 export * from './backup/snapshot-file.js';
@@ -42,7 +42,6 @@ export * from './handshake/handshake.js';
 export * from './handshake/messages.js';
 export * from './handshake/proof.js';
 export * from './handshake/secret.js';
-export * from './links/backoff.js';
 export { DialError, openSocket } from './links/open-socket.js';
 export * from './liveness/peer-health.js';
 export * from './liveness/probe-packet.js';

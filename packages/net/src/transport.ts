@@ -1,3 +1,4 @@
+import type { BackoffOptions } from '@raftkit/runtime';
 import { formatHostPort, type HostPort } from './address.js';
 import { ClientConnection } from './client-connection.js';
 import { NetConfigError } from './errors.js';
@@ -5,7 +6,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from './framing/frame.js';
 import type { SendQueueLimits } from './framing/send-queue.js';
 import { MAX_ID_LENGTH } from './handshake/messages.js';
 import { ClusterSecret } from './handshake/secret.js';
-import type { BackoffOptions } from './links/backoff.js';
+
 import type { LinkContext } from './links/link-context.js';
 import { Listener } from './links/listener.js';
 import { PeerLink } from './links/peer-link.js';

@@ -1,44 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Backoff, ClusterSecret, decodeProbe, encodeProbe, ProbeError } from '../src/index.js';
+import { ClusterSecret, decodeProbe, encodeProbe, ProbeError } from '../src/index.js';
 import { PingPacer } from '../src/links/ping-pacer.js';
 
 // RttEstimator and PeerHealth are @raftkit/core's (net re-exports them); they are tested in
-// packages/core/test/failure-detector.test.ts. Here: what is net's own.
-
-describe('Backoff', () => {
-  it('grows exponentially up to the cap, jitter only shortens, reset starts over', () => {
-    const b = new Backoff({ initialMs: 10, maxMs: 100, jitter: 0.5 }, () => 0);
-    expect([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([10, 20, 40, 80, 100, 100]);
-    b.reset();
-    expect(b.next()).toBe(10);
-    const j = new Backoff({ initialMs: 10, maxMs: 100, jitter: 0.5 }, () => 0.999);
-    for (let i = 0; i < 10; i++) {
-      const d = j.next();
-      expect(d).toBeGreaterThan(0);
-      expect(d).toBeLessThanOrEqual(100);
-    }
-    expect(j.next()).toBeCloseTo(50.05, 1);
-  });
-
-  it('property: every delay is within [base * (1 - jitter), base] and never above the cap', () => {
-    fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 0.9999, noNaN: true }), { maxLength: 40 }), (randoms) => {
-        let i = 0;
-        const b = new Backoff(
-          { initialMs: 5, maxMs: 1000, jitter: 0.3 },
-          () => randoms[i++ % randoms.length] ?? 0,
-        );
-        for (let n = 0; n < randoms.length; n++) {
-          const base = Math.min(1000, 5 * 2 ** n);
-          const d = b.next();
-          expect(d).toBeGreaterThanOrEqual(base * 0.7 - 1e-9);
-          expect(d).toBeLessThanOrEqual(base);
-        }
-      }),
-    );
-  });
-});
+// packages/core/test/failure-detector.test.ts; Backoff is @raftkit/runtime's (runtime/test/backoff.test.ts).
+// Here: what is net's own.
 
 describe('probe packets', () => {
   const secret = ClusterSecret.from('probe-secret-0123456789');

@@ -5,7 +5,7 @@ export {
   type StateMachineSpec,
   validateStateMachineSpec,
 } from './actor/state-machine-spec.js';
-export { backoffDelay } from './client/backoff.js';
+export { Backoff, type BackoffOptions, backoffDelay } from './backoff.js';
 export {
   type ClientOptions,
   type ClientStats,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffDelay, NotLeaderError, TimeoutError } from '../src/index.js';
+import { NotLeaderError, TimeoutError } from '../src/index.js';
 import { closeClusters, followersOf, startCluster, waitConverged } from './cluster-helpers.js';
 
 afterEach(closeClusters);
@@ -45,15 +45,5 @@ describe('RaftClient retries', () => {
     const err = await client.put('k', 'v').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect((err as TimeoutError).message).toMatch(/outcome unknown/);
-  });
-
-  it('backs off exponentially with jitter, capped', () => {
-    const lo = () => 0;
-    const hi = () => 0.999999;
-    expect(backoffDelay(0, 10, 1000, lo)).toBe(5);
-    expect(backoffDelay(3, 10, 1000, lo)).toBe(40);
-    expect(backoffDelay(3, 10, 1000, hi)).toBeCloseTo(80, 3);
-    expect(backoffDelay(30, 10, 1000, hi)).toBeLessThanOrEqual(1000);
-    expect(backoffDelay(30, 10, 1000, lo)).toBe(500);
   });
 });

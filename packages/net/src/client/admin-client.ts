@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  backoffDelay,
   LearnerNotCaughtUpError,
   MembershipChangeError,
   NodeStoppedError,
@@ -202,7 +203,7 @@ export class AdminClient {
         if (error instanceof MembershipChangeError && error.leaderHint) target = error.leaderHint;
         else target = null;
         // Retry pacing (a new leader, a learner catching up): not a wait for a condition.
-        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** Math.min(attempt, 4), 500)));
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt, 50, 500)));
       }
     }
   }

@@ -1,10 +1,10 @@
+import type { BackoffOptions } from '@raftkit/runtime';
 import type { SendQueueLimits } from '../framing/send-queue.js';
 import type { ClusterSecret } from '../handshake/secret.js';
 import type { PeerHealthOptions } from '../liveness/peer-health.js';
 import type { LogFields, LogLevel } from '../log.js';
 import type { NetMetrics } from '../metrics.js';
 import type { TlsOptions } from '../tls-options.js';
-import type { BackoffOptions } from './backoff.js';
 
 /** Settings and services shared by every link of one transport. */
 export interface LinkContext {

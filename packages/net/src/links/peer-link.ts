@@ -1,3 +1,4 @@
+import { Backoff } from '@raftkit/runtime';
 import { formatHostPort, type HostPort } from '../address.js';
 import { ConnectionRejectedError, type RejectReason } from '../errors.js';
 import { FrameKind, HANDSHAKE_MAX_FRAME_BYTES } from '../framing/frame.js';
@@ -6,7 +7,7 @@ import { dialHandshake, type HandshakeResult } from '../handshake/handshake.js';
 import { decodeReject, encodeReject } from '../handshake/messages.js';
 import { PeerHealth } from '../liveness/peer-health.js';
 import type { PeerStatus } from '../peer-status.js';
-import { Backoff } from './backoff.js';
+
 import { type LinkContext, PING_PAYLOAD_BYTES } from './link-context.js';
 import { openSocket } from './open-socket.js';
 import { PingPacer } from './ping-pacer.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { encodeKvRequest, type KvCommand, type KvResult, type NodeId } from '@raftkit/core';
+import { backoffDelay, sleep } from '../backoff.js';
 import type { ReadConsistency, ReadResult } from '../control/api.js';
 import {
   AppError,
@@ -13,7 +14,6 @@ import {
 } from '../errors.js';
 import type { CommandOf, QueryOf, QueryResultOf, ResultOf } from '../machine/app-machine.js';
 import { type AppOutcome, encodeAppRequest } from '../machine/app-request.js';
-import { backoffDelay, sleep } from './backoff.js';
 
 /** What a client needs from a cluster (in-process here; @raftkit/net provides one over TCP). */
 export interface ClientTarget {
@@ -238,7 +238,10 @@ export class RaftClient<M = unknown> {
       try {
         // Each retry waits longer for an answer, so a slow but working cluster is not
         // retried forever; the session makes the repeated proposals harmless.
-        const attemptMs = Math.min(this.attemptTimeoutMs * 2 ** Math.min(timeouts, 10), left);
+        const attemptMs = Math.min(
+          backoffDelay(timeouts, this.attemptTimeoutMs, this.attemptTimeoutMs * 1024, Math.random, 0),
+          left,
+        );
         const r = await withTimeout(call(node), attemptMs, node);
         this.target = node;
         return r;

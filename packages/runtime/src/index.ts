@@ -1,10 +1,5 @@
 export { type ActorHost, type ActorOptions, NodeActor } from './actor/node-actor.js';
 export type { ActorSnapshotOptions } from './actor/snapshot-keeper.js';
-export {
-  type RuntimeStateMachine,
-  type StateMachineSpec,
-  validateStateMachineSpec,
-} from './actor/state-machine-spec.js';
 export { Backoff, type BackoffOptions, backoffDelay } from './backoff.js';
 export {
   type ClientOptions,
@@ -31,6 +26,7 @@ export {
   type StatusEvent,
   type TransitionEvent,
 } from './cluster/events.js';
+export { NodeHandle } from './cluster/node-handle.js';
 export {
   type ClusterOptions,
   checkNodeId,
@@ -57,7 +53,6 @@ export type {
   SnapshotStatus,
   StateSnapshot,
 } from './control/api.js';
-export { NodeHandle } from './control/node-handle.js';
 export { fromWireError, toWireError, type WireError } from './error-wire.js';
 export * from './errors.js';
 export {
@@ -76,6 +71,11 @@ export {
   DEFAULT_APP_MAX_SESSIONS,
   SessionMachine,
 } from './machine/session-machine.js';
+export {
+  type RuntimeStateMachine,
+  type StateMachineSpec,
+  validateStateMachineSpec,
+} from './machine/state-machine-spec.js';
 export { SideWorkPool, type SideWorkPoolOptions } from './side-work/pool.js';
 export type { SideResult, SideTask } from './side-work/protocol.js';
 export {
@@ -84,7 +84,7 @@ export {
   PoolSnapshotCodec,
   type SnapshotCodec,
   type UnpackedSnapshot,
-} from './snapshot/codec.js';
+} from './side-work/snapshot-codec.js';
 export {
   envelopeInfo,
   packEnvelope,

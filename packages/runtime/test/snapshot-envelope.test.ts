@@ -2,7 +2,7 @@ import { crc32 } from 'node:zlib';
 import { encodeKvRequest, KvStateMachine } from '@raftkit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SideWorkPool } from '../src/side-work/pool.js';
-import { InlineSnapshotCodec } from '../src/snapshot/codec.js';
+import { InlineSnapshotCodec } from '../src/side-work/snapshot-codec.js';
 import {
   ENVELOPE_HEADER_BYTES,
   envelopeInfo,

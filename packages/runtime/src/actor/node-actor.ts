@@ -11,7 +11,6 @@ import {
   RaftError,
   RaftNode,
   type Ready,
-  type ResolvedRaftTuning,
 } from '@raftkit/core';
 import type {
   ActorEvent,
@@ -37,33 +36,23 @@ import {
 } from '../errors.js';
 import { errorMessage } from '../machine/session-machine.js';
 import { digestBytes } from '../machine/snapshot-digest.js';
+import type { RuntimeStateMachine, StateMachineSpec } from '../machine/state-machine-spec.js';
 import type { SideWorkClient } from '../side-work/client.js';
-import type { SnapshotCodec } from '../snapshot/codec.js';
+import type { SnapshotCodec } from '../side-work/snapshot-codec.js';
 import type { DurableStorage } from '../storage/durable-storage.js';
 import type { DirectTraffic } from '../transport/direct-peers.js';
 import { packFrames, splitBatches, unpackFrames } from '../transport/frame-batch.js';
 import type { InboundBatches, OutboundBatches } from '../transport/port-protocol.js';
 import { clockSkewAlert, divergenceAlert, identityConflictAlert } from './alerts.js';
 import { ConfChangeRequests } from './conf-changes.js';
-import { raftConfigOf } from './raft-config.js';
+import { type ActorRaftOptions, raftConfigOf } from './raft-config.js';
 import { type ActorSnapshotOptions, initialConfFloor, SnapshotKeeper } from './snapshot-keeper.js';
-import type { RuntimeStateMachine, StateMachineSpec } from './state-machine-spec.js';
 import { fail, ok, ProposalWaiters, type ReadRequest, ReadWaiters, type Resolve } from './waiters.js';
 
-export interface ActorOptions {
-  readonly id: NodeId;
-  /** Voters to bootstrap with (used only while the store holds no membership). */
-  readonly peers: readonly NodeId[];
-  /** Learners to bootstrap with: a node joining a running cluster lists itself here. */
-  readonly learners?: readonly NodeId[];
-  /** The members' incarnations at bootstrap, when known (core `bootstrapIncarnations`). */
-  readonly bootstrapIncarnations?: Readonly<Record<NodeId, number>>;
+export interface ActorOptions extends ActorRaftOptions {
   /** The incarnation a new store gets (default: random); an existing store keeps its own. */
   readonly incarnation?: number;
-  readonly seed: number;
   readonly tickMs: number;
-  /** The cluster's Raft tuning, resolved (ClusterOptions.raft). */
-  readonly raft: ResolvedRaftTuning;
   readonly machine: StateMachineSpec;
   /** Incarnation number (0 first start, +1 per restart), reported to the monitor. */
   readonly epoch: number;
@@ -71,8 +60,6 @@ export interface ActorOptions {
   readonly hashCheckEvery: number;
   /** Send a leader's appends while its own write is in flight (ClusterOptions.parallelLeaderWrites). */
   readonly parallelLeaderWrites: boolean;
-  /** This node's leader priority (core's `priority`). */
-  readonly priority?: number;
   /** Push an observation at least this often while something changed (ms). */
   readonly observeEveryMs: number;
   readonly snapshot: ActorSnapshotOptions;

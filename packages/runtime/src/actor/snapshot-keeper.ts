@@ -1,10 +1,10 @@
 import type { ConfState, NodeStatus, RaftNode, Snapshot, SnapshotRejection } from '@raftkit/core';
 import type { SnapshotEvent, SnapshotStatus } from '../control/api.js';
 import { StorageError } from '../errors.js';
-import type { SnapshotCodec, UnpackedSnapshot } from '../snapshot/codec.js';
+import type { RuntimeStateMachine } from '../machine/state-machine-spec.js';
+import type { SnapshotCodec, UnpackedSnapshot } from '../side-work/snapshot-codec.js';
 import type { SnapshotCompression } from '../snapshot/envelope.js';
 import type { DurableStorage } from '../storage/durable-storage.js';
-import type { RuntimeStateMachine } from './state-machine-spec.js';
 
 /** Snapshot settings of an actor (from createCluster options). */
 /** The runtime's own snapshot settings (when to snapshot and chunk sizes are Raft tuning: ActorOptions.raft). */

@@ -9,18 +9,16 @@ import {
   SplitBrainMonitor,
 } from '@raftkit/core';
 import type { ActorOptions } from '../actor/node-actor.js';
-import { validateStateMachineSpec } from '../actor/state-machine-spec.js';
 import type { StorageSpec } from '../actor/worker-init.js';
 import { type ClientOptions, type ClientTarget, RaftClient } from '../client/raft-client.js';
 import type { ActorEvent, RuntimeNodeStatus } from '../control/api.js';
-import { NodeHandle } from '../control/node-handle.js';
-import { NodeProcess } from '../control/node-process.js';
 import {
   ClusterClosedError,
   ConfChangePendingError,
   InvalidRequestError,
   MembershipChangeError,
 } from '../errors.js';
+import { validateStateMachineSpec } from '../machine/state-machine-spec.js';
 import { SideWorkPool } from '../side-work/pool.js';
 import { newIncarnation } from '../storage/incarnation.js';
 import { acquireStoreLock } from '../storage/store-lock.js';
@@ -30,6 +28,8 @@ import { waitFor } from '../wait-for.js';
 import { actorOptionsFor, type Bootstrap } from './actor-options.js';
 import { ClusterEvents, type MembershipEvent, type RepairEvent } from './events.js';
 import { commitStep, type StepResult } from './membership.js';
+import { NodeHandle } from './node-handle.js';
+import { NodeProcess } from './node-process.js';
 import { type ClusterOptions, checkNodeId, type ResolvedOptions, resolveOptions } from './options.js';
 
 export interface WaitForLeaderOptions {

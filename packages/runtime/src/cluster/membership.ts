@@ -1,5 +1,4 @@
 import type { ConfChange, ConfChangeType, ConfState, NodeId } from '@raftkit/core';
-import type { NodeHandle } from '../control/node-handle.js';
 import {
   ClusterClosedError,
   InvalidRequestError,
@@ -9,12 +8,12 @@ import {
   ProposalDroppedError,
   TimeoutError,
 } from '../errors.js';
-import type { WaitForLeaderOptions } from './cluster.js';
+import type { NodeHandle } from './node-handle.js';
 
-/** What the membership steps need from the cluster. */
+/** What the membership steps need from the cluster (declared here: the cluster imports this module). */
 export interface MembershipHost {
   readonly closed: boolean;
-  waitForLeader(opts: WaitForLeaderOptions): Promise<NodeId>;
+  waitForLeader(opts: { readonly timeoutMs?: number }): Promise<NodeId>;
   node(id: NodeId): NodeHandle;
 }
 

@@ -5,8 +5,8 @@ import {
   type ResolvedRaftTuning,
   validateRaftTuning,
 } from '@raftkit/core';
-import type { StateMachineSpec } from '../actor/state-machine-spec.js';
 import { InvalidRequestError } from '../errors.js';
+import type { StateMachineSpec } from '../machine/state-machine-spec.js';
 import type { SnapshotCompression } from '../snapshot/envelope.js';
 import type { LmdbDurability } from '../storage/lmdb-storage.js';
 

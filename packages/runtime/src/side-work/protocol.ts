@@ -1,4 +1,4 @@
-import type { StateMachineSpec } from '../actor/state-machine-spec.js';
+import type { StateMachineSpec } from '../machine/state-machine-spec.js';
 import type { SnapshotCompression } from '../snapshot/envelope.js';
 
 /**

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
-import { createStateMachine } from '../actor/state-machine-spec.js';
 import { digestBytes } from '../machine/snapshot-digest.js';
+import { createStateMachine } from '../machine/state-machine-spec.js';
 import { packEnvelope, SnapshotEnvelopeError, unpackEnvelope } from '../snapshot/envelope.js';
 import type { SideResult, SideTask } from './protocol.js';
 

@@ -3,8 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { KvStateMachine, type StateMachine } from '@raftkit/core';
 import { InvalidRequestError } from '../errors.js';
-import type { AppStateMachine } from '../machine/app-machine.js';
-import { type ApplyErrorPolicy, SessionMachine } from '../machine/session-machine.js';
+import type { AppStateMachine } from './app-machine.js';
+import { type ApplyErrorPolicy, SessionMachine } from './session-machine.js';
 
 /**
  * Which state machine an actor runs: the built-in KV store, or a module whose

@@ -1,6 +1,11 @@
 import { crc32 } from 'node:zlib';
-import type { SideWorkClient } from '../side-work/client.js';
-import { packEnvelope, type SnapshotCompression, SnapshotEnvelopeError, unpackEnvelope } from './envelope.js';
+import {
+  packEnvelope,
+  type SnapshotCompression,
+  SnapshotEnvelopeError,
+  unpackEnvelope,
+} from '../snapshot/envelope.js';
+import type { SideWorkClient } from './client.js';
 
 export interface PackedSnapshot {
   /** The envelope: what is stored, handed to the core and sent to followers. */

@@ -3,12 +3,12 @@ import type { NodeId } from '@raftkit/core';
 import * as Comlink from 'comlink';
 import type { ActorOptions } from '../actor/node-actor.js';
 import { KILL_MESSAGE, type StorageSpec } from '../actor/worker-init.js';
+import type { ActorEvent, NodeControlApi, ReadConsistency, ReadResult, Reply } from '../control/api.js';
+import { portEndpoint } from '../control/comlink-endpoint.js';
+import { OpsChannel } from '../control/ops-channel.js';
 import { fromWireError } from '../error-wire.js';
 import { NodeStoppedError, RuntimeError, TimeoutError } from '../errors.js';
 import { ACTOR_WORKER_URL } from '../paths.js';
-import type { ActorEvent, NodeControlApi, ReadConsistency, ReadResult, Reply } from './api.js';
-import { portEndpoint } from './comlink-endpoint.js';
-import { OpsChannel } from './ops-channel.js';
 
 export interface SpawnOptions {
   readonly actor: ActorOptions;

@@ -1,5 +1,4 @@
 import type { ConfChange, NodeId } from '@raftkit/core';
-import { ClusterClosedError, NodeStoppedError } from '../errors.js';
 import type {
   CorruptionResult,
   HashCheckResult,
@@ -7,7 +6,8 @@ import type {
   ReadResult,
   RuntimeNodeStatus,
   StateSnapshot,
-} from './api.js';
+} from '../control/api.js';
+import { ClusterClosedError, NodeStoppedError } from '../errors.js';
 import type { NodeProcess } from './node-process.js';
 
 /** What a handle needs from its cluster: the node's current incarnation. */

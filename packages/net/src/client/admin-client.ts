@@ -190,6 +190,14 @@ export class AdminClient {
         }
         return await this.target.request(target, body, left);
       } catch (error) {
+        // An attempt the operation's own deadline cut short says nothing new: the refusal before it is the answer.
+        if (
+          error instanceof TimeoutError &&
+          performance.now() >= deadline &&
+          last instanceof MembershipChangeError
+        ) {
+          throw last;
+        }
         last = error;
         if (error instanceof NotLeaderError && error.leaderHint && error.leaderHint !== target) {
           target = error.leaderHint;

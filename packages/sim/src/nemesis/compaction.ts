@@ -12,13 +12,13 @@
  *   it restarts from the previous snapshot and the log it had.
  */
 import type { NodeId } from '@raftkit/core';
-import type { Nemesis } from './nemesis.js';
+import type { NemesisFaults } from './fault-target.js';
 
 /** How long a laggard scenario waits for the leader to compact past the laggard. */
 const LAGGARD_PATIENCE_TICKS = 200;
 
 export class Compaction {
-  constructor(private readonly n: Nemesis) {}
+  constructor(private readonly n: NemesisFaults) {}
 
   snapshotNow(): boolean {
     const { target: t, rng } = this.n;

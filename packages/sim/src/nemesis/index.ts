@@ -1,10 +1,13 @@
-export {
-  type LeaderView,
-  type MembershipControl,
-  MembershipOperator,
-  type RemovedFate,
-} from './membership.js';
-export { type CrashPoint, type FaultTarget, Nemesis, type NemesisOptions } from './nemesis.js';
+export type {
+  CrashPoint,
+  FaultTarget,
+  LeaderView,
+  MembershipControl,
+  NemesisFaults,
+  NemesisOptions,
+} from './fault-target.js';
+export { MembershipOperator, type RemovedFate } from './membership.js';
+export { Nemesis } from './nemesis.js';
 export {
   type FaultKind,
   isProfileName,

@@ -23,44 +23,9 @@
  * wipes only machines whose removal it saw committed: a wiped voter would be
  * data loss, not a fault Raft is meant to survive.
  */
-import type { ConfChange, ConfState, NodeId, ProposalOutcome } from '@raftkit/core';
+import type { ConfChange, NodeId, ProposalOutcome } from '@raftkit/core';
 import type { Rng } from '../rng.js';
-import type { FaultTarget, Nemesis } from './nemesis.js';
-
-/** The leader's view of the configuration. */
-export interface LeaderView {
-  readonly leader: NodeId;
-  readonly term: number;
-  readonly conf: ConfState;
-  /** Index of the newest change in the leader's log if not committed yet, else 0. */
-  readonly pendingConfIndex: number;
-  /** Learners the leader replicates to normally, heard from recently, close to its commit index. */
-  readonly caughtUpLearners: readonly NodeId[];
-}
-
-/** What the operator (and the overlapping-changes scenario) may do to the cluster's membership. */
-export interface MembershipControl {
-  /** The current leader's view, or null when no node leads. */
-  view(): LeaderView | null;
-  /**
-   * Proposes `change` at `leader` now. Returns whether it was appended;
-   * `done` gets the outcome when it arrives (never if the leader crashes first).
-   */
-  propose(leader: NodeId, change: ConfChange, done: (o: ProposalOutcome) => void): boolean;
-  /** Machines that may join: never started, or wiped (and idle for a while) since. */
-  spares(): readonly NodeId[];
-  /** Starts `id` with empty storage, bootstrapped to join `conf` as a learner; returns its store's incarnation. */
-  startJoiner(id: NodeId, conf: ConfState): number;
-  /** Takes `id` out of service for good (no restart); `wipe` also erases its disk, so it may join again. */
-  decommission(id: NodeId, wipe: boolean): void;
-  /** True while `id` runs as one of the cluster's machines (up, or down and due to restart). */
-  isHosted(id: NodeId): boolean;
-  /**
-   * The operator's mistake: `id`'s disk is wiped and it restarts at once, empty,
-   * under the same id (a new store incarnation) without being removed first.
-   */
-  wipeInPlace(id: NodeId): void;
-}
+import type { FaultTarget, LeaderView, MembershipControl, NemesisFaults } from './fault-target.js';
 
 /** What is done with a machine once its removal committed. */
 export type RemovedFate = 'keepRunning' | 'stop' | 'wipe';
@@ -87,7 +52,7 @@ export class MembershipOperator {
   readonly stats: Record<string, number> = {};
 
   constructor(
-    private readonly nemesis: Nemesis,
+    private readonly nemesis: NemesisFaults,
     private readonly control: MembershipControl,
     private readonly rng: Rng,
     private readonly initialVoters: number,

@@ -10,73 +10,15 @@
  * `FaultTarget`, so it can be tested against a fake and reused by other hosts.
  */
 import type { NodeId } from '@raftkit/core';
-import type { NetworkModel } from '../network.js';
 import type { Rng } from '../rng.js';
 import { Compaction } from './compaction.js';
-import type { MembershipControl } from './membership.js';
+import type { FaultTarget, NemesisFaults, NemesisOptions } from './fault-target.js';
 import { overlappingChanges } from './overlapping-changes.js';
 import type { FaultKind, NemesisProfile } from './profiles.js';
 import { type ClusterEvent, Reactions } from './reactions.js';
 import { Scenarios } from './scenarios.js';
 
-/** When an armed node crashes around its next disk sync. */
-export type CrashPoint =
-  /** At the sync: writes not yet synced are lost (messages already sent only if the host sends early). */
-  | 'beforeSync'
-  /** Right after a synced vote grant left the node. */
-  | 'afterVoteSent'
-  /** At the first sync that would make a snapshot durable (one it took, or one installed from the leader). */
-  | 'beforeSnapshotSync';
-
-export interface FaultTarget {
-  readonly now: number;
-  readonly tickUs: number;
-  readonly network: NetworkModel;
-  nodeIds(): readonly NodeId[];
-  /** Not crashed (a paused node is up). */
-  isUp(id: NodeId): boolean;
-  isPaused(id: NodeId): boolean;
-  /** The up node that believes it leads with the highest term, if any. */
-  leader(): NodeId | null;
-  crash(id: NodeId): void;
-  restart(id: NodeId): void;
-  pause(id: NodeId, queueInbox: boolean): void;
-  resume(id: NodeId): void;
-  setClockRate(id: NodeId, rate: number): void;
-  /** Arms `id` to crash at `point`, then restart after `restartAfterUs`. */
-  armCrash(id: NodeId, point: CrashPoint, restartAfterUs: number): void;
-  disarmAll(): void;
-  transferLeadership(from: NodeId, to: NodeId): void;
-  /** True while the workload only reads (logs stand still). */
-  writesPaused(): boolean;
-  /** Makes `id` start an election now (as if its election timer fired). */
-  campaign(id: NodeId): void;
-  /** Calls `fn` at virtual time `time`. */
-  at(time: number, fn: () => void): void;
-  /** A line for the trace. */
-  log(text: string): void;
-  /** Voters of the configuration in force (as the leader sees it); a static cluster: nodeIds(). */
-  voters(): readonly NodeId[];
-  /** Makes `id` snapshot its state machine at its applied index and compact its log. */
-  snapshotNow(id: NodeId): void;
-  /** First and last index of `id`'s log (what a leader can still send without a snapshot). */
-  logBounds(id: NodeId): { readonly first: number; readonly last: number };
-  /** Membership operations, in simulations whose profile changes membership. */
-  readonly membership?: MembershipControl;
-}
-
-export interface NemesisOptions {
-  /** Virtual time of the first fault. */
-  readonly startAt: number;
-  /** Virtual time at which every fault is healed and no new one starts. */
-  readonly healAt: number;
-  /** Clock rates are drawn from this range (1 = real time). */
-  readonly clockRateRange: readonly [number, number];
-  /** The cluster's base election timeout, in ticks (scenarios time their moves by it). */
-  readonly electionTicks: number;
-}
-
-export class Nemesis {
+export class Nemesis implements NemesisFaults {
   private readonly counts = new Map<FaultKind, number>();
   /** Bumped by every network fault, so that an old fault's heal does not undo a newer one. */
   private networkGeneration = 0;

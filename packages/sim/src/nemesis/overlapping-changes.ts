@@ -19,9 +19,9 @@
  * The scenario owns the cluster until step 3 begins.
  */
 import type { NodeId } from '@raftkit/core';
-import type { Nemesis } from './nemesis.js';
+import type { NemesisFaults } from './fault-target.js';
 
-export function overlappingChanges(n: Nemesis, leader: NodeId | null): boolean {
+export function overlappingChanges(n: NemesisFaults, leader: NodeId | null): boolean {
   const t = n.target;
   const m = t.membership;
   const rng = n.rng;

@@ -23,16 +23,16 @@
  * broke, so faults never outlive the nemesis' final heal.
  */
 import type { NodeId } from '@raftkit/core';
-import type { Nemesis } from './nemesis.js';
+import type { NemesisFaults, ScenarioName } from './fault-target.js';
 import type { ClusterEvent } from './reactions.js';
 
 export class Scenarios {
   /** Until this time every newly elected leader is killed shortly after winning. */
   private leaderKillerUntil = 0;
   /** The multi-step scenario in progress: it owns the network until it ends. */
-  running: 'figure8' | 'duel' | 'overlappingChanges' | null = null;
+  running: ScenarioName | null = null;
 
-  constructor(private readonly n: Nemesis) {}
+  constructor(private readonly n: NemesisFaults) {}
 
   observe(e: ClusterEvent): void {
     if (e.kind === 'leaderElected' && this.n.target.now < this.leaderKillerUntil) this.killSoon(e.node);

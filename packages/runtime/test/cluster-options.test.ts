@@ -90,6 +90,8 @@ describe('createCluster option checks', () => {
     await refused({ seed: Number.NaN }, /seed must be a finite number/);
     await refused({ sideWorkThreads: 0 }, /sideWorkThreads must be an integer >= 1/);
     await refused({ directLinks: 'yes' }, /directLinks must be a boolean/);
+    await refused({ snapshotStateRatio: -1 }, /snapshotStateRatio must be a number from 0 to 1000, got -1/);
+    await refused({ snapshotStateRatio: Number.NaN }, /snapshotStateRatio must be a number/);
   });
 
   it('dataDir must be a directory', async () => {

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import {
   type ConfChange,
   copyConf,
@@ -46,7 +47,13 @@ import type { InboundBatches, OutboundBatches } from '../transport/port-protocol
 import { clockSkewAlert, divergenceAlert, identityConflictAlert } from './alerts.js';
 import { ConfChangeRequests } from './conf-changes.js';
 import { type ActorRaftOptions, raftConfigOf } from './raft-config.js';
-import { type ActorSnapshotOptions, initialConfFloor, SnapshotKeeper } from './snapshot-keeper.js';
+import {
+  type ActorSnapshotOptions,
+  initialConfFloor,
+  type RestoredSnapshot,
+  SnapshotKeeper,
+} from './snapshot-keeper.js';
+import { StatePace } from './state-pace.js';
 import { fail, ok, ProposalWaiters, type ReadRequest, ReadWaiters, type Resolve } from './waiters.js';
 
 export interface ActorOptions extends ActorRaftOptions {
@@ -124,6 +131,10 @@ export class NodeActor {
   private lastError: string | null = null;
   private hashChecks = { runs: 0, mismatches: 0, lastIndex: 0 };
   private hashCheckRunning = false;
+  /** Entry payload bytes applied since this start (the clock of the O(state) work's pacing). */
+  private appliedBytes = 0;
+  /** The periodic full hash check serializes the whole state: paced like snapshots. */
+  private readonly hashCheckPace: StatePace;
   private lastObservationAt = 0;
   private observationDirty = true;
   private lastSoft = { role: '', term: -1, leader: null as NodeId | null };
@@ -143,8 +154,8 @@ export class NodeActor {
     sm: RuntimeStateMachine,
     host: ActorHost,
   ): Promise<NodeActor> {
-    const restoredAt = await SnapshotKeeper.restoreStored(storage, sm, host.codec);
-    return new NodeActor(opts, storage, sm, host, restoredAt);
+    const restored = await SnapshotKeeper.restoreStored(storage, sm, host.codec);
+    return new NodeActor(opts, storage, sm, host, restored);
   }
 
   private constructor(
@@ -152,18 +163,21 @@ export class NodeActor {
     private readonly storage: DurableStorage,
     private readonly sm: RuntimeStateMachine,
     private readonly host: ActorHost,
-    restoredAt: number,
+    restored: RestoredSnapshot,
   ) {
+    const restoredAt = restored.index;
     this.id = opts.id;
     this.proposals = new ProposalWaiters(opts.id);
     this.reads = new ReadWaiters(opts.id);
     this.confChanges = new ConfChangeRequests(opts.id, 3 * opts.raft.electionTicks);
+    this.hashCheckPace = new StatePace(opts.snapshot.stateRatio);
     this.snapshots = new SnapshotKeeper({
       id: opts.id,
       storage,
       sm,
       codec: host.codec,
       catchUpEntries: opts.snapshot.catchUpEntries,
+      stateRatio: opts.snapshot.stateRatio,
       confFloor: initialConfFloor(storage, opts.id, {
         voters: [...opts.peers],
         learners: [...(opts.learners ?? [])],
@@ -172,7 +186,8 @@ export class NodeActor {
       fatal: (err) => this.fatal(err),
       kick: () => this.kick(),
     });
-    this.snapshots.noteRestoredAtStart(restoredAt);
+    this.snapshots.noteRestoredAtStart(restored);
+    this.hashCheckPace.ran(0, restored.rawBytes);
     // The state machine lives in memory: after a restart it is rebuilt from
     // the stored snapshot (if any) and the log after it up to the commit index.
     this.node = new RaftNode(raftConfigOf(opts, storage, restoredAt, storage.incarnation));
@@ -424,7 +439,7 @@ export class NodeActor {
         // machine refuses, stops the node with nothing written (see README, Snapshots).
         let snapshotChecksum: number | undefined;
         if (rd.snapshot) {
-          snapshotChecksum = await this.snapshots.openAndRestore(rd.snapshot);
+          snapshotChecksum = await this.snapshots.openAndRestore(rd.snapshot, this.appliedBytes);
           if (this.stopped) return;
         }
         // A leader's appends may travel while it writes its own copy (thesis §10.2.1; the core says
@@ -461,7 +476,7 @@ export class NodeActor {
         this.node.advance();
         this.reads.serve(this.sm.appliedIndex, (req) => this.serveRead(req));
         this.checkTransfers();
-        this.snapshots.maybeTake(this.node);
+        this.snapshots.maybeTake(this.node, this.appliedBytes);
         this.maybeObserve(false);
       }
     } catch (err) {
@@ -538,6 +553,7 @@ export class NodeActor {
       this.halt(e, err);
       return false;
     }
+    this.appliedBytes += e.data.byteLength;
     this.proposals.onApplied(e, result);
     if (e.type === EntryType.ConfChange) this.snapshots.onConfChangeApplied(e.index);
     // The hash right after applying a checkpoint index, before the next entry (core's rule).
@@ -550,7 +566,9 @@ export class NodeActor {
       }
     }
     const h = this.opts.hashCheckEvery;
-    if (h > 0 && e.index % h === 0 && !this.hashCheckRunning) void this.verifyStateHash();
+    if (h > 0 && e.index % h === 0 && !this.hashCheckRunning && this.hashCheckPace.due(this.appliedBytes)) {
+      void this.verifyStateHash();
+    }
     return true;
   }
 
@@ -737,6 +755,7 @@ export class NodeActor {
       incarnation: this.storage.incarnation,
       identityConflicts: st.identityConflicts.map((c) => ({ ...c })),
       clock: { ...st.clock, rates: { ...st.clock.rates } },
+      memory: isolateMemory(),
     });
   }
 
@@ -801,6 +820,7 @@ export class NodeActor {
     const index = this.sm.appliedIndex;
     const incremental = this.sm.hash();
     const snapshot = this.sm.snapshot();
+    this.hashCheckPace.ran(this.appliedBytes, snapshot.byteLength);
     this.hashCheckRunning = true;
     try {
       const owned = snapshot.byteOffset === 0 && snapshot.byteLength === snapshot.buffer.byteLength;
@@ -865,3 +885,13 @@ export class NodeActor {
 }
 
 /** A confirmed divergence reported by the RaftNode, as a cluster alert naming the node and the index. */
+
+/** The worker's own heap (getHeapStatistics is per isolate; process.memoryUsage is the whole process). */
+function isolateMemory(): RuntimeNodeStatus['memory'] {
+  const h = getHeapStatistics();
+  return {
+    heapUsedBytes: h.used_heap_size,
+    heapTotalBytes: h.total_heap_size,
+    externalBytes: h.external_memory,
+  };
+}

@@ -5,8 +5,8 @@ import type { RuntimeStateMachine } from '../machine/state-machine-spec.js';
 import type { SnapshotCodec, UnpackedSnapshot } from '../side-work/snapshot-codec.js';
 import type { SnapshotCompression } from '../snapshot/envelope.js';
 import type { DurableStorage } from '../storage/durable-storage.js';
+import { StatePace } from './state-pace.js';
 
-/** Snapshot settings of an actor (from createCluster options). */
 /** The runtime's own snapshot settings (when to snapshot and chunk sizes are Raft tuning: ActorOptions.raft). */
 export interface ActorSnapshotOptions {
   /** Entries kept in the log behind a new snapshot, so slightly lagging followers catch up from the log. */
@@ -14,6 +14,8 @@ export interface ActorSnapshotOptions {
   readonly compression: SnapshotCompression;
   /** Compression level (deflate 0-9, brotli 0-11); undefined: the codec's default. */
   readonly level?: number;
+  /** Pacing by the state's size (StatePace): a snapshot waits until the log since the last one holds this x its size. 0: off. */
+  readonly stateRatio: number;
 }
 
 /**
@@ -44,6 +46,8 @@ interface Deps {
   readonly sm: RuntimeStateMachine;
   readonly codec: SnapshotCodec;
   readonly catchUpEntries: number;
+  /** ActorSnapshotOptions.stateRatio. */
+  readonly stateRatio: number;
   /** `initialConfFloor` of this start. */
   readonly confFloor: number;
   emit(event: SnapshotEvent): void;
@@ -51,6 +55,12 @@ interface Deps {
   fatal(err: unknown): void;
   /** A snapshot finished compressing: run the Ready loop so it gets stored. */
   kick(): void;
+}
+
+/** What restoreStored found: the stored snapshot's index and its size unpacked (0, 0: none). */
+export interface RestoredSnapshot {
+  readonly index: number;
+  readonly rawBytes: number;
 }
 
 interface Packed {
@@ -80,9 +90,11 @@ export class SnapshotKeeper {
   private lastTaken: SnapshotStatus['lastTaken'] = null;
   /** No snapshot below this applied index: see initialConfFloor. */
   private confFloor: number;
+  private readonly pace: StatePace;
 
   constructor(private readonly d: Deps) {
     this.confFloor = d.confFloor;
+    this.pace = new StatePace(d.stateRatio);
   }
 
   /** A ConfChange entry at `index` was applied: the membership from there on is known. */
@@ -90,14 +102,14 @@ export class SnapshotKeeper {
     this.confFloor = Math.min(this.confFloor, index);
   }
 
-  /** Restore the state machine from the stored snapshot, if any (decompressed on the pool). Returns its index. */
+  /** Restore the state machine from the stored snapshot, if any (decompressed on the pool). Returns its index and raw size. */
   static async restoreStored(
     storage: DurableStorage,
     sm: RuntimeStateMachine,
     codec: SnapshotCodec,
-  ): Promise<number> {
+  ): Promise<RestoredSnapshot> {
     const snap = storage.snapshot();
-    if (!snap) return 0;
+    if (!snap) return { index: 0, rawBytes: 0 };
     const where = storage.path ?? 'memory';
     let opened: UnpackedSnapshot;
     try {
@@ -125,11 +137,12 @@ export class SnapshotKeeper {
         `stored snapshot at ${snap.meta.index} holds state applied to ${sm.appliedIndex}`,
       );
     }
-    return snap.meta.index;
+    return { index: snap.meta.index, rawBytes: opened.data.byteLength };
   }
 
-  noteRestoredAtStart(index: number): void {
-    this.restoredAtStart = index;
+  noteRestoredAtStart(restored: RestoredSnapshot): void {
+    this.restoredAtStart = restored.index;
+    this.pace.ran(0, restored.rawBytes);
   }
 
   /** Once the actor runs (events before that are not delivered): say what it was restored from. */
@@ -137,9 +150,13 @@ export class SnapshotKeeper {
     if (this.restoredAtStart > 0) this.emit('restored', this.d.storage.snapshot());
   }
 
-  /** After advance(): start a snapshot of the state machine if the policy says one is due. */
-  maybeTake(node: RaftNode): void {
-    if (this.busy || !node.snapshotDue()) return;
+  /**
+   * After advance(): start a snapshot of the state machine if the policy says
+   * one is due and the log since the last one is large enough for the state's
+   * size (`appliedBytes`: the running total of entry bytes applied; StatePace).
+   */
+  maybeTake(node: RaftNode, appliedBytes: number): void {
+    if (this.busy || !node.snapshotDue() || !this.pace.due(appliedBytes)) return;
     const { sm, codec } = this.d;
     const index = sm.appliedIndex;
     if (index < this.confFloor) return;
@@ -147,6 +164,7 @@ export class SnapshotKeeper {
     const conf = node.confStateAt(index);
     const raw = sm.snapshot();
     const rawBytes = raw.byteLength;
+    this.pace.ran(appliedBytes, rawBytes);
     this.busy = true;
     codec.pack(raw).then(
       (p) => {
@@ -207,9 +225,10 @@ export class SnapshotKeeper {
    * was written, so a restart finds the old state). Returns the envelope's CRC
    * for the storage record.
    */
-  async openAndRestore(snap: Snapshot): Promise<number> {
+  async openAndRestore(snap: Snapshot, appliedBytes: number): Promise<number> {
     const opened = await this.d.codec.unpack(snap.data);
     this.d.sm.restore(opened.data);
+    this.pace.ran(appliedBytes, opened.data.byteLength);
     if (this.d.sm.appliedIndex !== snap.meta.index) {
       throw new Error(
         `leader's snapshot at ${snap.meta.index} holds state applied to ${this.d.sm.appliedIndex}`,

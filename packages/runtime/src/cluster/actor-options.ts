@@ -37,6 +37,7 @@ export function actorOptionsFor(
     observeEveryMs: Math.max(10, o.tickMs * 2),
     snapshot: {
       catchUpEntries: o.snapshotCatchUpEntries,
+      stateRatio: o.snapshotStateRatio,
       compression: o.snapshotCompression,
       level: o.snapshotCompressionLevel,
     },

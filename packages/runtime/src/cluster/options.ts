@@ -173,6 +173,16 @@ export interface ClusterOptions extends FlatRaftOptions {
    * is compacted up to the snapshot. Default 1000.
    */
   readonly snapshotCatchUpEntries?: number;
+  /**
+   * Snapshots paced by the state's size: a snapshot (and the periodic full
+   * hash check, hashCheckEvery) costs O(state), so one is taken only once the
+   * entry bytes applied since the last one reach this x the last snapshot's
+   * size, on top of snapshotEntries / snapshotBytes. The cost per write then
+   * stays flat as the state grows; the log kept (and replayed by a restart)
+   * is at most about this x the state. 0: no pacing. States under 1 MiB
+   * (serialized) are not paced. Default 0.5.
+   */
+  readonly snapshotStateRatio?: number;
   /** How snapshots are stored and sent. Default 'deflate'. */
   readonly snapshotCompression?: SnapshotCompression;
   /** deflate level 0-9 (default 3) or brotli quality 0-11 (default 4). */
@@ -205,6 +215,7 @@ export interface ResolvedOptions {
   readonly sideWorkThreads: number;
   readonly startTimeoutMs: number;
   readonly snapshotCatchUpEntries: number;
+  readonly snapshotStateRatio: number;
   readonly snapshotCompression: SnapshotCompression;
   readonly snapshotCompressionLevel: number | undefined;
   readonly membershipTimeoutMs: number;
@@ -268,6 +279,7 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
     sideWorkThreads: o.sideWorkThreads ?? 1,
     startTimeoutMs: o.startTimeoutMs ?? 15_000,
     snapshotCatchUpEntries: o.snapshotCatchUpEntries ?? 1000,
+    snapshotStateRatio: o.snapshotStateRatio ?? 0.5,
     snapshotCompression: o.snapshotCompression ?? 'deflate',
     snapshotCompressionLevel: o.snapshotCompressionLevel,
     membershipTimeoutMs: o.membershipTimeoutMs ?? 30_000,
@@ -280,6 +292,11 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
   if (!(Number.isSafeInteger(r.membershipTimeoutMs) && r.membershipTimeoutMs >= 1)) {
     throw new InvalidRequestError(
       `membershipTimeoutMs must be an integer >= 1, got ${r.membershipTimeoutMs}`,
+    );
+  }
+  if (!(Number.isFinite(r.snapshotStateRatio) && r.snapshotStateRatio >= 0 && r.snapshotStateRatio <= 1000)) {
+    throw new InvalidRequestError(
+      `snapshotStateRatio must be a number from 0 to 1000, got ${String(r.snapshotStateRatio)}`,
     );
   }
   if (!['none', 'deflate', 'brotli'].includes(r.snapshotCompression)) {

@@ -127,6 +127,12 @@ export interface RuntimeNodeStatus {
   readonly identityConflicts: readonly IdentityConflict[];
   /** The clock-rate check behind lease reads. */
   readonly clock: ClockStatus;
+  /** This node's worker (its V8 isolate): heap in use and reserved, and memory held outside the heap (buffers). */
+  readonly memory: {
+    readonly heapUsedBytes: number;
+    readonly heapTotalBytes: number;
+    readonly externalBytes: number;
+  };
 }
 
 /** Core's PeerLiveness plus the same in milliseconds. */

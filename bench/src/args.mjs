@@ -10,6 +10,7 @@ export const ROW_IDS = [
   'checker',
   'peers',
   'sessions',
+  'growth',
 ];
 
 const USAGE = `usage: pnpm bench [--quick] [--json FILE] [--only ${ROW_IDS.join(',')}] [--no-report] [--out DIR]

@@ -77,6 +77,13 @@ const ROWS = [
     load: () => import('./rows/sessions.mjs'),
     fn: 'runSessions',
   },
+  {
+    id: 'growth',
+    n: '10',
+    title: 'Scale with the state: 1M keys on LMDB worker threads',
+    load: () => import('./rows/growth.mjs'),
+    fn: 'runGrowth',
+  },
 ];
 
 export async function main(argv) {

@@ -195,6 +195,29 @@ export function tableLines(results) {
       `${fmtRatio(d.ratio)} the direct apply`,
     );
   }
+  if (!notOk('growth', '10')) {
+    const d = rows.growth.data;
+    const w = d.writesPerSec;
+    const mb = (b) => `${(b / 1e6).toFixed(0)} MB`;
+    add(
+      '10',
+      `${fmtCount(d.keys)} keys of 100 B loaded by ${d.clients} clients, 3 nodes LMDB: writes/s at ${fmtCount(w.earlyAt)} and ${fmtCount(w.lateAt)} keys (${fmtCount(d.window)}-write windows)`,
+      `${fmtCount(w.early)}/s -> ${fmtCount(w.late)}/s (load ${d.loadS.toFixed(0)} s, slowest write ${fmtMs(d.maxLatencyMs)})`,
+      `${fmtRatio(d.ratio)} (target >= 0.9x)`,
+    );
+    add(
+      '10',
+      `memory per replica at ${fmtCount(d.keys)} keys (process RSS growth / 3)`,
+      `${mb(d.memory.perReplicaBytes)} for ${mb(d.memory.rawBytes)} of keys and values`,
+      `${fmtRatio(d.memory.perReplicaVsRaw)} the raw bytes (target <= 3x)`,
+    );
+    add(
+      '10',
+      `restart of a follower at ${fmtCount(d.keys)} keys (kill, restart)`,
+      `worker running after ${fmtMs(d.restart.startedMs)}, caught up after ${fmtMs(d.restart.caughtUpMs)}`,
+      `${fmtRatio(d.restart.caughtUpMs / 3000)} the 3 s target`,
+    );
+  }
   return lines;
 }
 

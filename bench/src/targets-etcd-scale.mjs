@@ -97,11 +97,28 @@ export function evaluateEtcdAndScaleTargets(results, add) {
     lmdb256 && lmdb256.writesPerSec >= 50_000,
     lmdb256 ? lmdb256.writesPerSec / 50_000 : null,
   );
+  const growth = get(results, 'growth');
+  const g = growth?.keys >= 1_000_000 ? growth : null;
+  const gWhy = growth ? `only ${growth.keys} keys loaded (--quick)` : 'the growth row did not run';
   add(
-    'state growth: 1M keys, writes/s at 1M >= 0.9x at 10k, memory per replica <= 3x keys + values, restart <= 3 s',
-    null,
-    false,
-    null,
-    'no bench row loads 1M keys yet',
+    'state growth, 1M keys: writes/s at 1M >= 0.9x at 10k',
+    g ? { early: g.writesPerSec.early, late: g.writesPerSec.late, ratio: g.ratio } : null,
+    g && g.ratio >= 0.9,
+    g ? g.ratio / 0.9 : null,
+    g ? 'row 10: writes/s in a window of writes at 10k keys and at 1M' : gWhy,
+  );
+  add(
+    'state growth: memory per replica <= 3x the raw keys + values',
+    g ? { perReplicaMB: g.memory.perReplicaBytes / 1e6, rawMB: g.memory.rawBytes / 1e6 } : null,
+    g && g.memory.perReplicaVsRaw <= 3,
+    g ? 3 / g.memory.perReplicaVsRaw : null,
+    g ? 'process RSS growth over the load / 3 replicas' : gWhy,
+  );
+  add(
+    'state growth: restart of a node at 1M keys <= 3 s',
+    g ? { caughtUpMs: g.restart.caughtUpMs } : null,
+    g && g.restart.caughtUpMs <= 3000,
+    g ? 3000 / g.restart.caughtUpMs : null,
+    g ? 'kill of a follower, restart, until it applied the commit index' : gWhy,
   );
 }

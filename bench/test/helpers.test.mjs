@@ -204,3 +204,39 @@ test('targets against etcd: ratios from row 6, and the reason when etcd is absen
   const lines = tableLines({ rows: { tcp: { status: 'ok', data: alone } } });
   assert.ok(lines.every((l) => !l.baseline || /etcd not measured: no etcd binary/.test(l.baseline)));
 });
+
+test('state growth: window rates from the stamps, distinct keys and values, targets only at 1M keys', async () => {
+  const { growthKey, growthValue, windowRate } = await import('../src/rows/growth.mjs');
+  // A stamp every 1000 writes: 1 s per 1000 writes up to 10k, then 2 s per 1000.
+  const stamps = Array.from({ length: 21 }, (_, k) => (k <= 10 ? k * 1000 : 10_000 + (k - 10) * 2000));
+  assert.equal(windowRate(stamps, 0, 10_000), 1000);
+  assert.equal(windowRate(stamps, 10_000, 20_000), 500);
+  assert.equal(windowRate(stamps, 10_000, 30_000), null); // past the last stamp
+  assert.equal(new Set(Array.from({ length: 5000 }, (_, i) => growthKey(i))).size, 5000);
+  assert.equal(growthKey(999_999).length, 8);
+  assert.equal(growthValue(7).length, 100);
+  assert.notEqual(growthValue(7), growthValue(8));
+
+  const growth = (keys) => ({
+    keys,
+    clients: 64,
+    window: 20_000,
+    loadS: 100,
+    maxLatencyMs: 50,
+    writesPerSec: { early: 10_000, late: 9500, earlyAt: 10_000, lateAt: keys - 20_000 },
+    ratio: 0.95,
+    memory: { rawBytes: 108e6, perReplicaBytes: 400e6, perReplicaVsRaw: 400 / 108 },
+    restart: { startedMs: 1000, caughtUpMs: 2500 },
+  });
+  const at = (keys) => evaluateTargets({ rows: { growth: { status: 'ok', data: growth(keys) } } });
+  const of = (t, prefix) => t.find((x) => x.target.startsWith(prefix));
+  const full = at(1_000_000);
+  assert.equal(of(full, 'state growth, 1M keys').status, 'met');
+  assert.equal(of(full, 'state growth: memory').status, 'missed');
+  assert.equal(of(full, 'state growth: restart').status, 'met');
+  const quick = at(100_000);
+  assert.equal(of(quick, 'state growth, 1M keys').status, 'not measured');
+  assert.match(of(quick, 'state growth, 1M keys').note, /only 100000 keys/);
+  const lines = tableLines({ rows: { growth: { status: 'ok', data: growth(1_000_000) } } });
+  assert.ok(lines.some((l) => l.row === '10' && /0\.95x \(target >= 0\.9x\)/.test(l.baseline)));
+});

@@ -8,7 +8,7 @@
 import { assert } from '../assert.js';
 import { voteResult } from '../quorum.js';
 import { TRANSITION_REASONS } from '../role-machine.js';
-import { EntryType, type NodeId, type Role, type VoteMessage } from '../types.js';
+import { EntryType, type NodeId, type Role } from '../types.js';
 import { dropForwardedReads, dropRead } from './reads.js';
 import { maybeCommit, syncProgress } from './replication.js';
 import { adaptLeaderTimeouts } from './safeguards.js';
@@ -21,10 +21,9 @@ import {
   type NodeState,
   promotable,
   type RoleHandlers,
-  send,
   throwRoleFailure,
 } from './state.js';
-import { candidateHandlers, preCandidateHandlers } from './step-candidate.js';
+import { candidateHandlers, preCandidateHandlers, sendVoteRequests } from './step-candidate.js';
 import { followerHandlers } from './step-follower.js';
 import { leaderHandlers } from './step-leader.js';
 
@@ -163,24 +162,10 @@ export function reset(n: NodeState, term: number): void {
 }
 
 export function requestVotes(n: NodeState, kind: 'preVote' | 'vote'): void {
-  const term = kind === 'preVote' ? n.term + 1 : n.term;
   if (conf(n).voters.includes(n.id)) n.votes.set(n.id, true);
   if (voteResult(conf(n).voters, n.votes) === 'won') {
     fire(n, { type: kind === 'preVote' ? 'PRE_VOTE_WON' : 'VOTE_WON' });
     return;
   }
-  const lastIndex = n.log.lastIndex();
-  const lastTerm = n.log.lastTerm();
-  for (const v of conf(n).voters) {
-    if (v === n.id) continue;
-    send<VoteMessage>(n, {
-      type: kind,
-      from: n.id,
-      to: v,
-      term,
-      lastIndex,
-      lastTerm,
-      transfer: n.campaignIsTransfer,
-    });
-  }
+  sendVoteRequests(n, kind);
 }

@@ -54,14 +54,16 @@ function fromLeader<T extends 'append' | 'heartbeat' | 'snapshot'>(handle: StepH
   };
 }
 
-/** Follower and (pre-)candidate tick: campaign after an election timeout without a leader. */
-export function tickElection(n: NodeState): void {
+/** Follower and (pre-)candidate tick: campaign after an election timeout without a leader (true when it did). */
+export function tickElection(n: NodeState): boolean {
   n.electionElapsed++;
   expireForwardedReads(n);
   if (promotable(n) && n.electionElapsed >= n.randomizedElectionTimeout) {
     n.electionElapsed = 0;
     fire(n, { type: 'ELECTION_TIMEOUT' });
+    return true;
   }
+  return false;
 }
 
 export function handleAppend(n: NodeState, m: AppendMessage): void {

@@ -241,10 +241,11 @@ export class InteractionEnv {
   }
 
   /**
-   * `tick-election ID`: tick until the election timer fires. A follower or
-   * (pre-)candidate: until its role or term changes or it has a Ready it had
-   * not (a new round of (pre-)votes); a leader: until it steps down. Prints
-   * how many ticks that took (the randomized timeout).
+   * `tick-election ID`: tick until the node acts on its own timers. A
+   * follower: until its election timer fires (role or term change); a
+   * (pre-)candidate: until it sends anything (requests re-sent to silent
+   * voters each heartbeat interval, or a new round after its timeout); a
+   * leader: until it steps down. Prints how many ticks that took.
    */
   private tickElection(c: Command): string[] {
     const h = this.host(this.arg(c, 0), `${c.where}: `);
@@ -255,7 +256,7 @@ export class InteractionEnv {
       const s = h.node.status();
       const changed = s.role !== before.role || s.term !== before.term;
       if (changed || (before.role !== 'leader' && !hadReady && h.node.hasReady())) {
-        return [`${s.id} ticked ${i} times`];
+        return [`${s.id} ticked ${i} time${i === 1 ? '' : 's'}`];
       }
     }
     throw new TranscriptError(`${c.where}: the election timer of ${before.id} never fired`);

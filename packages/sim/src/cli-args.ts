@@ -6,18 +6,16 @@
  *            [--seed S] [--trace] [--json] [--from S0] [--threads K]
  */
 import { parseArgs as parseCommandLine } from 'node:util';
-import type { NodeId } from '@raftkit/core';
+import { type NodeId, RAFT_DEFAULTS, type RaftTuning } from '@raftkit/core';
 import { isProfileName, type NemesisProfileName, PROFILES } from './nemesis/index.js';
 import {
   BUG_NAMES,
   type BugName,
   DEFAULT_TICKS,
-  ELECTION_TICKS,
   isBugName,
   isTimeoutsMode,
   MAX_CLOCK_DRIFT_TICKS,
   type SimOptions,
-  type TimeoutsMode,
 } from './options.js';
 
 export interface CliArgs {
@@ -34,9 +32,8 @@ export interface CliArgs {
   readonly json: boolean;
   readonly threads: number | null;
   readonly help: boolean;
-  readonly timeouts: TimeoutsMode;
-  /** Base election timeout in ticks (null: the default). */
-  readonly electionTicks: number | null;
+  /** The Raft options the flags set (--timeouts, --election-ticks): SimOptions.raft. */
+  readonly raft: RaftTuning;
   readonly priorities: Readonly<Record<NodeId, number>>;
   /** Run every seed with each timeout variant (fixed-short, fixed-long, adaptive) and compare. */
   readonly compareTimeouts: boolean;
@@ -56,7 +53,7 @@ export const USAGE = `usage: pnpm sim --seeds N [--nodes 3|5|7] [--ticks T] [--p
   --profile P         nemesis profile: ${Object.keys(PROFILES).join(' | ')} (default mixed)
   --inject-bug B      switch on a deliberate bug (repeatable): ${BUG_NAMES.join(', ')}
   --timeouts M        election timeouts of every node: fixed (default) | adaptive
-  --election-ticks E  base election timeout in ticks (default ${ELECTION_TICKS}; > ${MAX_CLOCK_DRIFT_TICKS})
+  --election-ticks E  base election timeout in ticks (default ${RAFT_DEFAULTS.electionTicks}; > ${MAX_CLOCK_DRIFT_TICKS})
   --priority ID=P     leader priority P (integer >= 0) of node ID (repeatable; e.g. n3=3)
   --compare-timeouts  run the seeds with fixed-short, fixed-long and adaptive timeouts and
                       print spurious elections and failover times (use with --profile jitter)
@@ -128,10 +125,15 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const trace = values.trace === true;
   const json = values.json === true;
   const threads = orNull('--threads', values.threads, 1);
-  const t = values.timeouts ?? 'fixed';
-  if (!isTimeoutsMode(t)) throw new CliError(`--timeouts must be fixed or adaptive, got ${t}`);
-  const timeouts: TimeoutsMode = t;
+  const t = values.timeouts;
+  if (t !== undefined && !isTimeoutsMode(t))
+    throw new CliError(`--timeouts must be fixed or adaptive, got ${t}`);
   const electionTicks = orNull('--election-ticks', values['election-ticks'], MAX_CLOCK_DRIFT_TICKS + 1);
+  // The one mapping of the Raft flags onto SimOptions.raft.
+  const raft: RaftTuning = {
+    ...(t !== undefined ? { timeouts: t } : {}),
+    ...(electionTicks !== null ? { electionTicks } : {}),
+  };
   const priorities: Record<NodeId, number> = {};
   for (const v of values.priority ?? []) {
     const match = /^([A-Za-z0-9_.-]+)=(\d+)$/.exec(v);
@@ -143,7 +145,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
 
   if (trace && seed === null) throw new CliError('--trace replays one seed: add --seed S');
   if (compareTimeouts && seed !== null) throw new CliError('--compare-timeouts runs many seeds: drop --seed');
-  if (compareTimeouts && (timeouts !== 'fixed' || electionTicks !== null))
+  if (compareTimeouts && ((raft.timeouts ?? 'fixed') !== 'fixed' || raft.electionTicks !== undefined))
     throw new CliError('--compare-timeouts chooses the timeouts itself: drop --timeouts / --election-ticks');
   for (const id of Object.keys(priorities)) {
     if (!/^n\d+$/.test(id)) throw new CliError(`--priority names a node n1..n${nodes}, got ${id}`);
@@ -160,8 +162,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     json,
     threads,
     help,
-    timeouts,
-    electionTicks,
+    raft,
     priorities,
     compareTimeouts,
   };
@@ -174,8 +175,7 @@ export function simOptionsOf(args: CliArgs): Omit<SimOptions, 'seed'> {
     ticks: args.ticks,
     profile: args.profile,
     bugs: args.bugs,
-    timeouts: args.timeouts,
-    ...(args.electionTicks !== null ? { electionTicks: args.electionTicks } : {}),
+    raft: args.raft,
     priorities: args.priorities,
   };
 }

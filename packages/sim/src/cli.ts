@@ -79,7 +79,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ticks: args.ticks,
       profile: args.profile,
       bugs: args.bugs,
-      timeouts: args.timeouts,
+      timeouts: args.raft.timeouts ?? 'fixed',
       priorities: args.priorities,
       firstSeed: args.from,
       elapsedMs: Math.round(elapsedMs),

@@ -44,6 +44,7 @@ export {
   type BugName,
   type ClusterConfig,
   DEFAULT_TICKS,
+  describeClusterConfig,
   type SimOptions,
   TICK_US,
   type TimeoutsMode,

@@ -13,7 +13,7 @@ import type { SeedResult } from './summary.js';
 
 export interface TimeoutVariant {
   readonly name: string;
-  readonly options: Pick<SimOptions, 'timeouts' | 'electionTicks' | 'minElectionTicks' | 'maxElectionTicks'>;
+  readonly options: Pick<SimOptions, 'raft'>;
   /** How the variant is described in the table. */
   readonly describe: string;
 }
@@ -23,11 +23,19 @@ export interface TimeoutVariant {
  * timeouts (the core's defaults for electionTicks 10: [5, 40]).
  */
 export const TIMEOUT_VARIANTS: readonly TimeoutVariant[] = [
-  { name: 'fixed-short', options: { timeouts: 'fixed', electionTicks: 5 }, describe: 'fixed, 5 ticks' },
-  { name: 'fixed-long', options: { timeouts: 'fixed', electionTicks: 40 }, describe: 'fixed, 40 ticks' },
+  {
+    name: 'fixed-short',
+    options: { raft: { timeouts: 'fixed', electionTicks: 5 } },
+    describe: 'fixed, 5 ticks',
+  },
+  {
+    name: 'fixed-long',
+    options: { raft: { timeouts: 'fixed', electionTicks: 40 } },
+    describe: 'fixed, 40 ticks',
+  },
   {
     name: 'adaptive',
-    options: { timeouts: 'adaptive', electionTicks: 10 },
+    options: { raft: { timeouts: 'adaptive', electionTicks: 10 } },
     describe: 'adaptive, 10 in [5, 40]',
   },
 ];

@@ -3,7 +3,7 @@
  * configuration drawn from the seed (so that many seeds cover many
  * configurations, e.g. small message batches that split replication).
  */
-import type { NodeId } from '@raftkit/core';
+import { type NodeId, type RaftTuning, validateRaftTuning } from '@raftkit/core';
 import { INJECTED_BUGS, type InjectedBug } from '@raftkit/core/testing';
 import { type FaultKind, isProfileName, type NemesisProfileName } from './nemesis/index.js';
 import type { Rng } from './rng.js';
@@ -40,13 +40,12 @@ export interface SimOptions {
   readonly faultWeights?: Readonly<Partial<Record<FaultKind, number>>>;
   /** Mean ticks between two faults, instead of the profile's (targeted scenarios that need calm between faults). */
   readonly faultIntervalTicks?: number;
-  /** Election timeouts of every node: 'fixed' (default) or 'adaptive' (core `timeouts: 'adaptive'`). */
-  readonly timeouts?: TimeoutsMode;
-  /** Base election timeout in ticks (default ELECTION_TICKS). */
-  readonly electionTicks?: number;
-  /** Adaptive bounds (core `minElectionTicks` / `maxElectionTicks`); default: the core's. */
-  readonly minElectionTicks?: number;
-  readonly maxElectionTicks?: number;
+  /**
+   * Raft options of every node (core's RaftTuning), over what the seed draws
+   * (message batch sizes, in-flight limits, snapshot policy per profile), e.g.
+   * `{ electionTicks: 20, timeouts: 'adaptive' }`. Unset: core's defaults.
+   */
+  readonly raft?: RaftTuning;
   /** Leader priority per node (core `priority`); nodes not named have 0. */
   readonly priorities?: Readonly<Record<NodeId, number>>;
   /**
@@ -65,7 +64,6 @@ export function isTimeoutsMode(s: string): s is TimeoutsMode {
 export const DEFAULT_TICKS = 1000;
 /** Virtual length of a nominal tick. */
 export const TICK_US = 10_000;
-export const ELECTION_TICKS = 10;
 /** Clock-drift bound subtracted from leases; clock rates stay within CLOCK_RATE_RANGE. */
 export const MAX_CLOCK_DRIFT_TICKS = 3;
 
@@ -82,10 +80,7 @@ export interface ResolvedOptions {
   readonly leaseReads: 'seed' | 'on' | 'off';
   readonly faultWeights: Readonly<Partial<Record<FaultKind, number>>> | null;
   readonly faultIntervalTicks: number | null;
-  readonly timeouts: TimeoutsMode;
-  readonly electionTicks: number;
-  readonly minElectionTicks: number | null;
-  readonly maxElectionTicks: number | null;
+  readonly raft: RaftTuning;
   readonly priorities: Readonly<Record<NodeId, number>>;
   readonly monitorStateHashes: boolean;
 }
@@ -100,13 +95,9 @@ export function resolveOptions(o: SimOptions): ResolvedOptions {
   if (!isProfileName(profile)) throw new RangeError(`unknown profile ${profile}`);
   for (const b of o.bugs ?? []) if (!isBugName(b)) throw new RangeError(`unknown injected bug ${b}`);
   if (!Number.isSafeInteger(o.seed)) throw new RangeError(`seed must be a safe integer, got ${o.seed}`);
-  const timeouts = o.timeouts ?? 'fixed';
-  if (!isTimeoutsMode(timeouts))
-    throw new RangeError(`timeouts must be 'fixed' or 'adaptive', got ${timeouts}`);
-  const electionTicks = o.electionTicks ?? ELECTION_TICKS;
-  // Lease safety with the drift bound below needs e > MAX_CLOCK_DRIFT_TICKS (see drawClusterConfig).
-  if (!Number.isInteger(electionTicks) || electionTicks <= MAX_CLOCK_DRIFT_TICKS)
-    throw new RangeError(`electionTicks must be an integer > ${MAX_CLOCK_DRIFT_TICKS}, got ${electionTicks}`);
+  const raft = o.raft ?? {};
+  // Core's rules, with the drift bound every seed runs with (a ConfigError naming the option).
+  validateRaftTuning({ maxClockDriftTicks: MAX_CLOCK_DRIFT_TICKS, ...raft });
   for (const [id, p] of Object.entries(o.priorities ?? {})) {
     if (!Number.isSafeInteger(p) || p < 0)
       throw new RangeError(`priority of ${id} must be an integer >= 0, got ${p}`);
@@ -124,10 +115,7 @@ export function resolveOptions(o: SimOptions): ResolvedOptions {
     leaseReads: o.leaseReads ?? 'seed',
     faultWeights: o.faultWeights ?? null,
     faultIntervalTicks: o.faultIntervalTicks ?? null,
-    timeouts,
-    electionTicks,
-    minElectionTicks: o.minElectionTicks ?? null,
-    maxElectionTicks: o.maxElectionTicks ?? null,
+    raft,
     priorities: o.priorities ?? {},
     monitorStateHashes: o.monitorStateHashes ?? true,
   };
@@ -135,82 +123,98 @@ export function resolveOptions(o: SimOptions): ResolvedOptions {
 
 /** The Raft and environment settings of one seed. */
 export interface ClusterConfig {
-  readonly electionTicks: number;
-  readonly heartbeatTicks: number;
-  readonly maxEntriesPerMsg: number;
-  readonly maxInflightMsgs: number;
+  /** What every node's RaftConfig gets: the seed's draw, SimOptions.raft over it. */
+  readonly raft: RaftTuning;
   readonly leaseReads: boolean;
-  readonly maxClockDriftTicks: number;
-  /** Clock rates the nemesis may set: within what maxClockDriftTicks tolerates. */
+  /** Clock rates the nemesis may set: within what raft.maxClockDriftTicks tolerates. */
   readonly clockRateRange: readonly [number, number];
   readonly diskLatencyUs: readonly [number, number];
-  /** Every K-th applied entry each node reports its state hash to the core (divergence detection). */
-  readonly checkpointInterval: number;
-  /** 'fixed' or 'adaptive' election timeouts (with their bounds when adaptive; null = the core's default). */
-  readonly timeouts: TimeoutsMode;
-  readonly minElectionTicks: number | null;
-  readonly maxElectionTicks: number | null;
-  /** Snapshot policy: a node snapshots once this many entries were applied since its last one (0: never). */
-  readonly snapshotEntries: number;
-  /** InstallSnapshot chunk size in bytes (0: the core's default). */
-  readonly snapshotChunkBytes: number;
   /** After a snapshot at i the log is compacted to i - compactionTail (a tail for slightly lagging followers). */
   readonly compactionTail: number;
-  /** `promote` accepts a learner at most this many entries behind the commit index. */
-  readonly promoteMaxLag: number;
 }
 
 export function drawClusterConfig(rng: Rng, o: ResolvedOptions): ClusterConfig {
   const leaseReads = o.leaseReads === 'seed' ? rng.chance(0.5) : o.leaseReads === 'on';
-  const base = {
-    electionTicks: o.electionTicks,
-    heartbeatTicks: 1,
-    // Small batches split replication across messages (Figure-8 style schedules need that).
-    maxEntriesPerMsg: Number(rng.weighted({ '1': 3, '2': 3, '4': 1.5, '64': 2.5 })),
-    maxInflightMsgs: rng.pick([1, 4, 64]),
+  // Drawn in this order: a seed's configuration must not change when another field is added.
+  // Small batches split replication across messages (Figure-8 style schedules need that).
+  const maxEntriesPerMsg = Number(rng.weighted({ '1': 3, '2': 3, '4': 1.5, '64': 2.5 }));
+  const maxInflightMsgs = rng.pick([1, 4, 64]);
+  const diskLatencyUs = [50, rng.pick([500, 2_000, 8_000])] as const;
+  const env = {
     leaseReads,
     // Lease safety needs (e - d) leader ticks <= (e - 1) follower ticks in real time
     // (one tick lost to granularity): with e = 10, d = 3 rates may differ by 7/9.
-    maxClockDriftTicks: MAX_CLOCK_DRIFT_TICKS,
     clockRateRange: [0.9, 1.1] as const,
-    diskLatencyUs: [50, rng.pick([500, 2_000, 8_000])] as const,
+    diskLatencyUs,
+    compactionTail: 0,
+  };
+  const raft: RaftTuning = {
+    maxEntriesPerMsg,
+    maxInflightMsgs,
+    maxClockDriftTicks: MAX_CLOCK_DRIFT_TICKS,
+    // Every K-th applied entry each node reports its state hash to the core (divergence detection).
     checkpointInterval: 50,
-    timeouts: o.timeouts,
-    minElectionTicks: o.minElectionTicks,
-    maxElectionTicks: o.maxElectionTicks,
+    // The simulator decides when to snapshot: the entry-count policy of the profile, or never.
+    snapshotEntries: 0,
+    snapshotBytes: 0,
+    promoteMaxLag: 0,
   };
   // Drawn after everything above, so that the other profiles keep their configurations.
   switch (o.profile) {
-    case 'compaction':
+    case 'compaction': {
       // Aggressive: snapshots every few dozen entries, chunks of tens of bytes (a KV snapshot of
       // this workload is a few hundred bytes, so every transfer spans several chunks).
-      return {
-        ...base,
-        snapshotEntries: rng.pick([5, 10, 20, 40]),
-        snapshotChunkBytes: rng.pick([32, 64, 128, 512]),
-        compactionTail: rng.pick([0, 0, 2, 8]),
-        promoteMaxLag: 0,
-      };
+      const snapshotEntries = rng.pick([5, 10, 20, 40]);
+      const snapshotChunkBytes = rng.pick([32, 64, 128, 512]);
+      const compactionTail = rng.pick([0, 0, 2, 8]);
+      return { ...env, compactionTail, raft: { ...raft, snapshotEntries, snapshotChunkBytes, ...o.raft } };
+    }
     case 'drift':
       // Lease reads always: the profile exists to show that drifting clocks cannot break them.
+      return { ...env, leaseReads: true, raft: { ...raft, ...o.raft } };
+    case 'membership': {
+      const snapshotEntries = rng.pick([0, 25, 50, 100]);
+      const snapshotChunkBytes = rng.pick([64, 256]);
+      const compactionTail = rng.pick([0, 4]);
+      // A learner under a steady write load trails the commit index by the entries in flight.
       return {
-        ...base,
-        leaseReads: true,
-        snapshotEntries: 0,
-        snapshotChunkBytes: 0,
-        compactionTail: 0,
-        promoteMaxLag: 0,
+        ...env,
+        compactionTail,
+        raft: { ...raft, snapshotEntries, snapshotChunkBytes, promoteMaxLag: 4, ...o.raft },
       };
-    case 'membership':
-      return {
-        ...base,
-        snapshotEntries: rng.pick([0, 25, 50, 100]),
-        snapshotChunkBytes: rng.pick([64, 256]),
-        compactionTail: rng.pick([0, 4]),
-        // A learner under a steady write load trails the commit index by the entries in flight.
-        promoteMaxLag: 4,
-      };
+    }
     default:
-      return { ...base, snapshotEntries: 0, snapshotChunkBytes: 0, compactionTail: 0, promoteMaxLag: 0 };
+      return { ...env, raft: { ...raft, ...o.raft } };
   }
+}
+
+/**
+ * The configuration as the trace's first line and the seed summary print it.
+ * These fields in this order are part of the recorded trace hashes
+ * (test/fixtures/trace-hashes.json): options the seed leaves unset print as
+ * the simulator always showed them (bounds null, chunk size 0 = core's);
+ * other Raft options given in SimOptions.raft follow at the end.
+ */
+export function describeClusterConfig(c: ClusterConfig): string {
+  const r = validateRaftTuning(c.raft);
+  const shown = {
+    electionTicks: r.electionTicks,
+    heartbeatTicks: r.heartbeatTicks,
+    maxEntriesPerMsg: r.maxEntriesPerMsg,
+    maxInflightMsgs: r.maxInflightMsgs,
+    leaseReads: c.leaseReads,
+    maxClockDriftTicks: r.maxClockDriftTicks,
+    clockRateRange: c.clockRateRange,
+    diskLatencyUs: c.diskLatencyUs,
+    checkpointInterval: r.checkpointInterval,
+    timeouts: r.timeouts,
+    minElectionTicks: c.raft.minElectionTicks ?? null,
+    maxElectionTicks: c.raft.maxElectionTicks ?? null,
+    snapshotEntries: r.snapshotEntries,
+    snapshotChunkBytes: c.raft.snapshotChunkBytes ?? 0,
+    compactionTail: c.compactionTail,
+    promoteMaxLag: r.promoteMaxLag,
+  };
+  const more = Object.entries(c.raft).filter(([k]) => !(k in shown) && k !== 'snapshotBytes');
+  return JSON.stringify({ ...shown, ...Object.fromEntries(more) });
 }

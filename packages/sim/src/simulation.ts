@@ -17,9 +17,11 @@ import {
   type NodeId,
   NotLeaderError,
   type RaftConfig,
+  type ResolvedRaftTuning,
   type SplitBrainAlert,
   SplitBrainMonitor,
   type VerificationState,
+  validateRaftTuning,
 } from '@raftkit/core';
 import { withInjectedBugs } from '@raftkit/core/testing';
 import {
@@ -47,6 +49,7 @@ import {
 import { DEFAULT_LINK, NetworkModel } from './network.js';
 import {
   type ClusterConfig,
+  describeClusterConfig,
   drawClusterConfig,
   type ResolvedOptions,
   resolveOptions,
@@ -77,6 +80,8 @@ const CONVERGENCE_GRACE_TICKS = 400;
 export class Simulation {
   readonly options: ResolvedOptions;
   readonly config: ClusterConfig;
+  /** config.raft resolved by core: every option's value as the nodes run it. */
+  readonly tuning: ResolvedRaftTuning;
   readonly network: NetworkModel;
   readonly invariants: InvariantSuite;
   readonly monitor: SplitBrainMonitor;
@@ -120,6 +125,7 @@ export class Simulation {
     this.options = o;
     const root = (stream: string) => new Rng(o.seed, stream);
     this.config = drawClusterConfig(root('config'), o);
+    this.tuning = validateRaftTuning(this.config.raft);
     this.diskRng = root('disk');
     this.tickRng = root('tick-phase');
     this.nodeSeeds = root('node-seeds');
@@ -133,8 +139,8 @@ export class Simulation {
     const profileDef = PROFILES[o.profile];
     this.network = new NetworkModel(this.ids, root('network'), { ...DEFAULT_LINK, ...profileDef.link });
     this.monitor = new SplitBrainMonitor({
-      electionTimeout: this.config.electionTicks,
-      checkpointInterval: this.config.checkpointInterval,
+      electionTimeout: this.tuning.electionTicks,
+      checkpointInterval: this.tuning.checkpointInterval,
     });
     this.recorder = new HistoryRecorder({ now: () => this.time });
     this.endTime = o.ticks * TICK_US;
@@ -195,7 +201,7 @@ export class Simulation {
       startAt: 30 * TICK_US,
       healAt: this.healAt,
       clockRateRange: this.config.clockRateRange,
-      electionTicks: this.config.electionTicks,
+      electionTicks: this.tuning.electionTicks,
     });
     if (this.membership !== null) {
       this.operator = new MembershipOperator(this.nemesis, this.membership, root('membership'), o.nodes);
@@ -221,7 +227,7 @@ export class Simulation {
     const started = performance.now();
     this.log(
       () =>
-        `start seed=${this.options.seed} nodes=${this.ids.join(',')} config=${JSON.stringify(this.config)}`,
+        `start seed=${this.options.seed} nodes=${this.ids.join(',')} config=${describeClusterConfig(this.config)}`,
     );
     for (const node of this.nodes.values()) this.startNode(node);
     for (const c of this.clients) c.start(this.tickRng.int(5, 20) * TICK_US);
@@ -396,10 +402,10 @@ export class Simulation {
   // ---- wiring --------------------------------------------------------------
 
   private raftConfig(id: NodeId, storage: SimNode['storage'], applied: number): RaftConfig {
-    const c = this.config;
     const boot = this.node(id).bootstrap;
     const priority = this.options.priorities[id] ?? 0;
     const config: RaftConfig = {
+      ...this.config.raft,
       id,
       storage,
       peers: boot?.voters ?? this.initialVoters,
@@ -408,25 +414,7 @@ export class Simulation {
       // Every member's store incarnation is known here: the bootstrap configuration is bound.
       bootstrapIncarnations: boot?.incarnations ?? this.initialIncarnations,
       seed: this.nodeSeeds.nextU32(),
-      electionTicks: c.electionTicks,
-      heartbeatTicks: c.heartbeatTicks,
-      maxClockDriftTicks: c.maxClockDriftTicks,
-      maxEntriesPerMsg: c.maxEntriesPerMsg,
-      maxInflightMsgs: c.maxInflightMsgs,
-      checkpointInterval: c.checkpointInterval,
       applied,
-      // The simulator decides when to snapshot: the entry-count policy of the profile, or never.
-      snapshotEntries: c.snapshotEntries,
-      snapshotBytes: 0,
-      ...(c.snapshotChunkBytes > 0 ? { snapshotChunkBytes: c.snapshotChunkBytes } : {}),
-      ...(c.promoteMaxLag > 0 ? { promoteMaxLag: c.promoteMaxLag } : {}),
-      ...(c.timeouts === 'adaptive'
-        ? {
-            timeouts: 'adaptive' as const,
-            ...(c.minElectionTicks !== null ? { minElectionTicks: c.minElectionTicks } : {}),
-            ...(c.maxElectionTicks !== null ? { maxElectionTicks: c.maxElectionTicks } : {}),
-          }
-        : {}),
       ...(priority > 0 ? { priority } : {}),
     };
     return this.options.bugs.length > 0 ? withInjectedBugs(config, this.options.bugs) : config;
@@ -494,10 +482,7 @@ export class Simulation {
       invariants: this.invariants,
       replyBeforePersist,
       // Beyond a few of the longest election timeouts more ticks change nothing.
-      maxCatchUpTicks:
-        3 *
-        (this.config.maxElectionTicks ??
-          (this.config.timeouts === 'adaptive' ? 4 : 1) * this.config.electionTicks),
+      maxCatchUpTicks: 3 * this.tuning.maxElectionTicks,
       scheduleSync(node: SimNode) {
         const [lo, hi] = sim.config.diskLatencyUs;
         const rng = sim.diskRng;

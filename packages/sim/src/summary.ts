@@ -2,11 +2,11 @@
  * Results: one per seed (plain data, so it crosses worker threads), their
  * aggregate over many seeds, and the human-readable forms of both.
  */
-import type { NodeId, VerificationState } from '@raftkit/core';
+import { type NodeId, RAFT_DEFAULTS, type VerificationState } from '@raftkit/core';
 import type { Verdict } from './checker/index.js';
 import type { Violation } from './invariants/index.js';
 import type { NemesisProfileName } from './nemesis/index.js';
-import { type BugName, type ClusterConfig, ELECTION_TICKS } from './options.js';
+import { type BugName, type ClusterConfig, describeClusterConfig } from './options.js';
 
 export interface SeedResult {
   readonly seed: number;
@@ -142,7 +142,7 @@ export function emptyAggregate(): Aggregate {
 /** The command that replays one seed with its trace. */
 export function replayCommand(
   r: Pick<SeedResult, 'seed' | 'nodes' | 'ticks' | 'profile' | 'bugs'> & {
-    readonly config?: Pick<ClusterConfig, 'timeouts' | 'electionTicks'>;
+    readonly config?: Pick<ClusterConfig, 'raft'>;
     readonly priorities?: SeedResult['priorities'];
   },
 ): string {
@@ -154,9 +154,10 @@ export function replayCommand(
     `--profile ${r.profile}`,
   ];
   for (const b of r.bugs) parts.push(`--inject-bug ${b}`);
-  if (r.config?.timeouts === 'adaptive') parts.push('--timeouts adaptive');
-  if (r.config !== undefined && r.config.electionTicks !== ELECTION_TICKS)
-    parts.push(`--election-ticks ${r.config.electionTicks}`);
+  const raft = r.config?.raft;
+  if (raft?.timeouts === 'adaptive') parts.push('--timeouts adaptive');
+  if (raft?.electionTicks !== undefined && raft.electionTicks !== RAFT_DEFAULTS.electionTicks)
+    parts.push(`--election-ticks ${raft.electionTicks}`);
   for (const [id, p] of Object.entries(r.priorities ?? {})) parts.push(`--priority ${id}=${p}`);
   parts.push('--trace');
   return parts.join(' ');
@@ -261,7 +262,7 @@ export function formatAggregate(a: Aggregate, elapsedMs: number): string {
 export function formatSeed(r: SeedResult): string {
   const lines = [
     `seed ${r.seed}: ${r.nodes} nodes, ${r.ticks} ticks, profile ${r.profile}${r.bugs.length > 0 ? `, bugs ${r.bugs.join(',')}` : ''}`,
-    `  config:       ${JSON.stringify(r.config)}`,
+    `  config:       ${describeClusterConfig(r.config)}`,
     `  result:       ${seedFailed(r) ? `FAILED: ${failureReason(r)}` : 'ok'}`,
     `  verdict:      ${r.verdict} (${r.operations} operations, ${r.checkerSteps} checker steps)`,
     `  elections:    ${r.elections}, max leaders at once ${r.maxLeadersAtOnce}, max stale leader ${r.maxStaleLeaderTicks} ticks`,

@@ -72,8 +72,7 @@ describe('parseCliArgs', () => {
 
   it('reads the issue 5 and 9 options: profiles, timeouts, priorities, the comparison', () => {
     expect(parseCliArgs([])).toMatchObject({
-      timeouts: 'fixed',
-      electionTicks: null,
+      raft: {},
       priorities: {},
       compareTimeouts: false,
     });
@@ -90,7 +89,7 @@ describe('parseCliArgs', () => {
         '--election-ticks',
         '20',
       ]),
-    ).toMatchObject({ timeouts: 'adaptive', priorities: { n3: 3, n1: 1 }, electionTicks: 20 });
+    ).toMatchObject({ raft: { timeouts: 'adaptive', electionTicks: 20 }, priorities: { n3: 3, n1: 1 } });
     expect(parseCliArgs(['--profile', 'jitter', '--compare-timeouts'])).toMatchObject({
       profile: 'jitter',
       compareTimeouts: true,
@@ -102,7 +101,7 @@ describe('parseCliArgs', () => {
     expect(replayCommand(base)).toBe('pnpm sim --seed 7 --nodes 5 --ticks 1000 --profile jitter --trace');
     const cmd = replayCommand({
       ...base,
-      config: { timeouts: 'adaptive', electionTicks: 40 },
+      config: { raft: { timeouts: 'adaptive', electionTicks: 40 } },
       priorities: { n3: 3 },
     });
     expect(cmd).toBe(

@@ -78,7 +78,7 @@ describe('pnpm sim (dist/cli.js)', () => {
     ]);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
-    expect(result.config.timeouts).toBe('adaptive');
+    expect(result.config.raft.timeouts).toBe('adaptive');
     expect(result.priorities).toEqual({ n2: 5 });
     expect(result.finalLeader).toBe('n2');
   });

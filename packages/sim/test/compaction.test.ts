@@ -21,7 +21,7 @@ describe('compaction profile', () => {
     const runs = [1, 2, 3].map((seed) => runSeed({ seed, profile: 'compaction' }));
     for (const r of runs) {
       expectSound(r);
-      expect(r.config.snapshotEntries).toBeGreaterThan(0);
+      expect(r.config.raft.snapshotEntries).toBeGreaterThan(0);
       expect(r.snapshots.taken).toBeGreaterThan(10);
     }
     expect(runs.reduce((s, r) => s + r.snapshots.installed, 0)).toBeGreaterThan(5);

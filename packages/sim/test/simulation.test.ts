@@ -109,7 +109,7 @@ describe('state divergence (corruption drill)', () => {
    */
   function drill(opts: { monitorStateHashes: boolean }) {
     const sim = new Simulation({ seed: 21, profile: 'none', ticks: 400, ...opts });
-    expect(sim.config.checkpointInterval).toBe(K);
+    expect(sim.tuning.checkpointInterval).toBe(K);
     let victim = '';
     let appliedAtCorruption = 0;
     sim.schedule(1_500_000, () => {

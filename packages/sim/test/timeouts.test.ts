@@ -11,8 +11,8 @@ describe('adaptive timeouts', () => {
   it('mixed-profile seeds (with and without lease reads) break no invariant and stay linearizable', () => {
     const failures: string[] = [];
     for (let seed = 1; seed <= 10; seed++) {
-      const r = runSeed({ seed, timeouts: 'adaptive', leaseReads: seed % 2 === 0 ? 'on' : 'seed' });
-      expect(r.config.timeouts).toBe('adaptive');
+      const r = runSeed({ seed, raft: { timeouts: 'adaptive' }, leaseReads: seed % 2 === 0 ? 'on' : 'seed' });
+      expect(r.config.raft.timeouts).toBe('adaptive');
       if (r.violations.length > 0 || r.verdict !== 'linearizable') {
         failures.push(`seed ${seed}: ${r.verdict} ${JSON.stringify(r.violations[0] ?? null)}`);
       }
@@ -22,7 +22,7 @@ describe('adaptive timeouts', () => {
 
   it('the clock profile with lease reads on stays safe too', () => {
     for (const seed of [1, 2, 3]) {
-      const r = runSeed({ seed, profile: 'clock', timeouts: 'adaptive', leaseReads: 'on' });
+      const r = runSeed({ seed, profile: 'clock', raft: { timeouts: 'adaptive' }, leaseReads: 'on' });
       expect(r.violations).toEqual([]);
       expect(r.verdict).toBe('linearizable');
     }

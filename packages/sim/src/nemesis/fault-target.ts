@@ -5,7 +5,7 @@
  * compaction and the membership operator call back into. They import this
  * module, never nemesis.ts, so the nemesis can import them without a cycle.
  */
-import type { ConfChange, ConfState, NodeId, ProposalOutcome } from '@raftkit/core';
+import type { ConfChange, ConfState, NodeId, ProposalOutcome, ResolvedRaftTuning } from '@raftkit/core';
 import type { NetworkModel } from '../network.js';
 import type { Rng } from '../rng.js';
 import type { Reactions } from './reactions.js';
@@ -56,15 +56,14 @@ export interface FaultTarget {
   readonly membership?: MembershipControl;
 }
 
-export interface NemesisOptions {
+/** electionTicks: the cluster's base election timeout (scenarios time their moves by it). */
+export interface NemesisOptions extends Pick<ResolvedRaftTuning, 'electionTicks'> {
   /** Virtual time of the first fault. */
   readonly startAt: number;
   /** Virtual time at which every fault is healed and no new one starts. */
   readonly healAt: number;
   /** Clock rates are drawn from this range (1 = real time). */
   readonly clockRateRange: readonly [number, number];
-  /** The cluster's base election timeout, in ticks (scenarios time their moves by it). */
-  readonly electionTicks: number;
 }
 
 /** The leader's view of the configuration. */

@@ -1,7 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import {
   type ConfChange,
-  copyConf,
   DecodeError,
   decodeMessage,
   type Entry,
@@ -694,24 +693,17 @@ export class NodeActor {
     const st = this.node.status();
     const c = this.counters;
     const direct = this.host.directTraffic?.();
+    // Core's status, copied (it crosses threads), minus what is reported in the runtime's own form below.
+    const { leaseUntilTick, snapshotsInstalled, snapshotsRejected, incomingSnapshot, liveness, ...core } =
+      structuredClone(st);
     return ok({
-      id: this.id,
-      role: st.role,
-      term: st.term,
-      vote: st.vote,
-      leader: st.leader,
-      commitIndex: st.commitIndex,
+      ...core,
       appliedIndex: this.sm.appliedIndex,
-      firstIndex: st.firstIndex,
-      lastIndex: st.lastIndex,
-      lease: this.leaseWallClock(st.leaseUntilTick, st.tick, Date.now()),
+      incarnation: this.storage.incarnation,
+      lease: this.leaseWallClock(leaseUntilTick, st.tick, Date.now()),
       stateHash: this.sm.hash(),
-      conf: copyConf(st.conf),
-      pendingConfIndex: st.pendingConfIndex,
-      progress: st.progress.map((p) => ({ ...p })),
       snapshots: this.snapshots.status(st),
       epoch: this.opts.epoch,
-      tick: st.tick,
       uptimeMs: performance.now() - this.startedAt,
       storage: this.storage.stats(),
       errors: {
@@ -741,20 +733,12 @@ export class NodeActor {
       hashChecks: { ...this.hashChecks },
       failed: this.failed === null ? null : { ...this.failed },
       tickMs: this.opts.tickMs,
-      checkpoints: structuredClone(st.checkpoints),
-      quarantine: st.quarantine ? structuredClone(st.quarantine) : null,
-      liveness: st.liveness.map((l) => ({
-        ...structuredClone(l),
+      liveness: liveness.map((l) => ({
+        ...l,
         lastContactAgoMs:
           l.lastContactTick === null ? null : (st.tick - l.lastContactTick) * this.opts.tickMs,
         rttMeanMs: l.rtt === null ? null : l.rtt.mean * this.opts.tickMs,
       })),
-      timeouts: { ...st.timeouts },
-      priority: st.priority,
-      priorities: { ...st.priorities },
-      incarnation: this.storage.incarnation,
-      identityConflicts: st.identityConflicts.map((c) => ({ ...c })),
-      clock: { ...st.clock, rates: { ...st.clock.rates } },
       memory: isolateMemory(),
     });
   }

@@ -1,20 +1,15 @@
 import type {
-  CheckpointStatus,
-  ClockStatus,
   ConfChange,
   ConfState,
-  IdentityConflict,
   IncomingSnapshotStatus,
   NodeId,
+  NodeObservation,
+  NodeStatus,
   PeerLiveness,
-  PeerProgress,
-  QuarantineStatus,
   ReadMode,
-  Role,
   RoleTransition,
   SnapshotRejection,
   SplitBrainAlert,
-  TimeoutStatus,
 } from '@raftkit/core';
 import type { WireError } from '../error-wire.js';
 import type { StorageStats } from '../storage/durable-storage.js';
@@ -43,31 +38,33 @@ export interface FailedState {
   readonly at: number;
 }
 
-/** A node's view of itself, as plain data (it crosses threads). */
-export interface RuntimeNodeStatus {
-  readonly id: NodeId;
-  readonly role: Role;
-  readonly term: number;
-  readonly vote: NodeId | null;
-  readonly leader: NodeId | null;
-  readonly commitIndex: number;
-  readonly appliedIndex: number;
-  readonly firstIndex: number;
-  readonly lastIndex: number;
+/**
+ * Core's `NodeStatus` fields the runtime reports in its own form: the lease as
+ * wall-clock time (`lease`), the snapshot counters and the incoming transfer
+ * grouped in `snapshots`, liveness with millisecond conversions.
+ */
+type ReportedDifferently =
+  | 'leaseUntilTick'
+  | 'snapshotsInstalled'
+  | 'snapshotsRejected'
+  | 'incomingSnapshot'
+  | 'liveness';
+
+/**
+ * A node's view of itself, as plain data (it crosses threads): core's
+ * `NodeStatus` (role, term, indices, configuration, progress, checkpoints,
+ * quarantine, timeouts, priorities, identity, clock check, ...) as the
+ * actor's RaftNode reports it, except that `appliedIndex` is the state
+ * machine's and `incarnation` the store's, plus what the runtime adds.
+ */
+export interface RuntimeNodeStatus extends Omit<NodeStatus, ReportedDifferently> {
   /** Wall-clock time (ms since the epoch) until which this leader holds a read lease, else null. */
   readonly lease: number | null;
   /** Hash of the applied state at appliedIndex. */
   readonly stateHash: string;
-  /** The configuration in force here (the newest in the log, committed or not). */
-  readonly conf: ConfState;
-  /** Index of the newest membership change if it is not committed yet, else 0. */
-  readonly pendingConfIndex: number;
-  /** Leader only: replication progress of every member (empty on other roles). */
-  readonly progress: readonly PeerProgress[];
   readonly snapshots: SnapshotStatus;
   /** Incarnation: 0 on first start, +1 per restart. */
   readonly epoch: number;
-  readonly tick: number;
   readonly uptimeMs: number;
   readonly storage: StorageStats;
   /** Bad input received and rejected (the node kept running). */
@@ -104,29 +101,10 @@ export interface RuntimeNodeStatus {
   readonly hashChecks: { readonly runs: number; readonly mismatches: number; readonly lastIndex: number };
   /** Set once the state machine threw applying an entry and the node halted: it serves and applies nothing more. */
   readonly failed: FailedState | null;
-  /** Wall-clock length of one tick (to read the tick counts below). */
+  /** Wall-clock length of one tick (to read the tick counts in core's fields). */
   readonly tickMs: number;
-  /**
-   * Checkpoint verification (core's): `self` is this node against quorum-confirmed
-   * hashes; on a leader `peers[].state` is each member's `ok | diverged | unverified`
-   * (`ok` only after a recent match: a silent or lagging peer is `unverified`).
-   */
-  readonly checkpoints: CheckpointStatus;
-  /** Non-null while quarantined (no reads, no lease): why and since when. */
-  readonly quarantine: QuarantineStatus | null;
   /** Failure detection per peer (leader: every member; follower: its leader), ticks plus ms conversions. */
   readonly liveness: readonly RuntimePeerLiveness[];
-  /** Election timeout, heartbeat interval and lease length in force (fixed or adaptive). */
-  readonly timeouts: TimeoutStatus;
-  /** This node's leader priority, and those it learned from peers. */
-  readonly priority: number;
-  readonly priorities: Readonly<Record<NodeId, number>>;
-  /** This node's store incarnation (core README, "Identity"). */
-  readonly incarnation: number;
-  /** Members heard under an incarnation the configuration does not bind them to (repair them). */
-  readonly identityConflicts: readonly IdentityConflict[];
-  /** The clock-rate check behind lease reads. */
-  readonly clock: ClockStatus;
   /** This node's worker (its V8 isolate): heap in use and reserved, and memory held outside the heap (buffers). */
   readonly memory: {
     readonly heapUsedBytes: number;
@@ -267,16 +245,8 @@ export type ActorEvent =
   | { readonly type: 'alert'; readonly alert: SplitBrainAlert }
   | { readonly type: 'snapshot'; readonly event: SnapshotEvent };
 
-/** A node's observation for the SplitBrainMonitor (wall-clock ms). */
-export interface ObservationData {
-  readonly node: NodeId;
-  readonly at: number;
-  readonly role: Role;
-  readonly term: number;
-  readonly leader: NodeId | null;
-  readonly commitIndex: number;
-  readonly appliedIndex: number;
-  readonly stateHash: string | null;
-  readonly leaseUntil: number | null;
+/** A node's observation for the SplitBrainMonitor: core's, on the wall clock (ms), always with its epoch. */
+export interface ObservationData extends NodeObservation {
+  /** Incarnation of the actor: 0 on first start, +1 per restart (a change counts as `restarted`). */
   readonly epoch: number;
 }

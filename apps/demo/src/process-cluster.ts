@@ -14,9 +14,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RaftTuning, type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
+import { type SplitBrainAlert, SplitBrainMonitor } from '@raftkit/core';
 import { ClusterSecret, freePorts, TcpCluster } from '@raftkit/net';
 import {
+  type ClusterOptions,
   DEFAULT_TICK_MS,
   type ObservationData,
   RaftClient,
@@ -65,11 +66,11 @@ export class ProcessCluster implements DemoCluster {
     private readonly ports: ReadonlyMap<string, number>,
     private readonly dataDir: string,
     private readonly secret: string,
-    private readonly tickMs: number,
-    private readonly raft: RaftTuning,
+    private readonly timing: NodeStartMessage['timing'],
   ) {
     // The tuning the nodes will resolve (the runtime's one mapping and defaults), for the timings shown.
-    const { electionTicks } = raftTuningOf({ raft });
+    const { electionTicks } = raftTuningOf({ raft: timing.raft });
+    const { tickMs } = timing;
     this.nodeIds = hub.nodeIds;
     this.electionTimeoutMs = 2 * electionTicks * tickMs;
     this.monitor = new SplitBrainMonitor({ electionTimeout: electionTicks * tickMs });
@@ -81,7 +82,7 @@ export class ProcessCluster implements DemoCluster {
 
   static async start(
     hub: DemoHub,
-    opts: { tickMs?: number; raft?: RaftTuning } = {},
+    opts: Pick<ClusterOptions, 'tickMs' | 'raft'> = {},
   ): Promise<ProcessCluster> {
     const ids = hub.nodeIds;
     const ports = await freePorts(ids.length);
@@ -91,8 +92,7 @@ export class ProcessCluster implements DemoCluster {
       new Map(ids.map((id, i) => [id, ports[i]])),
       dataDir,
       randomBytes(32).toString('hex'),
-      opts.tickMs ?? DEFAULT_TICK_MS,
-      opts.raft ?? {},
+      { tickMs: opts.tickMs ?? DEFAULT_TICK_MS, raft: opts.raft ?? {} },
     );
     hub.markClusterStarted();
     try {
@@ -119,8 +119,7 @@ export class ProcessCluster implements DemoCluster {
       dataDir: join(this.dataDir, id),
       secret: this.secret,
       clusterId: CLUSTER_ID,
-      tickMs: this.tickMs,
-      raft: this.raft,
+      timing: this.timing,
       faults: this.faultState(),
     };
     return new Promise<void>((resolve, reject) => {
@@ -286,7 +285,7 @@ export class ProcessCluster implements DemoCluster {
           clientId,
           via: opts.via,
           timeoutMs: opts.timeoutMs,
-          retryBaseMs: this.tickMs,
+          retryBaseMs: this.timing.tickMs,
         }),
     );
     ready.catch(() => {}); // each operation reports a failed discovery itself

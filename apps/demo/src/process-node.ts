@@ -21,8 +21,8 @@ export interface NodeStartMessage {
   readonly dataDir: string;
   readonly secret: string;
   readonly clusterId: string;
-  readonly tickMs: number;
-  readonly raft: RaftTuning;
+  /** The tick and the Raft tuning every node of the demo runs with. */
+  readonly timing: { readonly tickMs: number; readonly raft: RaftTuning };
   /** The demo's fault table, in place before the node's first tick. */
   readonly faults: FaultState;
 }
@@ -78,9 +78,9 @@ async function start(msg: NodeStartMessage): Promise<RaftkitNode> {
     dataDir: msg.dataDir,
     secret: msg.secret,
     clusterId: msg.clusterId,
-    tickMs: msg.tickMs,
-    raft: msg.raft,
-    statusIntervalMs: Math.max(10, 2 * msg.tickMs),
+    tickMs: msg.timing.tickMs,
+    raft: msg.timing.raft,
+    statusIntervalMs: Math.max(10, 2 * msg.timing.tickMs),
   });
   // Subscribed before start(): the demo sees this node's first election too.
   node.events.on('transition', (transition) => send({ type: 'transition', transition }));

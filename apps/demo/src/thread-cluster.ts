@@ -3,18 +3,15 @@
  * DemoCluster port, its events (transitions, statuses, alerts, node
  * lifecycle) fed into the hub.
  */
-import type { RaftTuning, SplitBrainAlert } from '@raftkit/core';
+import type { SplitBrainAlert } from '@raftkit/core';
 import { type Cluster, type ClusterOptions, createCluster, type RuntimeNodeStatus } from '@raftkit/runtime';
 import type { DemoHub } from './hub.js';
 import type { AlertView, DemoCluster, KvClient, NodeStatusReport } from './model.js';
 
-export interface ThreadClusterOptions {
+/** `tickMs` and `raft` (core's RaftTuning) as createCluster takes them; default: the runtime's. */
+export interface ThreadClusterOptions extends Pick<ClusterOptions, 'tickMs' | 'raft'> {
   readonly nodes: number;
   readonly seed: number;
-  /** Default: the runtime's (DEFAULT_TICK_MS). */
-  readonly tickMs?: number;
-  /** How the nodes run Raft (core's RaftTuning). Default: the runtime's. */
-  readonly raft?: RaftTuning;
   /** Passed through to createCluster (tests use memory storage or a fixed dataDir). */
   readonly extra?: Partial<ClusterOptions>;
 }

@@ -5,6 +5,7 @@ import type { RaftTuning, SplitBrainAlert } from '@raftkit/core';
 import {
   type Cluster,
   type ClusterEvents,
+  type ClusterOptions,
   checkNodeId,
   createCluster,
   type FlatRaftOptions,
@@ -43,7 +44,10 @@ export const NODE_FLAT_RAFT_OPTIONS = [
   'timeouts',
 ] as const satisfies readonly (keyof FlatRaftOptions)[];
 
-export interface RaftkitNodeOptions extends Pick<RaftTuning, (typeof NODE_FLAT_RAFT_OPTIONS)[number]> {
+/** `tickMs`: the wall-clock length of a Raft tick (default: the runtime's DEFAULT_TICK_MS, 50 ms). */
+export interface RaftkitNodeOptions
+  extends Pick<RaftTuning, (typeof NODE_FLAT_RAFT_OPTIONS)[number]>,
+    Pick<ClusterOptions, 'tickMs'> {
   readonly id: string;
   readonly listen: HostPort;
   /**
@@ -91,8 +95,6 @@ export interface RaftkitNodeOptions extends Pick<RaftTuning, (typeof NODE_FLAT_R
   /** Host of the metrics server. Default: the listen host. */
   readonly metricsHost?: string;
   readonly tls?: TlsOptions;
-  /** Wall-clock length of a Raft tick. Default: the runtime's DEFAULT_TICK_MS (50 ms). */
-  readonly tickMs?: number;
   /**
    * How this node runs Raft: core's RaftTuning, the same on every node of a
    * cluster (`raftkit node`'s Raft flags map onto it). Defaults: the

@@ -1,4 +1,5 @@
-/** Command-line options of `pnpm demo`. */
+/** Command-line options of `pnpm demo`, read with node:util parseArgs. */
+import { parseArgs } from 'node:util';
 
 export interface DemoOptions {
   readonly nodes: number;
@@ -39,54 +40,65 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export function parseDemoArgs(argv: readonly string[]): DemoOptions {
-  const o: { -readonly [K in keyof DemoOptions]: DemoOptions[K] } = { ...DEFAULT_OPTIONS };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      const v = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    const int = (min: number, max: number): number => {
-      const raw = value();
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        throw new UsageError(`${name} must be an integer in ${min}..${max}, got '${raw}'`);
-      }
-      return n;
-    };
-    switch (name) {
-      case '--nodes':
-        o.nodes = int(3, 9);
-        break;
-      case '--duration':
-        o.durationS = int(15, 600);
-        break;
-      case '--seed':
-        o.seed = int(0, 2 ** 31 - 1);
-        break;
-      case '--port':
-        o.port = int(0, 65535);
-        break;
-      case '--clients':
-        o.clients = int(1, 32);
-        break;
-      case '--serve':
-        o.serve = true;
-        break;
-      case '--processes':
-        o.processes = true;
-        break;
-      case '--help':
-      case '-h':
-        o.help = true;
-        break;
-      default:
-        throw new UsageError(`unknown option '${arg}'`);
+const OPTIONS = {
+  nodes: { type: 'string' },
+  duration: { type: 'string' },
+  seed: { type: 'string' },
+  port: { type: 'string' },
+  clients: { type: 'string' },
+  serve: { type: 'boolean' },
+  processes: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** node:util's refusal, said the way this CLI says it (naming the option or argument at fault). */
+function usageErrorOf(e: unknown): UsageError {
+  const message = e instanceof Error ? e.message : String(e);
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? message;
+  switch ((e as { code?: string }).code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return new UsageError(`unknown option '${quoted}'`);
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const name = /(--[\w-]+)/.exec(message)?.[1] ?? quoted;
+      return new UsageError(
+        /does not take an argument/.test(message) ? `${name} takes no value` : `${name} needs a value`,
+      );
     }
+    default:
+      return new UsageError(message);
   }
-  return o;
+}
+
+function readFlags(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], options: OPTIONS, strict: true }).values;
+}
+
+export function parseDemoArgs(argv: readonly string[]): DemoOptions {
+  let values: ReturnType<typeof readFlags>;
+  try {
+    values = readFlags(argv);
+  } catch (e) {
+    throw usageErrorOf(e);
+  }
+  const int = (name: keyof typeof OPTIONS, min: number, max: number, dflt: number): number => {
+    const raw = values[name];
+    if (raw === undefined) return dflt;
+    if (raw === '' || typeof raw !== 'string') throw new UsageError(`--${name} needs a value`);
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new UsageError(`--${name} must be an integer in ${min}..${max}, got '${raw}'`);
+    }
+    return n;
+  };
+  return {
+    nodes: int('nodes', 3, 9, DEFAULT_OPTIONS.nodes),
+    durationS: int('duration', 15, 600, DEFAULT_OPTIONS.durationS),
+    seed: int('seed', 0, 2 ** 31 - 1, DEFAULT_OPTIONS.seed),
+    port: int('port', 0, 65535, DEFAULT_OPTIONS.port),
+    serve: values.serve ?? DEFAULT_OPTIONS.serve,
+    processes: values.processes ?? DEFAULT_OPTIONS.processes,
+    clients: int('clients', 1, 32, DEFAULT_OPTIONS.clients),
+    help: values.help ?? DEFAULT_OPTIONS.help,
+  };
 }

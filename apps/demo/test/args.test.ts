@@ -37,4 +37,13 @@ describe('demo command line', () => {
     expect(() => parseDemoArgs(['--port'])).toThrow(/--port needs a value/);
     expect(() => parseDemoArgs(['--bogus'])).toThrow(/unknown option '--bogus'/);
   });
+
+  it('names what is wrong: a stray argument, a missing or empty value, a value for a switch', () => {
+    expect(parseDemoArgs(['-h']).help).toBe(true);
+    expect(() => parseDemoArgs(['5'])).toThrow(new UsageError("unknown option '5'"));
+    expect(() => parseDemoArgs(['--port='])).toThrow(new UsageError('--port needs a value'));
+    expect(() => parseDemoArgs(['--nodes', '--serve'])).toThrow(new UsageError('--nodes needs a value'));
+    expect(() => parseDemoArgs(['--serve=yes'])).toThrow(new UsageError('--serve takes no value'));
+    expect(() => parseDemoArgs(['--seed', '-1'])).toThrow(UsageError);
+  });
 });

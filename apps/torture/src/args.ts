@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { NEMESES, type NemesisKind } from './schedule.js';
 
 export const USAGE = `usage: pnpm torture [--nodes 3|5] [--duration S] [--nemesis ${NEMESES.join(',')},all|none] [--seed S] [--clients N] [--keep] [--json]
@@ -25,26 +26,39 @@ export interface TortureArgs {
   readonly help: boolean;
 }
 
-/** Parse the command line; bad input throws a UsageError that names the flag. */
+const OPTIONS = {
+  nodes: { type: 'string' },
+  duration: { type: 'string' },
+  nemesis: { type: 'string' },
+  seed: { type: 'string' },
+  clients: { type: 'string' },
+  keep: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+function readFlags(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], options: OPTIONS, strict: true }).values;
+}
+
+/** Parse the command line (node:util parseArgs); bad input throws a UsageError that names the flag. */
 export function parseTortureArgs(argv: readonly string[], randomSeed: () => number): TortureArgs {
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
-    const [name, inline] = arg.slice(2).split('=', 2);
-    if (['json', 'keep', 'help'].includes(name)) {
-      flags.set(name, true);
-      continue;
-    }
-    if (!['nodes', 'duration', 'nemesis', 'seed', 'clients'].includes(name))
-      throw new UsageError(`unknown flag --${name}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
-    flags.set(name, value);
+  let flags: ReturnType<typeof readFlags>;
+  try {
+    flags = readFlags(argv);
+  } catch (e) {
+    // node:util names the flag or argument at fault (unknown, missing value, value for a switch, stray argument).
+    throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = flags.get(name);
+  const int = (
+    name: 'nodes' | 'duration' | 'seed' | 'clients',
+    fallback: number,
+    min: number,
+    max: number,
+  ): number => {
+    const raw = flags[name];
     if (raw === undefined) return fallback;
+    if (raw === '') throw new UsageError(`--${name} needs a value`);
     const n = Number(raw);
     if (!Number.isSafeInteger(n) || n < min || n > max)
       throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${raw}"`);
@@ -55,12 +69,12 @@ export function parseTortureArgs(argv: readonly string[], randomSeed: () => numb
   return {
     nodes,
     durationS: int('duration', 60, 5, 86_400),
-    nemeses: parseNemeses(String(flags.get('nemesis') ?? 'all')),
+    nemeses: parseNemeses(flags.nemesis ?? 'all'),
     seed: int('seed', randomSeed(), 0, Number.MAX_SAFE_INTEGER),
     clients: int('clients', 4, 1, 64),
-    keep: flags.has('keep'),
-    json: flags.has('json'),
-    help: flags.has('help'),
+    keep: flags.keep ?? false,
+    json: flags.json ?? false,
+    help: flags.help ?? false,
   };
 }
 

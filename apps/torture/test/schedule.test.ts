@@ -53,8 +53,12 @@ describe('the fault schedule', () => {
     });
     expect(() => parseTortureArgs(['--nodes', '4'], () => 1)).toThrow(/--nodes must be odd/);
     expect(() => parseTortureArgs(['--nemesis', 'flood'], () => 1)).toThrow(UsageError);
-    expect(() => parseTortureArgs(['--duration'], () => 1)).toThrow(/--duration needs a value/);
-    expect(() => parseTortureArgs(['--bogus'], () => 1)).toThrow(/unknown flag --bogus/);
+    expect(() => parseTortureArgs(['--duration'], () => 1)).toThrow(/'--duration <value>' argument missing/);
+    expect(() => parseTortureArgs(['--bogus'], () => 1)).toThrow(/Unknown option '--bogus'/);
+    expect(() => parseTortureArgs(['--nodes', '--json'], () => 1)).toThrow(/'--nodes' argument is ambiguous/);
+    expect(() => parseTortureArgs(['--seed='], () => 1)).toThrow(new UsageError('--seed needs a value'));
+    expect(() => parseTortureArgs(['--json=1'], () => 1)).toThrow(/'--json' does not take an argument/);
+    expect(() => parseTortureArgs(['run'], () => 1)).toThrow(/Unexpected argument 'run'/);
     expect(replayCommand({ nodes: 3, durationS: 30, nemeses: ['kill'], seed: 5 })).toBe(
       'pnpm torture --nodes 3 --duration 30 --nemesis kill --seed 5',
     );

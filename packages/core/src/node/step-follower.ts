@@ -15,27 +15,26 @@ import type {
 import { onConfChanged } from './propose.js';
 import { expireForwardedReads, handleReadIndexResp, rejectRead } from './reads.js';
 import { onVerdict } from './safeguards.js';
-import {
-  drawElectionTimeout,
-  fire,
-  type NodeState,
-  promotable,
-  type RoleHandlers,
-  type StepHandler,
-  send,
-} from './state.js';
+import { drawElectionTimeout, fire, type NodeState, promotable, type RoleHandlers, send } from './state.js';
 
 /** A follower's handlers (etcd's stepFollower / tickElection). */
 export const followerHandlers: RoleHandlers = {
   role: 'follower',
   tick: tickElection,
   step: {
-    append: fromLeader(handleAppend),
-    heartbeat: fromLeader((n, m) => {
+    append: (n, m) => {
+      followLeader(n, m.from);
+      handleAppend(n, m);
+    },
+    heartbeat: (n, m) => {
+      followLeader(n, m.from);
       noteLeaderHeartbeat(n, m);
       handleHeartbeat(n, m);
-    }),
-    snapshot: fromLeader(handleSnapshot),
+    },
+    snapshot: (n, m) => {
+      followLeader(n, m.from);
+      handleSnapshot(n, m);
+    },
     timeoutNow: (n) => {
       if (promotable(n)) fire(n, { type: 'TIMEOUT_NOW' });
     },
@@ -46,12 +45,9 @@ export const followerHandlers: RoleHandlers = {
 };
 
 /** A message of the leader of our term: it is alive, and it is the one we follow. */
-function fromLeader<T extends 'append' | 'heartbeat' | 'snapshot'>(handle: StepHandler<T>): StepHandler<T> {
-  return (n, m) => {
-    n.electionElapsed = 0;
-    n.lead = m.from;
-    handle(n, m);
-  };
+function followLeader(n: NodeState, leader: NodeId): void {
+  n.electionElapsed = 0;
+  n.lead = leader;
 }
 
 /** Follower and (pre-)candidate tick: campaign after an election timeout without a leader (true when it did). */

@@ -12,7 +12,7 @@ import {
   maybePriorityTransfer,
   onPeerCheckpoint,
 } from './safeguards.js';
-import { conf, fire, type NodeState, type RoleHandlers, type StepHandler, send } from './state.js';
+import { conf, fire, type NodeState, type RoleHandlers, send } from './state.js';
 
 export function tickLeader(n: NodeState): void {
   n.heartbeatElapsed++;
@@ -55,9 +55,15 @@ export const leaderHandlers: RoleHandlers = {
   role: 'leader',
   tick: tickLeader,
   step: {
-    appendResp: fromCountedMember(handleAppendResp),
-    heartbeatResp: fromCountedMember(handleHeartbeatResp),
-    snapshotResp: fromCountedMember(handleSnapshotResp),
+    appendResp: (n, m) => {
+      if (counted(n, m)) handleAppendResp(n, m);
+    },
+    heartbeatResp: (n, m) => {
+      if (counted(n, m)) handleHeartbeatResp(n, m);
+    },
+    snapshotResp: (n, m) => {
+      if (counted(n, m)) handleSnapshotResp(n, m);
+    },
     readIndex: (n, m) => leaderRead(n, { ctx: m.ctx, from: m.from, mode: 'readIndex' }),
     // Anything else: stale (pre-)vote responses, or an append from another leader of our term
     // (impossible unless safety is already broken): ignored.
@@ -68,12 +74,11 @@ export const leaderHandlers: RoleHandlers = {
  * An acknowledgement from another incarnation than the one we count for this member (a wiped
  * store under its old id) proves nothing about what that member promised: ignored.
  */
-function fromCountedMember<T extends 'appendResp' | 'heartbeatResp' | 'snapshotResp'>(
-  handle: StepHandler<T>,
-): StepHandler<T> {
-  return (n, m) => {
-    if (n.identity.counts(conf(n), m.from, m.inc ?? 0, n.term, true)) handle(n, m);
-  };
+function counted(
+  n: NodeState,
+  m: AppendResponseMessage | HeartbeatResponseMessage | SnapshotResponseMessage,
+): boolean {
+  return n.identity.counts(conf(n), m.from, m.inc ?? 0, n.term, true);
 }
 
 export function handleAppendResp(n: NodeState, m: AppendResponseMessage): void {

@@ -10,7 +10,7 @@ import { ClusterSecret } from './handshake/secret.js';
 import type { LinkContext } from './links/link-context.js';
 import { Listener } from './links/listener.js';
 import { PeerLink } from './links/peer-link.js';
-import type { PeerHealthOptions } from './liveness/peer-health.js';
+import { PeerHealth, type PeerHealthOptions } from './liveness/peer-health.js';
 import { UdpProber } from './liveness/udp-prober.js';
 import { type NetLogger, RateLimitedLog, silentLogger } from './log.js';
 import { NetMetrics } from './metrics.js';
@@ -30,8 +30,14 @@ export interface TcpTransportOptions {
   /**
    * UDP probe channel: `{ port }` (0 = any free port; default: the TCP listen
    * port) or `false` to disable it (health then comes from TCP alone).
+   * `intervalMs` (default pingIntervalMs) is the probe period;
+   * `healthyIntervalMs` the period while every peer answered every probe
+   * (default 2x intervalMs, at most half of health.suspectAfterMs so the UDP
+   * channel never goes stale between two answered probes).
    */
-  readonly udp?: { readonly port?: number; readonly intervalMs?: number } | false;
+  readonly udp?:
+    | { readonly port?: number; readonly intervalMs?: number; readonly healthyIntervalMs?: number }
+    | false;
   readonly tls?: TlsOptions;
   /** Largest frame accepted from an authenticated peer. Default 16 MiB. */
   readonly maxFrameBytes?: number;
@@ -177,13 +183,17 @@ export class TcpTransport {
     this.boundAddress = await this.listener.start();
     const udp = this.options.udp;
     if (udp !== false) {
+      const probeMs = udp?.intervalMs ?? this.ctx.pingIntervalMs;
+      // The resolved staleness bound (core's PeerHealth holds the default).
+      const suspectAfterMs = new PeerHealth(this.ctx.health).suspectAfterMs;
       this.prober = new UdpProber({
         selfId: this.nodeId,
         clusterId: this.clusterId,
         key: this.ctx.secret.probeKey,
         host: this.boundAddress.host,
         port: udp?.port ?? this.boundAddress.port,
-        intervalMs: udp?.intervalMs ?? this.ctx.pingIntervalMs,
+        intervalMs: probeMs,
+        healthyIntervalMs: udp?.healthyIntervalMs ?? Math.min(2 * probeMs, suspectAfterMs / 2),
         lossAfterMs: this.ctx.health.downAfterMs,
         onAck: (peer, rtt, now) => this.links.get(peer)?.health.udpContact(now, rtt),
         onRejected: (reason, from) => {

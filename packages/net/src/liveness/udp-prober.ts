@@ -21,6 +21,13 @@ export interface UdpProberOptions {
   readonly port: number;
   /** Probe period per peer. Default 250 ms. */
   readonly intervalMs?: number;
+  /**
+   * Probe period while every peer answered every probe so far (nothing in
+   * flight, nothing lost): a healthy, idle cluster needs fewer packets, and
+   * each costs a wake-up of every node. Back to intervalMs as soon as a probe
+   * goes unanswered for a round. Default intervalMs (no slowing down).
+   */
+  readonly healthyIntervalMs?: number;
   /** A probe unanswered for this long counts as lost. Default 2000 ms. */
   readonly lossAfterMs?: number;
   /** Monotonic clock in ms. Default performance.now. */
@@ -60,15 +67,18 @@ interface ProbeTarget {
 export class UdpProber {
   private socket: DgramSocket | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private closed = false;
   private readonly epoch = randomBytes(PROBE_EPOCH_BYTES);
   private readonly targets = new Map<string, ProbeTarget>();
   private readonly clock: () => number;
   private readonly intervalMs: number;
+  private readonly healthyIntervalMs: number;
   private readonly lossAfterMs: number;
 
   constructor(private readonly opts: UdpProberOptions) {
     this.clock = opts.clock ?? (() => performance.now());
     this.intervalMs = opts.intervalMs ?? 250;
+    this.healthyIntervalMs = Math.max(this.intervalMs, opts.healthyIntervalMs ?? this.intervalMs);
     this.lossAfterMs = opts.lossAfterMs ?? 2000;
   }
 
@@ -87,8 +97,7 @@ export class UdpProber {
         resolve();
       });
     });
-    this.timer = setInterval(() => this.round(), this.intervalMs);
-    this.timer.unref();
+    this.schedule(this.intervalMs);
     return socket.address().port;
   }
 
@@ -132,8 +141,25 @@ export class UdpProber {
     };
   }
 
+  /** The period until the next round: the healthy one while every probe so far was answered. */
+  nextIntervalMs(): number {
+    return probePeriod([...this.targets.values()], this.intervalMs, this.healthyIntervalMs);
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      // Judged on the answers to the rounds so far, before this round's pings are in flight.
+      const next = this.nextIntervalMs();
+      this.round();
+      this.schedule(next);
+    }, ms);
+    this.timer.unref();
+  }
+
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const socket = this.socket;
     this.socket = null;
@@ -203,4 +229,19 @@ export class UdpProber {
     target.lastAck = now;
     this.opts.onAck(p.from, now - sentAt, now);
   }
+}
+
+/**
+ * The probe period: `healthyMs` once every peer has answered at least one
+ * probe and none is waiting for an answer (the last round's all came back),
+ * else `baseMs`. Pure, for the prober and its tests.
+ */
+export function probePeriod(
+  targets: readonly { readonly acked: number; readonly outstanding: { readonly size: number } }[],
+  baseMs: number,
+  healthyMs: number,
+): number {
+  if (targets.length === 0) return baseMs;
+  for (const t of targets) if (t.acked === 0 || t.outstanding.size > 0) return baseMs;
+  return healthyMs;
 }

@@ -3,9 +3,10 @@
  * put/get/cas/append/delete operations on a few keys, every operation
  * recorded (invoke, then ok / fail / info) for the linearizability check.
  */
+
+import { SeededRng } from '@raftkit/core';
 import type { HistoryRecorder, KvInvocation, KvOp } from '@raftkit/sim';
 import type { KvClient, WorkloadView } from './model.js';
-import { Rng } from './rng.js';
 
 export interface WorkloadOptions {
   readonly clients: readonly KvClient[];
@@ -54,7 +55,7 @@ export class Workload {
   start(): void {
     this.opts.clients.forEach((client, i) => {
       // One generator per client: its choices do not depend on how the others interleave.
-      this.loops.push(this.loop(client, `c${i + 1}`, new Rng(this.opts.seed * 7919 + i)));
+      this.loops.push(this.loop(client, `c${i + 1}`, new SeededRng(this.opts.seed, `client-${i + 1}`)));
     });
   }
 
@@ -73,7 +74,7 @@ export class Workload {
     return this.opts.recorder.ops();
   }
 
-  private async loop(client: KvClient, name: string, rng: Rng): Promise<void> {
+  private async loop(client: KvClient, name: string, rng: SeededRng): Promise<void> {
     const seen = new Map<string, string | null>();
     let seq = 0;
     while (!this.stopping) {
@@ -101,10 +102,10 @@ export class Workload {
     }
   }
 
-  private choose(rng: Rng, name: string, seq: number, seen: Map<string, string | null>): KvInvocation {
+  private choose(rng: SeededRng, name: string, seq: number, seen: Map<string, string | null>): KvInvocation {
     const key = rng.pick(this.keys);
     const value = `${name}.${seq}`;
-    const r = rng.next();
+    const r = rng.float();
     if (r < 0.35) return { kind: 'put', key, value };
     if (r < 0.65) return { kind: 'get', key };
     if (r < 0.8) return { kind: 'append', key, value: `+${value}` };
@@ -144,9 +145,9 @@ export class Workload {
     }
   }
 
-  private pause(rng: Rng): Promise<void> {
+  private pause(rng: SeededRng): Promise<void> {
     const think = this.opts.thinkMs ?? 20;
-    const ms = think / 2 + rng.next() * think;
+    const ms = think / 2 + rng.float() * think;
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

@@ -1,4 +1,4 @@
-import { Rng } from '@raftkit/sim';
+import { SeededRng } from '@raftkit/core';
 import type { ClockSkew } from './node-processes.js';
 
 export const NEMESES = ['partition', 'kill', 'pause', 'clock', 'membership'] as const;
@@ -71,7 +71,7 @@ export interface ScheduleOptions {
  * timing does not).
  */
 export function buildSchedule(opts: ScheduleOptions): FaultStep[] {
-  const rng = new Rng(opts.seed, 'torture-schedule');
+  const rng = new SeededRng(opts.seed, 'torture-schedule');
   const steps: FaultStep[] = [];
   if (opts.nemeses.length === 0) return steps;
   let at = opts.warmupMs ?? 3000;
@@ -84,7 +84,7 @@ export function buildSchedule(opts: ScheduleOptions): FaultStep[] {
   return steps;
 }
 
-function drawFault(rng: Rng, kind: NemesisKind, nodes: readonly string[]): Fault {
+function drawFault(rng: SeededRng, kind: NemesisKind, nodes: readonly string[]): Fault {
   const pickNode = (): NodePick => (rng.chance(0.5) ? 'leader' : rng.pick(nodes));
   switch (kind) {
     case 'partition': {

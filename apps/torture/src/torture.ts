@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SeededRng } from '@raftkit/core';
 import { freePorts, RaftClient } from '@raftkit/net';
-import { Rng } from '@raftkit/sim';
 import {
   alertsVerdict,
   convergenceVerdict,
@@ -127,7 +127,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const faults = new LinkFaults();
   const ports = await freePorts(ids.length);
   const nodePorts = new Map(ids.map((id, i) => [id, ports[i]]));
-  const proxyRng = new Rng(options.seed, 'proxy-drops');
+  const proxyRng = new SeededRng(options.seed, 'proxy-drops');
   const network = await ProxiedNetwork.start(nodePorts, faults, () => proxyRng.float());
   const processes = new NodeProcesses({
     bin,

@@ -1,5 +1,6 @@
+import { SeededRng } from '@raftkit/core';
 import type { RaftClient } from '@raftkit/net';
-import { HistoryRecorder, type KvInvocation, type KvOp, performKv, Rng } from '@raftkit/sim';
+import { HistoryRecorder, type KvInvocation, type KvOp, performKv } from '@raftkit/sim';
 
 export interface WorkloadOptions {
   readonly clients: readonly RaftClient[];
@@ -58,7 +59,7 @@ export class Workload {
   }
 
   private async loop(client: RaftClient, index: number): Promise<void> {
-    const rng = new Rng(this.opts.seed, `client-${index}`);
+    const rng = new SeededRng(this.opts.seed, `client-${index}`);
     let incarnation = 0;
     for (let n = 0; this.running; n++) {
       if (rng.chance(0.2)) {
@@ -97,7 +98,7 @@ export class Workload {
     this.okTimes.push(performance.now());
   }
 
-  private invocation(rng: Rng, client: number, n: number): KvInvocation {
+  private invocation(rng: SeededRng, client: number, n: number): KvInvocation {
     const generation = Math.floor((performance.now() - this.started) / (this.opts.generationMs ?? 10_000));
     const key = `g${generation}.k${rng.int(0, (this.opts.keys ?? 3) - 1)}`;
     const value = `${client}.${n}`;

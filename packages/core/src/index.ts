@@ -68,6 +68,7 @@ export {
   type ResolvedRaftTuning,
   validateRaftTuning,
 } from './resolved-config.js';
+export { fnv1a32, SeededRng } from './rng.js';
 export {
   type RoleEvent,
   type RoleEventType,

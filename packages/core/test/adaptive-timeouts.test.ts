@@ -14,6 +14,7 @@ import {
   type NodeId,
   quorumGap,
   RaftNode,
+  SeededRng,
   SplitBrainMonitor,
   TimeoutController,
   type TimeoutSettings,
@@ -22,7 +23,6 @@ import { describe, expect, it } from 'vitest';
 import { Cluster } from './helpers/cluster.js';
 import { DelayNetwork } from './helpers/delay-network.js';
 import { runFuzz } from './helpers/fuzz.js';
-import { SeededRngForTests } from './helpers/rng.js';
 
 const settings: TimeoutSettings = {
   timeouts: 'adaptive',
@@ -106,9 +106,9 @@ const ADAPTIVE = {
 
 function jitteryCluster(seed: number, config: Record<string, unknown>, ids: NodeId[] = ['a', 'b', 'c']) {
   const c = new Cluster(ids, { seed, config });
-  const rng = new SeededRngForTests(seed);
+  const rng = new SeededRng(seed, 'test-schedule');
   let jitter = 0;
-  const net = new DelayNetwork(c, () => (jitter === 0 ? 0 : rng.int(jitter + 1)));
+  const net = new DelayNetwork(c, () => (jitter === 0 ? 0 : rng.nextInt(jitter + 1)));
   return { c, net, setJitter: (j: number) => (jitter = j) };
 }
 
@@ -125,10 +125,13 @@ describe('adaptive timeouts follow the network', () => {
     net.ticks(300);
     const jittery = bases(c);
     for (const t of jittery) expect(t.electionTicks).toBeGreaterThan(4);
-    expect(c.raft('a').status().timeouts.electionTicks).toBeGreaterThanOrEqual(20); // round trips up to 16 ticks
-    for (const t of jittery) {
+    // Jitter beyond the calm 4-tick timeout may cost an election before the timeouts catch up.
+    const leader = c.leader();
+    expect(leader).toBeDefined();
+    expect(leader?.node.status().timeouts.electionTicks).toBeGreaterThanOrEqual(20); // round trips up to 16 ticks
+    for (const [i, t] of jittery.entries()) {
       expect(t.electionTicks).toBeLessThanOrEqual(30);
-      if (t !== jittery[0]) {
+      if (c.ids[i] !== leader?.id) {
         expect(t.randomizedElectionTicks).toBeGreaterThanOrEqual(t.electionTicks);
         expect(t.randomizedElectionTicks).toBeLessThan(2 * t.electionTicks);
       }
@@ -136,7 +139,7 @@ describe('adaptive timeouts follow the network', () => {
     setJitter(0);
     net.ticks(100);
     for (const t of bases(c)) expect(t.electionTicks).toBe(4);
-    expect(c.leader()?.id).toBe('a');
+    expect(c.leader()?.id).toBe(leader?.id); // calm: no election
   });
 
   it('never beyond maxElectionTicks however bad it gets', () => {
@@ -201,15 +204,15 @@ describe('adaptive timeouts never touch safety', () => {
       const ids = ['a', 'b', 'c', 'd', 'e'];
       const { c, net, setJitter } = jitteryCluster(seed, { ...ADAPTIVE, readMode: 'lease' }, ids);
       const monitor = new SplitBrainMonitor({ electionTimeout: 30 });
-      const rng = new SeededRngForTests(seed * 7);
+      const rng = new SeededRng(seed * 7, 'test-schedule');
       let leases = 0;
       for (let t = 0; t < 1500; t++) {
-        if (t % 100 === 0) setJitter(rng.int(3) === 0 ? 0 : rng.int(10));
+        if (t % 100 === 0) setJitter(rng.nextInt(3) === 0 ? 0 : rng.nextInt(10));
         if (t % 150 === 75) {
           c.heal();
-          const cut = 1 + rng.int(4);
+          const cut = 1 + rng.nextInt(4);
           const shuffled = ids
-            .map((id) => ({ id, k: rng.int(1000) }))
+            .map((id) => ({ id, k: rng.nextInt(1000) }))
             .sort((x, y) => x.k - y.k)
             .map((x) => x.id);
           c.partition(shuffled.slice(0, cut), shuffled.slice(cut));

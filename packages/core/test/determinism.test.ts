@@ -4,7 +4,6 @@ import { SeededRng } from '../src/rng.js';
 import { bytes } from './helpers/builders.js';
 import { Cluster } from './helpers/cluster.js';
 import { DelayNetwork } from './helpers/delay-network.js';
-import { SeededRngForTests } from './helpers/rng.js';
 
 function scriptedRun(seed: number): Cluster {
   const c = new Cluster(['a', 'b', 'c', 'd', 'e'], { seed, recordReadies: true });
@@ -104,8 +103,8 @@ describe('determinism with the issue-9 features', () => {
         },
         perNode: { c: { priority: 3 } },
       });
-      const rng = new SeededRngForTests(77);
-      const net = new DelayNetwork(c, () => rng.int(4));
+      const rng = new SeededRng(77, 'test-schedule');
+      const net = new DelayNetwork(c, () => rng.nextInt(4));
       net.tickUntil(() => c.leader() !== undefined);
       for (let i = 0; i < 60; i++) {
         const l = c.leader();

@@ -2,11 +2,10 @@
  * Every propose() ends in exactly one outcome and every read in exactly one
  * ReadState: nothing a host asks for is silently lost.
  */
-import type { RaftConfig } from '@raftkit/core';
+import { type RaftConfig, SeededRng } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
 import { bytes } from './helpers/builders.js';
 import { Cluster } from './helpers/cluster.js';
-import { SeededRngForTests } from './helpers/rng.js';
 
 describe('proposal outcomes', () => {
   it("a proposal to a follower ends dropped('notLeader') with the leader as hint", () => {
@@ -70,14 +69,14 @@ describe('proposal outcomes', () => {
   for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     it(`under random faults every proposal and read ends exactly once (seed ${seed})`, () => {
       const ids = ['a', 'b', 'c'];
-      const rng = new SeededRngForTests(seed);
+      const rng = new SeededRng(seed, 'test-schedule');
       const c = new Cluster(ids, { seed, config: { electionTicks: 8 } });
       const proposed = new Map<string, Set<number>>(ids.map((id) => [id, new Set()]));
       const reads = new Map<string, Set<number>>(ids.map((id) => [id, new Set()]));
       let ctx = 0;
       for (let step = 0; step < 600; step++) {
-        const r = rng.int(100);
-        const id = ids[rng.int(3)];
+        const r = rng.nextInt(100);
+        const id = ids[rng.nextInt(3)];
         if (r < 40) c.raft(id).tick();
         else if (r < 60) proposed.get(id)!.add(c.propose(id, bytes(`${step}`)));
         else if (r < 70) {
@@ -89,8 +88,8 @@ describe('proposal outcomes', () => {
         } else if (r < 80) c.heal();
         c.processAll();
         for (let k = 0; k < 3 && c.queue.length > 0; k++) {
-          const [m] = c.queue.splice(rng.int(c.queue.length), 1); // reordered
-          if (rng.int(10) > 0) {
+          const [m] = c.queue.splice(rng.nextInt(c.queue.length), 1); // reordered
+          if (rng.nextInt(10) > 0) {
             c.queue.unshift(m);
             c.deliverQueued((x) => x === m);
           }

@@ -50,7 +50,6 @@ export {
   type TimeoutsMode,
 } from './options.js';
 export { runSeedsOnPool, WORKER_URL } from './pool.js';
-export { Rng } from './rng.js';
 export { runSeed } from './run-seed.js';
 export { type ElectionCause, SimNode } from './sim-node.js';
 export { Simulation } from './simulation.js';

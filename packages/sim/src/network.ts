@@ -2,15 +2,14 @@
  * The simulated network between nodes: who can reach whom (partitions,
  * one-way cuts, bridge and ring topologies, isolation) and what happens to a
  * message on a link that works (latency with a long tail, loss, duplication,
- * reordering). All randomness comes from the Rng handed in, so a seed fixes
+ * reordering). All randomness comes from the SeededRng handed in, so a seed fixes
  * the fate of every message.
  *
  * Reachability is checked when a message is sent and again when it arrives
  * (the host does the second check): like a firewall rule, a partition also
  * drops the messages that were on the wire when it started.
  */
-import type { NodeId } from '@raftkit/core';
-import type { Rng } from './rng.js';
+import type { NodeId, SeededRng } from '@raftkit/core';
 
 /** How a working link behaves. Times are virtual microseconds. */
 export interface LinkProfile {
@@ -66,7 +65,7 @@ export class NetworkModel {
 
   constructor(
     nodes: readonly NodeId[],
-    private readonly rng: Rng,
+    private readonly rng: SeededRng,
     private readonly defaults: LinkProfile = DEFAULT_LINK,
   ) {
     this.nodes = nodes.slice();

@@ -3,10 +3,9 @@
  * configuration drawn from the seed (so that many seeds cover many
  * configurations, e.g. small message batches that split replication).
  */
-import { type NodeId, type RaftTuning, validateRaftTuning } from '@raftkit/core';
+import { type NodeId, type RaftTuning, type SeededRng, validateRaftTuning } from '@raftkit/core';
 import { INJECTED_BUGS, type InjectedBug } from '@raftkit/core/testing';
 import { type FaultKind, isProfileName, type NemesisProfileName } from './nemesis/index.js';
-import type { Rng } from './rng.js';
 
 /** The deliberate bugs the simulator can switch on: exactly core's list. */
 export const BUG_NAMES: readonly InjectedBug[] = INJECTED_BUGS;
@@ -133,7 +132,7 @@ export interface ClusterConfig {
   readonly compactionTail: number;
 }
 
-export function drawClusterConfig(rng: Rng, o: ResolvedOptions): ClusterConfig {
+export function drawClusterConfig(rng: SeededRng, o: ResolvedOptions): ClusterConfig {
   const leaseReads = o.leaseReads === 'seed' ? rng.chance(0.5) : o.leaseReads === 'on';
   // Drawn in this order: a seed's configuration must not change when another field is added.
   // Small batches split replication across messages (Figure-8 style schedules need that).

@@ -18,6 +18,7 @@ import {
   NotLeaderError,
   type RaftConfig,
   type ResolvedRaftTuning,
+  SeededRng,
   type SplitBrainAlert,
   SplitBrainMonitor,
   type VerificationState,
@@ -56,7 +57,6 @@ import {
   type SimOptions,
   TICK_US,
 } from './options.js';
-import { Rng } from './rng.js';
 import { type NodeInput, SimNode } from './sim-node.js';
 import type { SeedResult } from './summary.js';
 import { Trace } from './trace.js';
@@ -97,11 +97,11 @@ export class Simulation {
   readonly membership: MembershipHost | null;
 
   private readonly queue = new EventQueue<SimEvent>();
-  private readonly diskRng: Rng;
-  private readonly tickRng: Rng;
-  private readonly nodeSeeds: Rng;
+  private readonly diskRng: SeededRng;
+  private readonly tickRng: SeededRng;
+  private readonly nodeSeeds: SeededRng;
   /** Store incarnations (drawn at creation and at every wipe). */
-  private readonly identityRng: Rng;
+  private readonly identityRng: SeededRng;
   /** The initial voters' first store incarnations: the bootstrap configuration, at every start that needs it. */
   private readonly initialIncarnations: Readonly<Record<NodeId, number>>;
   /** The machines running as cluster nodes right now (up, or down and due to restart). */
@@ -123,7 +123,7 @@ export class Simulation {
   constructor(opts: SimOptions) {
     const o = resolveOptions(opts);
     this.options = o;
-    const root = (stream: string) => new Rng(o.seed, stream);
+    const root = (stream: string) => new SeededRng(o.seed, stream);
     this.config = drawClusterConfig(root('config'), o);
     this.tuning = validateRaftTuning(this.config.raft);
     this.diskRng = root('disk');
@@ -413,7 +413,7 @@ export class Simulation {
       incarnation: this.node(id).storeIncarnation,
       // Every member's store incarnation is known here: the bootstrap configuration is bound.
       bootstrapIncarnations: boot?.incarnations ?? this.initialIncarnations,
-      seed: this.nodeSeeds.nextU32(),
+      seed: this.nodeSeeds.nextUint32(),
       applied,
       ...(priority > 0 ? { priority } : {}),
     };
@@ -434,7 +434,7 @@ export class Simulation {
       this.nodeEnv(this.options.bugs.includes('reply-before-persist')),
       (storage, _incarnation, applied) => this.raftConfig(id, storage, applied),
       this.config.compactionTail,
-      () => 1 + (this.identityRng.nextU32() % 0x7fff_ffff),
+      () => 1 + (this.identityRng.nextUint32() % 0x7fff_ffff),
     );
     this.nodes.set(id, node);
     return node;

@@ -8,10 +8,9 @@
  * shared history: ok with its result; fail when no attempt can have been
  * applied; info (indeterminate) otherwise.
  */
-import type { KvCommand, NodeId, ReadMode } from '@raftkit/core';
+import type { KvCommand, NodeId, ReadMode, SeededRng } from '@raftkit/core';
 import type { HistoryRecorder, KvInvocation, OpHandle } from './checker/index.js';
 import { type ClientReply, type ClientRequest, describeReply } from './client-protocol.js';
-import type { Rng } from './rng.js';
 
 export interface WorkloadOptions {
   readonly keys: number;
@@ -77,7 +76,7 @@ export class Client {
 
   constructor(
     readonly id: string,
-    private readonly rng: Rng,
+    private readonly rng: SeededRng,
     private readonly env: ClientEnv,
     private readonly opts: WorkloadOptions,
   ) {
@@ -261,7 +260,7 @@ function toInvocation(op: Op): KvInvocation {
  * so a node that lost its leader can be fully up to date when it campaigns:
  * the case in which only leader stickiness protects a live leader's lease.
  */
-export function drawReadOnlyPhases(rng: Rng, until: number, tickUs: number): [number, number][] {
+export function drawReadOnlyPhases(rng: SeededRng, until: number, tickUs: number): [number, number][] {
   const phases: [number, number][] = [];
   let t = rng.int(100, 300) * tickUs;
   while (t < until) {

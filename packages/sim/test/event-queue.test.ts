@@ -1,6 +1,6 @@
+import { SeededRng } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
 import { EventQueue } from '../src/event-queue.js';
-import { Rng } from '../src/rng.js';
 
 describe('EventQueue', () => {
   it('pops events in time order', () => {
@@ -23,7 +23,7 @@ describe('EventQueue', () => {
   });
 
   it('agrees with a stable sort on random input', () => {
-    const rng = new Rng(7, 'queue-test');
+    const rng = new SeededRng(7, 'queue-test');
     const q = new EventQueue<number>();
     const items: { time: number; id: number }[] = [];
     for (let id = 0; id < 2000; id++) {
@@ -51,18 +51,18 @@ describe('EventQueue', () => {
   });
 });
 
-describe('Rng', () => {
+describe('SeededRng', () => {
   it('is a pure function of seed and stream', () => {
-    const a = new Rng(42, 'network');
-    const b = new Rng(42, 'network');
-    const xs = Array.from({ length: 50 }, () => a.nextU32());
-    expect(Array.from({ length: 50 }, () => b.nextU32())).toEqual(xs);
+    const a = new SeededRng(42, 'network');
+    const b = new SeededRng(42, 'network');
+    const xs = Array.from({ length: 50 }, () => a.nextUint32());
+    expect(Array.from({ length: 50 }, () => b.nextUint32())).toEqual(xs);
   });
 
   it('gives unrelated sequences to different streams and seeds', () => {
     const seq = (seed: number, stream: string) => {
-      const r = new Rng(seed, stream);
-      return Array.from({ length: 8 }, () => r.nextU32());
+      const r = new SeededRng(seed, stream);
+      return Array.from({ length: 8 }, () => r.nextUint32());
     };
     expect(seq(1, 'network')).not.toEqual(seq(1, 'disk'));
     expect(seq(1, 'network')).not.toEqual(seq(2, 'network'));
@@ -70,7 +70,7 @@ describe('Rng', () => {
   });
 
   it('draws integers uniformly within bounds', () => {
-    const r = new Rng(3, 'uniform');
+    const r = new SeededRng(3, 'uniform');
     const counts = new Array(6).fill(0);
     for (let i = 0; i < 60_000; i++) counts[r.int(0, 5)]++;
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(500);
@@ -78,7 +78,7 @@ describe('Rng', () => {
   });
 
   it('picks weighted keys in proportion and never a zero weight', () => {
-    const r = new Rng(5, 'weights');
+    const r = new SeededRng(5, 'weights');
     const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
     for (let i = 0; i < 30_000; i++) counts[r.weighted({ a: 1, b: 2, c: 0 })]++;
     expect(counts.c).toBe(0);

@@ -1,4 +1,5 @@
 import type { NodeId } from '@raftkit/core';
+import { SeededRng } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
 import { EventQueue } from '../src/event-queue.js';
 import {
@@ -10,7 +11,6 @@ import {
   PROFILES,
 } from '../src/nemesis/index.js';
 import { NetworkModel } from '../src/network.js';
-import { Rng } from '../src/rng.js';
 
 const TICK = 10_000;
 
@@ -28,7 +28,7 @@ class FakeCluster implements FaultTarget {
   private t = 0;
 
   constructor(readonly ids: NodeId[]) {
-    this.network = new NetworkModel(ids, new Rng(1, 'net'));
+    this.network = new NetworkModel(ids, new SeededRng(1, 'net'));
   }
   get now() {
     return this.t;
@@ -107,7 +107,7 @@ class FakeCluster implements FaultTarget {
 function run(profile: NemesisProfileName | NemesisProfile, seed: number, n = 5) {
   const cluster = new FakeCluster(Array.from({ length: n }, (_, i) => `n${i + 1}`));
   const p = typeof profile === 'string' ? PROFILES[profile] : profile;
-  const nemesis = new Nemesis(cluster, p, new Rng(seed, 'nemesis'), {
+  const nemesis = new Nemesis(cluster, p, new SeededRng(seed, 'nemesis'), {
     startAt: 30 * TICK,
     healAt: 800 * TICK,
     clockRateRange: [0.9, 1.1],

@@ -1,6 +1,6 @@
+import { SeededRng } from '@raftkit/core';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LINK, NetworkModel } from '../src/network.js';
-import { Rng } from '../src/rng.js';
 
 const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const reachable = (net: NetworkModel) =>
@@ -8,12 +8,12 @@ const reachable = (net: NetworkModel) =>
 
 describe('NetworkModel reachability', () => {
   it('starts fully connected', () => {
-    const net = new NetworkModel(ids, new Rng(1));
+    const net = new NetworkModel(ids, new SeededRng(1));
     expect(reachable(net)).toHaveLength(20);
   });
 
   it('partitions into groups that cannot talk across', () => {
-    const net = new NetworkModel(ids, new Rng(1));
+    const net = new NetworkModel(ids, new SeededRng(1));
     net.partition([
       ['n1', 'n2', 'n3'],
       ['n4', 'n5'],
@@ -26,14 +26,14 @@ describe('NetworkModel reachability', () => {
   });
 
   it('isolates nodes left out of every group', () => {
-    const net = new NetworkModel(ids, new Rng(1));
+    const net = new NetworkModel(ids, new SeededRng(1));
     net.partition([['n1', 'n2']]);
     expect(net.canReach('n3', 'n4')).toBe(false);
     expect(net.canReach('n1', 'n2')).toBe(true);
   });
 
   it('cuts one direction only', () => {
-    const net = new NetworkModel(ids, new Rng(1));
+    const net = new NetworkModel(ids, new SeededRng(1));
     net.cutOneWay('n1', 'n2');
     expect(net.canReach('n1', 'n2')).toBe(false);
     expect(net.canReach('n2', 'n1')).toBe(true);
@@ -41,7 +41,7 @@ describe('NetworkModel reachability', () => {
   });
 
   it('bridges two sides through one node', () => {
-    const net = new NetworkModel(ids, new Rng(1));
+    const net = new NetworkModel(ids, new SeededRng(1));
     net.bridge(['n1', 'n2'], ['n4', 'n5'], 'n3');
     expect(net.canReach('n1', 'n2')).toBe(true);
     expect(net.canReach('n1', 'n3')).toBe(true);
@@ -51,7 +51,7 @@ describe('NetworkModel reachability', () => {
   });
 
   it('connects a ring only to neighbours', () => {
-    const net = new NetworkModel(ids, new Rng(1));
+    const net = new NetworkModel(ids, new SeededRng(1));
     net.ring(['n1', 'n3', 'n5', 'n2', 'n4']);
     expect(net.canReach('n1', 'n3')).toBe(true);
     expect(net.canReach('n4', 'n1')).toBe(true); // wraps around
@@ -60,7 +60,7 @@ describe('NetworkModel reachability', () => {
   });
 
   it('isolates one node both ways', () => {
-    const net = new NetworkModel(ids, new Rng(1));
+    const net = new NetworkModel(ids, new SeededRng(1));
     net.isolate('n3');
     expect(net.canReach('n3', 'n1')).toBe(false);
     expect(net.canReach('n1', 'n3')).toBe(false);
@@ -69,7 +69,7 @@ describe('NetworkModel reachability', () => {
   });
 
   it('a new topology replaces the old one, heal clears everything', () => {
-    const net = new NetworkModel(ids, new Rng(1));
+    const net = new NetworkModel(ids, new SeededRng(1));
     net.isolate('n1');
     net.cutOneWay('n2', 'n3');
     net.degradeLink('n4', 'n5', { loss: 1 });
@@ -86,7 +86,7 @@ describe('NetworkModel reachability', () => {
 
 describe('NetworkModel message fate', () => {
   const fates = (seed: number, n: number) => {
-    const net = new NetworkModel(ids, new Rng(seed, 'network'), {
+    const net = new NetworkModel(ids, new SeededRng(seed, 'network'), {
       ...DEFAULT_LINK,
       loss: 0.1,
       duplicate: 0.1,
@@ -122,7 +122,11 @@ describe('NetworkModel message fate', () => {
   });
 
   it('a degraded link follows its own profile, others keep the defaults', () => {
-    const net = new NetworkModel(ids, new Rng(3, 'network'), { ...DEFAULT_LINK, loss: 0, duplicate: 0 });
+    const net = new NetworkModel(ids, new SeededRng(3, 'network'), {
+      ...DEFAULT_LINK,
+      loss: 0,
+      duplicate: 0,
+    });
     net.degradeLink('n1', 'n2', { loss: 1 });
     for (let i = 0; i < 100; i++) {
       expect(net.route('n1', 'n2', 0)).toEqual([]);

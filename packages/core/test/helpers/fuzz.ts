@@ -10,10 +10,15 @@
  * message, proposal, restart, Ready processed) that each node's role
  * statechart is in the role the node reports.
  */
-import { type ConfChange, InvalidArgumentError, type RaftConfig } from '@raftkit/core';
+import {
+  type ConfChange,
+  InvalidArgumentError,
+  type NodeId,
+  type RaftConfig,
+  SeededRng,
+} from '@raftkit/core';
 import { bytes } from './builders.js';
 import { Cluster } from './cluster.js';
-import { type NodeId, SeededRngForTests } from './rng.js';
 import { SafetyChecker } from './safety.js';
 import type { NodeOptions } from './single.js';
 
@@ -63,7 +68,7 @@ function chartAgrees(c: Cluster, seed: number): void {
 
 export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
   const ids = Array.from({ length: opts.nodes ?? 3 }, (_, i) => `n${i + 1}`);
-  const rng = new SeededRngForTests(seed);
+  const rng = new SeededRng(seed, 'test-schedule');
   const c = new Cluster(ids, {
     seed,
     config: {
@@ -93,7 +98,7 @@ export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
       ...learners.map((node) => ({ type: 'remove' as const, node })),
       ...(voters.length > 2 ? voters.map((node) => ({ type: 'remove' as const, node })) : []),
     ];
-    return options.length > 0 ? options[rng.int(options.length)] : null;
+    return options.length > 0 ? options[rng.nextInt(options.length)] : null;
   };
 
   const freshLeader = (): boolean => {
@@ -106,10 +111,10 @@ export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
   const steps = opts.steps ?? 800;
   for (let step = 0; step < steps; step++) {
     if (opts.compaction || opts.membership) {
-      const x = rng.int(100);
+      const x = rng.nextInt(100);
       if (opts.compaction && x < 4) {
-        const id = all[rng.int(all.length)];
-        if (!c.n(id).down && c.takeSnapshot(id, { keep: rng.int(3), sync: rng.int(4) !== 0 }))
+        const id = all[rng.nextInt(all.length)];
+        if (!c.n(id).down && c.takeSnapshot(id, { keep: rng.nextInt(3), sync: rng.nextInt(4) !== 0 }))
           snapshotsTaken++;
       } else if (opts.membership && (x >= 96 || (x >= 50 && freshLeader()))) {
         // Changes at random, and often right after an election: the window the
@@ -127,33 +132,33 @@ export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
         }
       }
     }
-    const r = rng.int(100);
+    const r = rng.nextInt(100);
     if (r < 25) {
-      const id = all[rng.int(all.length)];
+      const id = all[rng.nextInt(all.length)];
       if (!c.n(id).down) c.raft(id).tick();
     } else if (r < 75) {
       // Deliver a few messages, mostly in order, sometimes reordered or duplicated.
       for (let k = 0; k < 4 && c.queue.length > 0; k++) {
-        const i = rng.int(4) === 0 ? rng.int(c.queue.length) : 0;
+        const i = rng.nextInt(4) === 0 ? rng.nextInt(c.queue.length) : 0;
         const [m] = c.queue.splice(i, 1);
-        if (rng.int(20) === 0) c.queue.push(m);
+        if (rng.nextInt(20) === 0) c.queue.push(m);
         c.queue.unshift(m);
         c.deliverQueued((x) => x === m);
         chartAgrees(c, seed);
       }
     } else if (r < 78) {
-      if (c.queue.length > 0) c.queue.splice(rng.int(c.queue.length), 1); // lose one
+      if (c.queue.length > 0) c.queue.splice(rng.nextInt(c.queue.length), 1); // lose one
     } else if (r < 90) {
       const leader = c.leader();
-      const id = leader && rng.int(4) !== 0 ? leader.id : all[rng.int(all.length)];
+      const id = leader && rng.nextInt(4) !== 0 ? leader.id : all[rng.nextInt(all.length)];
       if (!c.n(id).down) {
         c.propose(id, bytes(`s${seed}-${step}`));
         proposals++;
       }
     } else if (r < 92) {
-      const shuffled = [...all].sort(() => 0).map((x) => ({ x, k: rng.int(1000) }));
+      const shuffled = [...all].sort(() => 0).map((x) => ({ x, k: rng.nextInt(1000) }));
       shuffled.sort((a, b) => a.k - b.k);
-      const cutAt = 1 + rng.int(all.length - 1);
+      const cutAt = 1 + rng.nextInt(all.length - 1);
       c.heal();
       c.partition(
         shuffled.slice(0, cutAt).map((s) => s.x),
@@ -162,7 +167,7 @@ export function runFuzz(seed: number, opts: FuzzOptions = {}): FuzzResult {
     } else if (r < 96) {
       c.heal();
     } else {
-      const id = all[rng.int(all.length)];
+      const id = all[rng.nextInt(all.length)];
       const cn = c.n(id);
       if (cn.down) {
         c.restart(id);

@@ -8,8 +8,9 @@
  *   the entry applied at i.
  * Reads each node's records incrementally (restarts start new records).
  */
+
+import type { NodeId } from '@raftkit/core';
 import type { Cluster, ClusterNode } from './cluster.js';
-import type { NodeId } from './rng.js';
 
 interface Cursor {
   transitions: number;

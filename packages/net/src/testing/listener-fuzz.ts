@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { SeededRng } from '@raftkit/core';
 import { encodeClientRequest } from '../client/protocol.js';
 import { encodeFrame, FrameKind, HANDSHAKE_MAX_FRAME_BYTES } from '../framing/frame.js';
 import { FrameDecoder } from '../framing/frame-decoder.js';
@@ -74,21 +75,9 @@ export interface FuzzReport {
   durationMs: number;
 }
 
-/** mulberry32: small, fast, seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function fuzzListener(opts: FuzzOptions): Promise<FuzzReport> {
-  const random = rng(opts.seed ?? 1);
-  const int = (n: number) => Math.floor(random() * n);
+  const rng = new SeededRng(opts.seed ?? 1, 'listener-fuzz');
+  const int = (n: number) => rng.nextInt(n);
   const bytes = (n: number) => {
     const b = Buffer.allocUnsafe(n);
     for (let i = 0; i < n; i++) b[i] = int(256);

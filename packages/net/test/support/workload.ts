@@ -1,16 +1,11 @@
+import { SeededRng } from '@raftkit/core';
 import { HistoryRecorder, type KvInvocation, type KvOp } from '@raftkit/sim';
 import type { RaftClient } from '../../src/index.js';
 
-/** mulberry32 */
+/** Uniform floats in [0, 1) from core's SeededRng. */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new SeededRng(seed);
+  return () => rng.float();
 }
 
 export interface WorkloadResult {

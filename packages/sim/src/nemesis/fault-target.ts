@@ -5,9 +5,15 @@
  * compaction and the membership operator call back into. They import this
  * module, never nemesis.ts, so the nemesis can import them without a cycle.
  */
-import type { ConfChange, ConfState, NodeId, ProposalOutcome, ResolvedRaftTuning } from '@raftkit/core';
+import type {
+  ConfChange,
+  ConfState,
+  NodeId,
+  ProposalOutcome,
+  ResolvedRaftTuning,
+  SeededRng,
+} from '@raftkit/core';
 import type { NetworkModel } from '../network.js';
-import type { Rng } from '../rng.js';
 import type { Reactions } from './reactions.js';
 
 /** When an armed node crashes around its next disk sync. */
@@ -107,7 +113,7 @@ export type ScenarioName = 'figure8' | 'duel' | 'overlappingChanges';
 /** The part of the Nemesis its scenario modules (scenarios, compaction, membership) drive. */
 export interface NemesisFaults {
   readonly target: FaultTarget;
-  readonly rng: Rng;
+  readonly rng: SeededRng;
   readonly opts: NemesisOptions;
   readonly reactions: Reactions;
   /** The multi-step scenario in progress, if any. */

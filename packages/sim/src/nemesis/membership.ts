@@ -23,8 +23,7 @@
  * wipes only machines whose removal it saw committed: a wiped voter would be
  * data loss, not a fault Raft is meant to survive.
  */
-import type { ConfChange, NodeId, ProposalOutcome } from '@raftkit/core';
-import type { Rng } from '../rng.js';
+import type { ConfChange, NodeId, ProposalOutcome, SeededRng } from '@raftkit/core';
 import type { FaultTarget, LeaderView, MembershipControl, NemesisFaults } from './fault-target.js';
 
 /** What is done with a machine once its removal committed. */
@@ -54,7 +53,7 @@ export class MembershipOperator {
   constructor(
     private readonly nemesis: NemesisFaults,
     private readonly control: MembershipControl,
-    private readonly rng: Rng,
+    private readonly rng: SeededRng,
     private readonly initialVoters: number,
   ) {
     this.targetVoters = this.drawTarget();

@@ -9,8 +9,7 @@
  * leaders) live in scenarios.ts. The nemesis drives the cluster only through
  * `FaultTarget`, so it can be tested against a fake and reused by other hosts.
  */
-import type { NodeId } from '@raftkit/core';
-import type { Rng } from '../rng.js';
+import type { NodeId, SeededRng } from '@raftkit/core';
 import { Compaction } from './compaction.js';
 import type { FaultTarget, NemesisFaults, NemesisOptions } from './fault-target.js';
 import { overlappingChanges } from './overlapping-changes.js';
@@ -31,7 +30,7 @@ export class Nemesis implements NemesisFaults {
   constructor(
     readonly target: FaultTarget,
     private readonly profile: NemesisProfile,
-    readonly rng: Rng,
+    readonly rng: SeededRng,
     readonly opts: NemesisOptions,
   ) {
     this.reactions = new Reactions(

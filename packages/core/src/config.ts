@@ -53,7 +53,9 @@ export interface RaftTuning {
   readonly maxSnapshotBytes?: number;
   /**
    * `promote` accepts a learner only if it is replicating and at most this many
-   * entries behind the leader's commit index (else dropped 'learnerNotCaughtUp'). Default 0.
+   * entries behind the leader's commit index (else dropped 'learnerNotCaughtUp'). Default 64:
+   * a learner catching up under live writes trails by the entries in flight, and 0 would refuse
+   * its promotion until writes pause.
    */
   readonly promoteMaxLag?: number;
 
@@ -61,7 +63,8 @@ export interface RaftTuning {
   /**
    * Checkpoint interval K: the host calls `reportCheckpoint(i, hash)` for every
    * applied index i that is a positive multiple of K, with the state hash
-   * right after applying entry i. 0 disables checkpoints. Default 1000.
+   * right after applying entry i. 0 disables checkpoints. Default 100 (the checks feed
+   * divergence detection and the split-brain monitor; an incremental state hash makes them cheap).
    */
   readonly checkpointInterval?: number;
   /**

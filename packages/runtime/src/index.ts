@@ -34,7 +34,6 @@ export {
   FLAT_RAFT_OPTIONS,
   type FlatRaftOptions,
   type LocalNodeOptions,
-  RUNTIME_RAFT_DEFAULTS,
   raftTuningOf,
 } from './cluster/options.js';
 export type {

@@ -32,19 +32,6 @@ export interface LocalNodeOptions {
 }
 
 /**
- * Where the runtime's defaults differ from core's RAFT_DEFAULTS (everything
- * else is core's). checkpointInterval: the runtime's checkpoints feed both the
- * core's divergence detection and the split-brain monitor, and its state hash
- * is incremental, so it checks ten times as often as core's 1000. promoteMaxLag:
- * a learner catching up under live writes trails the commit index by the
- * entries in flight; core's 0 would refuse its promotion until writes pause.
- */
-export const RUNTIME_RAFT_DEFAULTS = Object.freeze({
-  checkpointInterval: 100,
-  promoteMaxLag: 64,
-} satisfies RaftTuning);
-
-/**
  * Wall-clock length of a tick, for every host on the runtime (createCluster,
  * `raftkit node`, the demo): elections in 500-1000 ms (10-20 ticks) leave
  * room for a round trip between machines and for event-loop stalls of a
@@ -114,7 +101,7 @@ export interface ClusterOptions extends FlatRaftOptions {
    * How every node runs Raft: core's RaftTuning (election and heartbeat
    * ticks, Pre-Vote, CheckQuorum, read mode, message and proposal limits,
    * snapshots, checkpoints, timeouts; see @raftkit/core). Unset options take
-   * core's defaults, except RUNTIME_RAFT_DEFAULTS. Checked by core's rules
+   * core's defaults (RAFT_DEFAULTS). Checked by core's rules
    * before any worker starts (an InvalidRequestError naming the option).
    * A host with a frame limit keeps `maxProposalBytes` below it (an entry
    * must fit in one frame); with `maxBytesPerMsg`, `maxInflightMsgs` bounds
@@ -344,7 +331,7 @@ export function resolveOptions(o: ClusterOptions): ResolvedOptions {
 
 /**
  * The one mapping of createCluster's Raft options onto core's tuning:
- * RUNTIME_RAFT_DEFAULTS, then the flat aliases, then `raft`; resolved and
+ * core's defaults, then the flat aliases, then `raft`; resolved and
  * checked by core's rules (validateRaftTuning). An option given both flat
  * and in `raft` with different values is refused rather than silently
  * picking one.
@@ -366,7 +353,7 @@ export function raftTuningOf(o: ClusterOptions): ResolvedRaftTuning {
     flat[name] = value;
   }
   try {
-    return validateRaftTuning({ ...RUNTIME_RAFT_DEFAULTS, ...flat, ...raft });
+    return validateRaftTuning({ ...flat, ...raft });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const where = error.option === undefined ? 'raft' : `raft.${error.option}`;

@@ -1,5 +1,6 @@
 // Command line of `pnpm bench` / `node scripts/bench.mjs`.
 import { resolve } from 'node:path';
+import { parseArgs as parseCommandLine } from 'node:util';
 export const ROW_IDS = [
   'limits',
   'core',
@@ -26,25 +27,45 @@ const USAGE = `usage: pnpm bench [--quick] [--json FILE] [--only ${ROW_IDS.join(
                (after editing bench/ANALYSIS.md or the report code)`;
 
 export function parseArgs(argv) {
-  const opts = { quick: false, json: null, only: new Set(ROW_IDS), report: true, out: null, rerender: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--quick') opts.quick = true;
-    else if (a === '--json') opts.json = value();
-    else if (a === '--out') opts.out = value();
-    else if (a === '--no-report') opts.report = false;
-    else if (a === '--rerender') opts.rerender = true;
-    else if (a === '--only') {
-      const ids = value().split(',').filter(Boolean);
-      for (const id of ids) if (!ROW_IDS.includes(id)) throw new UsageError(`unknown row ${id}`);
-      opts.only = new Set(ids);
-    } else if (a === '--help' || a === '-h') throw new UsageError('');
-    else throw new UsageError(`unknown argument ${a}`);
+  let parsed;
+  try {
+    parsed = parseCommandLine({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        quick: { type: 'boolean' },
+        json: { type: 'string' },
+        only: { type: 'string' },
+        'no-report': { type: 'boolean' },
+        out: { type: 'string' },
+        rerender: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    // node:util names the flag at fault ("Unknown option '--x'", "Option '--json <value>' argument missing").
+    throw new UsageError(error.message);
+  }
+  const v = parsed.values;
+  if (v.help) throw new UsageError('');
+  for (const flag of ['json', 'out', 'only']) {
+    if (typeof v[flag] === 'string' && (v[flag] === '' || v[flag].startsWith('--'))) {
+      throw new UsageError(`--${flag} needs a value`);
+    }
+  }
+  const opts = {
+    quick: v.quick ?? false,
+    json: v.json ?? null,
+    only: new Set(ROW_IDS),
+    report: !v['no-report'],
+    out: v.out ?? null,
+    rerender: v.rerender ?? false,
+  };
+  if (v.only !== undefined) {
+    const ids = v.only.split(',').filter(Boolean);
+    for (const id of ids) if (!ROW_IDS.includes(id)) throw new UsageError(`unknown row ${id}`);
+    opts.only = new Set(ids);
   }
   return opts;
 }

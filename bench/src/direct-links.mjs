@@ -6,15 +6,12 @@
 // Prints the medians and the ratios direct / router. Build first (`pnpm build`).
 //
 //   node bench/src/direct-links.mjs [--reps 3] [--seconds 2]
+import { parseArgs } from 'node:util';
 import { putLoad, withCluster } from './rows/cluster.mjs';
 
-const args = process.argv.slice(2);
-const arg = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const REPS = arg('reps', 3);
-const MS = arg('seconds', 2) * 1000;
+const { values } = parseArgs({ options: { reps: { type: 'string' }, seconds: { type: 'string' } } });
+const REPS = Number(values.reps ?? 3);
+const MS = Number(values.seconds ?? 2) * 1000;
 const CLIENTS = [64, 1];
 
 const median = (xs) => {

@@ -5,6 +5,7 @@
 //   node bench/src/profile-top.mjs DIR_OR_FILE... [--top 25]
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 /** Self time (ms) per function of one profile, plus the total sampled time. */
 export function summariseProfile(profile) {
@@ -60,12 +61,13 @@ function files(paths) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = process.argv.slice(2);
-  const topIdx = args.indexOf('--top');
-  const top = topIdx >= 0 ? Number(args.splice(topIdx, 2)[1]) : 25;
-  const cIdx = args.indexOf('--callers');
-  const callers = cIdx >= 0 ? args.splice(cIdx, 2)[1] : null;
-  for (const f of files(args)) {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string' }, callers: { type: 'string' } },
+  });
+  const top = Number(values.top ?? 25);
+  const callers = values.callers ?? null;
+  for (const f of files(positionals)) {
     const profile = JSON.parse(readFileSync(f, 'utf8'));
     const { totalMs, rows } = summariseProfile(profile);
     console.log(`\n== ${basename(f)}: ${totalMs.toFixed(0)} ms sampled`);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 import { runClosedLoop } from './inthread-harness.mjs';
 import { putLoad, withCluster } from './rows/cluster.mjs';
 // Runs one benchmark scenario for profiling (not part of `pnpm bench`):
@@ -17,9 +18,12 @@ import { sleep } from './stats.mjs';
 import { idleCpu, loadWithCpu, putOp } from './tcp/measure.mjs';
 import { RaftkitSystem } from './tcp/raftkit-system.mjs';
 
-const [scenario = 'cluster-memory-64', ...rest] = process.argv.slice(2);
-const sIdx = rest.indexOf('--seconds');
-const ms = (sIdx >= 0 ? Number(rest[sIdx + 1]) : 5) * 1000;
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { seconds: { type: 'string' } },
+});
+const scenario = positionals[0] ?? 'cluster-memory-64';
+const ms = Number(values.seconds ?? 5) * 1000;
 
 const m = /^cluster-(memory|lmdb)-(\d+)$/.exec(scenario);
 const c = /^core-(\d+)$/.exec(scenario);

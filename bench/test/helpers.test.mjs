@@ -36,6 +36,8 @@ test('parseArgs reads the flags and refuses unknown rows and arguments', () => {
   assert.throws(() => parseArgs(['--only', 'nope']), UsageError);
   assert.throws(() => parseArgs(['--json']), UsageError);
   assert.throws(() => parseArgs(['--fast']), UsageError);
+  assert.throws(() => parseArgs(['--json', '--only', 'core']), /--json/);
+  assert.throws(() => parseArgs(['stray']), UsageError);
 });
 
 test('the SVG writer draws every series and skips what a log axis cannot show', () => {

@@ -81,6 +81,15 @@ export {
 export { RttEstimator, type RttEstimatorOptions, type RttStats } from './rtt-estimator.js';
 export { type SnapshotPolicy, type SnapshotProgress, shouldSnapshot } from './snapshot-policy.js';
 export * from './split-brain-monitor.js';
+export type {
+  AlertKind,
+  AlertSeverity,
+  NodeObservation,
+  NodeVerification,
+  SplitBrainAlert,
+  SplitBrainMonitorOptions,
+  StaleLeaderEpisode,
+} from './split-brain-observation.js';
 export type { StateMachine } from './state-machine.js';
 export { isSnapshotStorage, type SnapshotStorage, type Storage } from './storage.js';
 export * from './types.js';

@@ -38,6 +38,32 @@ function refused(fn: () => unknown): StorageError {
 }
 
 describe('LmdbStorage snapshots and compaction', () => {
+  it('a large snapshot record, then more metadata writes in the same and the next batches: all read back after a reopen', async () => {
+    // A snapshot over msgpackr's scratch size makes the store hand msgpackr a fresh buffer
+    // after the commit; the records written after it (and queued with it) must be intact.
+    let s = await withLog();
+    const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
+    s.createSnapshot(20, conf, big);
+    s.compact(20);
+    await s.persist({
+      hardState: { term: 3, vote: 'n2', commit: 31 },
+      entries: [entry(31, 3)],
+      snapshot: null,
+    });
+    await s.persist({
+      hardState: { term: 4, vote: 'n3', commit: 32 },
+      entries: [entry(32, 4)],
+      snapshot: null,
+    });
+    s = await reopen(s);
+    expect(s.snapshot()?.data).toEqual(big);
+    expect(s.initialState().hardState).toEqual({ term: 4, vote: 'n3', commit: 32 });
+    expect(s.entries(31, 33).map((e) => [e.index, e.term])).toEqual([
+      [31, 3],
+      [32, 4],
+    ]);
+  });
+
   it('takes a snapshot and compacts behind it: visible at once, durable together in one transaction', async () => {
     let s = await withLog();
     const before = s.stats();

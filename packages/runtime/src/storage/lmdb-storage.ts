@@ -558,6 +558,7 @@ export class LmdbStorage implements DurableStorage {
     if (snapToWrite) {
       this.durableSnapIndex = snapToWrite.snap.meta.index;
       this.snapshotsWritten++;
+      this.releaseEncoderScratch();
     }
     if (compaction) {
       if (!installed) this.entriesCompacted += Math.max(0, compaction.index - removeFrom + 1);
@@ -589,6 +590,18 @@ export class LmdbStorage implements DurableStorage {
    * with the store's path (and that promise, like each write's own, is
    * handled, not left to reject unobserved).
    */
+  /**
+   * The meta database's records are packed by msgpackr into its scratch buffer, which keeps
+   * the size of the largest record ever packed: after a snapshot record (the whole
+   * compressed state) that buffer would stay as large for good. Once that write is
+   * committed, give msgpackr a fresh small buffer; writes still queued keep their own views
+   * of the old one, so nothing they hold is overwritten.
+   */
+  private releaseEncoderScratch(): void {
+    const encoder = (this.meta as unknown as { encoder?: { useBuffer?(buffer: Uint8Array): void } }).encoder;
+    encoder?.useBuffer?.(Buffer.allocUnsafeSlow(8192));
+  }
+
   private async commit(writes: (w: (write: Promise<unknown>) => void) => void): Promise<void> {
     // Each put/remove returns a promise that rejects too when the commit fails: the
     // batch's own promise reports the failure, these must not reject unobserved.

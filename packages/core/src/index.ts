@@ -48,7 +48,7 @@ export {
   PriorityTransferPolicy,
   type TransferCandidate,
 } from './leader-priority.js';
-export { type LogBounds, LogWindow } from './log-window.js';
+export { type LogBounds, LogWindow, WindowedStorage } from './log-window.js';
 export { MemoryStorage, type MemoryStorageInit } from './memory-storage.js';
 export {
   type ChannelState,

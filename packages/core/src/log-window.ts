@@ -204,3 +204,22 @@ export class LogWindow {
     }
   }
 }
+
+/**
+ * The Storage reads a LogWindow answers on its own (bounds and terms): every
+ * store over a window (core's MemoryStorage, the runtime's memory and LMDB
+ * stores) extends this instead of restating them.
+ */
+export abstract class WindowedStorage {
+  protected abstract readonly window: LogWindow;
+
+  firstIndex(): number {
+    return this.window.firstIndex();
+  }
+  lastIndex(): number {
+    return this.window.lastIndex();
+  }
+  term(index: number): number {
+    return this.window.term(index);
+  }
+}

@@ -10,7 +10,7 @@
  */
 
 import { copyConf } from './conf-state.js';
-import { LogWindow } from './log-window.js';
+import { LogWindow, WindowedStorage } from './log-window.js';
 import type { SnapshotStorage } from './storage.js';
 import type { ConfState, Entry, HardState, Snapshot } from './types.js';
 
@@ -34,14 +34,14 @@ export interface MemoryStorageInit {
   readonly entries?: readonly Entry[];
 }
 
-export class MemoryStorage implements SnapshotStorage {
+export class MemoryStorage extends WindowedStorage implements SnapshotStorage {
   private hard: HardState = EMPTY_HARD_STATE;
   private conf: ConfState | null = null;
   private snap: Snapshot | null = null;
   /** The entries (compactIndex, lastIndex] of the window. */
   private ents: Entry[] = [];
   /** Bounds and their rules (shared with the runtime's stores). */
-  private readonly window: LogWindow = new LogWindow(
+  protected readonly window: LogWindow = new LogWindow(
     (index) => this.ents[index - this.window.firstIndex()].term,
   );
 
@@ -52,6 +52,7 @@ export class MemoryStorage implements SnapshotStorage {
 
   /** Initial contents count as synced. */
   constructor(init: MemoryStorageInit = {}) {
+    super();
     if (init.snapshot) this.applySnapshot(init.snapshot);
     if (init.confState !== undefined) this.conf = init.confState;
     if (init.entries && init.entries.length > 0) this.append(init.entries);
@@ -63,18 +64,6 @@ export class MemoryStorage implements SnapshotStorage {
 
   initialState(): { hardState: HardState; confState: ConfState | null } {
     return { hardState: this.hard, confState: this.conf ?? this.snap?.meta.conf ?? null };
-  }
-
-  firstIndex(): number {
-    return this.window.firstIndex();
-  }
-
-  lastIndex(): number {
-    return this.window.lastIndex();
-  }
-
-  term(index: number): number {
-    return this.window.term(index);
   }
 
   entries(lo: number, hi: number, maxBytes?: number): Entry[] {

@@ -8,6 +8,7 @@ import {
   type HardState,
   LogWindow,
   type Snapshot,
+  WindowedStorage,
 } from '@raftkit/core';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { StorageError, storageErrorFrom } from '../errors.js';
@@ -98,7 +99,7 @@ interface PendingSnapshotOps {
  * state against the log) and throws a `StorageError` naming the path on any
  * problem: a damaged store never becomes a silently empty node.
  */
-export class LmdbStorage implements DurableStorage {
+export class LmdbStorage extends WindowedStorage implements DurableStorage {
   readonly kind = 'lmdb' as const;
   readonly path: string;
   private readonly env: RootDatabase;
@@ -117,7 +118,7 @@ export class LmdbStorage implements DurableStorage {
   /** Latest snapshot as readers see it (may be pending). */
   private snap: Snapshot | null = null;
   /** Bounds as readers see them (compaction point, last index, latest snapshot) and their rules. */
-  private readonly window: LogWindow;
+  protected readonly window: LogWindow;
   /** First log key actually in LMDB (compactions not yet written leave keys below `compactIndex + 1`). */
   private durableFirst = 1;
   private durableSnapIndex = 0;
@@ -136,6 +137,7 @@ export class LmdbStorage implements DurableStorage {
   private entriesCompacted = 0;
 
   private constructor(opts: LmdbStorageOptions, env: RootDatabase) {
+    super();
     this.path = opts.path;
     this.env = env;
     this.durability = opts.durability ?? 'syncCommit';
@@ -374,15 +376,6 @@ export class LmdbStorage implements DurableStorage {
 
   initialState(): { hardState: HardState; confState: ConfState | null } {
     return { hardState: this.hard, confState: this.snap?.meta.conf ?? this.bootConf };
-  }
-  firstIndex(): number {
-    return this.window.firstIndex();
-  }
-  lastIndex(): number {
-    return this.window.lastIndex();
-  }
-  term(index: number): number {
-    return this.window.term(index);
   }
   entries(lo: number, hi: number, maxBytes?: number): Entry[] {
     if (!this.window.readable(lo, hi)) return [];

@@ -5,6 +5,7 @@ import {
   type HardState,
   LogWindow,
   type Snapshot,
+  WindowedStorage,
 } from '@raftkit/core';
 import { StorageError } from '../errors.js';
 import type { DurableStorage, PersistBatch, StorageStats } from './durable-storage.js';
@@ -16,14 +17,14 @@ import { newIncarnation } from './incarnation.js';
  * worker lives. For tests and benchmarks; a killed node loses everything, so
  * the cluster refuses to restart a memory node (it could vote twice).
  */
-export class MemoryDurableStorage implements DurableStorage {
+export class MemoryDurableStorage extends WindowedStorage implements DurableStorage {
   readonly kind = 'memory' as const;
   readonly path = null;
   private hard: HardState = { term: 0, vote: null, commit: 0 };
   private snap: Snapshot | null = null;
   /** The entries (compactIndex, lastIndex]; the bounds and their rules are core's LogWindow. */
   private readonly log = new EntryWindow();
-  private readonly window = new LogWindow(
+  protected readonly window = new LogWindow(
     (index) => (this.log.get(index) as Entry).term,
     (detail) => new StorageError('inconsistent', 'memory', detail),
   );
@@ -41,19 +42,12 @@ export class MemoryDurableStorage implements DurableStorage {
   constructor(
     private readonly bootstrapConf: ConfState | null = null,
     readonly incarnation: number = newIncarnation(),
-  ) {}
+  ) {
+    super();
+  }
 
   initialState(): { hardState: HardState; confState: ConfState | null } {
     return { hardState: this.hard, confState: this.snap?.meta.conf ?? this.bootstrapConf };
-  }
-  firstIndex(): number {
-    return this.window.firstIndex();
-  }
-  lastIndex(): number {
-    return this.window.lastIndex();
-  }
-  term(index: number): number {
-    return this.window.term(index);
   }
   entries(lo: number, hi: number, maxBytes?: number): Entry[] {
     return this.window.readable(lo, hi) ? this.log.slice(lo, hi, maxBytes) : [];

@@ -6,7 +6,7 @@ import { graphToSvg, machineToGraph } from '../src/diagram.js';
 import { DemoHub } from '../src/hub.js';
 import { type DemoServer, startDemoServer } from '../src/server.js';
 import { FakeCluster } from './fake-cluster.js';
-import { sampleMachine } from './fixtures/sample-machine.js';
+import { sampleMachine } from '../../../packages/net/test/fixtures/sample-machine.js';
 import { type Browser, hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from './helpers/chromium.js';
 
 const IDS = ['n1', 'n2', 'n3', 'n4', 'n5'];

@@ -8,7 +8,7 @@ import { DemoHub } from '../src/hub.js';
 import type { DemoSnapshot, NodeView, TransitionView } from '../src/model.js';
 import { type DemoServer, startDemoServer } from '../src/server.js';
 import { FakeCluster } from './fake-cluster.js';
-import { sampleMachine } from './fixtures/sample-machine.js';
+import { sampleMachine } from '../../../packages/net/test/fixtures/sample-machine.js';
 import { SseClient } from './helpers/sse-client.js';
 import { waitFor } from './helpers/wait-for.js';
 

@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
+import { sampleMachine } from '../../../packages/net/test/fixtures/sample-machine.js';
 import { ControlService } from '../src/control.js';
 import { graphToSvg, machineToGraph } from '../src/diagram.js';
 import { DemoHub } from '../src/hub.js';
 import { type DemoServer, startDemoServer } from '../src/server.js';
 import { FakeCluster } from './fake-cluster.js';
-import { sampleMachine } from '../../../packages/net/test/fixtures/sample-machine.js';
 import { type Browser, hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from './helpers/chromium.js';
 
 const IDS = ['n1', 'n2', 'n3', 'n4', 'n5'];

@@ -2,13 +2,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
+import { sampleMachine } from '../../../packages/net/test/fixtures/sample-machine.js';
 import { ControlError, ControlService, parseControl } from '../src/control.js';
 import { graphToSvg, machineToGraph } from '../src/diagram.js';
 import { DemoHub } from '../src/hub.js';
 import type { DemoSnapshot, NodeView, TransitionView } from '../src/model.js';
 import { type DemoServer, startDemoServer } from '../src/server.js';
 import { FakeCluster } from './fake-cluster.js';
-import { sampleMachine } from '../../../packages/net/test/fixtures/sample-machine.js';
 import { SseClient } from './helpers/sse-client.js';
 import { waitFor } from './helpers/wait-for.js';
 

@@ -15,8 +15,8 @@ type Bug = Exclude<BugName, 'membership-no-current-term-commit' | 'ignore-incarn
 
 /** Seeds of `pnpm sim --inject-bug B` (mixed, 5 nodes, default ticks) that catch each bug. */
 const PINNED: Record<Bug, readonly number[]> = {
-  'no-prevote-stickiness': [42, 79],
-  'commit-old-term': [1, 3],
+  'no-prevote-stickiness': [27, 36],
+  'commit-old-term': [1, 12],
   'double-vote': [2, 9],
   'reply-before-persist': [1, 2],
   'lease-without-checkquorum': [5, 10],
@@ -77,7 +77,7 @@ describe('what a caught bug reports', () => {
  * seeds with `pnpm sim --seeds 100 --profile drift --inject-bug ignore-clock-rate`.
  */
 describe('injected bug ignore-clock-rate (drift profile)', () => {
-  const PINNED_DRIFT = [3, 4] as const;
+  const PINNED_DRIFT = [1, 4] as const;
 
   it('is caught on its pinned seeds, which pass without the bug', () => {
     for (const seed of PINNED_DRIFT) {

@@ -96,7 +96,11 @@ export function handleAppendResp(n: NodeState, m: AppendResponseMessage): void {
     return;
   }
   if (m.index > n.log.lastIndex()) return; // cannot match entries we do not have
-  if (!pr.maybeUpdate(m.index)) return;
+  // A probe answered at the match we already know (as right after a snapshot completed) also shows
+  // the follower is in step with us: replicate (etcd does the same), rather than wait in probe, one
+  // append in flight, until a later append raises the match.
+  const inStep = pr.state === 'probe' && m.index === pr.match;
+  if (!pr.maybeUpdate(m.index) && !inStep) return;
   if (pr.state === 'probe') pr.becomeReplicate();
   else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
   else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);

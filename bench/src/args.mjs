@@ -16,7 +16,7 @@ export const ROW_IDS = [
 
 const USAGE = `usage: pnpm bench [--quick] [--json FILE] [--only ${ROW_IDS.join(',')}] [--no-report] [--out DIR]
 
-  --quick      run each row briefly (a smoke check; under 2 minutes in all); results go to
+  --quick      run each row briefly (a smoke check; about 2-3 minutes in all); results go to
                bench/results/tmp/quick (not over the committed full report) unless --out is given
   --json FILE  also write the results to FILE (always: latest.json in the results directory)
   --only LIST  run only these rows (comma separated); the others are listed as not run

@@ -55,6 +55,14 @@ import {
 import { StatePace } from './state-pace.js';
 import { fail, ok, ProposalWaiters, type ReadRequest, ReadWaiters, type Resolve } from './waiters.js';
 
+/**
+ * The full hash check is a background safety net over the incremental hash (checkpoints
+ * compare replicas every checkpointInterval entries anyway), and it costs more than a
+ * snapshot (a serialization here and a whole restore on the pool): with a large state it
+ * runs at most once per this many snapshot paces.
+ */
+const HASH_CHECK_PACE_FACTOR = 4;
+
 export interface ActorOptions extends ActorRaftOptions {
   /** The incarnation a new store gets (default: random); an existing store keeps its own. */
   readonly incarnation?: number;
@@ -132,7 +140,7 @@ export class NodeActor {
   private hashCheckRunning = false;
   /** Entry payload bytes applied since this start (the clock of the O(state) work's pacing). */
   private appliedBytes = 0;
-  /** The periodic full hash check serializes the whole state: paced like snapshots. */
+  /** The periodic full hash check serializes the whole state (and the pool restores it): paced, more loosely than snapshots. */
   private readonly hashCheckPace: StatePace;
   private lastObservationAt = 0;
   private observationDirty = true;
@@ -169,7 +177,7 @@ export class NodeActor {
     this.proposals = new ProposalWaiters(opts.id);
     this.reads = new ReadWaiters(opts.id);
     this.confChanges = new ConfChangeRequests(opts.id, 3 * opts.raft.electionTicks);
-    this.hashCheckPace = new StatePace(opts.snapshot.stateRatio);
+    this.hashCheckPace = new StatePace(opts.snapshot.stateRatio * HASH_CHECK_PACE_FACTOR);
     this.snapshots = new SnapshotKeeper({
       id: opts.id,
       storage,

@@ -161,13 +161,13 @@ export interface ClusterOptions extends FlatRaftOptions {
    */
   readonly snapshotCatchUpEntries?: number;
   /**
-   * Snapshots paced by the state's size: a snapshot (and the periodic full
-   * hash check, hashCheckEvery) costs O(state), so one is taken only once the
-   * entry bytes applied since the last one reach this x the last snapshot's
-   * size, on top of snapshotEntries / snapshotBytes. The cost per write then
-   * stays flat as the state grows; the log kept (and replayed by a restart)
-   * is at most about this x the state. 0: no pacing. States under 1 MiB
-   * (serialized) are not paced. Default 0.5.
+   * Snapshots paced by the state's size: a snapshot costs O(state), so one is
+   * taken only once the entry bytes applied since the last one reach this x
+   * the last snapshot's size, on top of snapshotEntries / snapshotBytes. The
+   * cost per write then stays flat as the state grows; the log kept (and
+   * replayed by a restart) is at most about this x the state. The periodic
+   * full hash check (hashCheckEvery) is paced at 4x this. 0: no pacing. States
+   * under 1 MiB (serialized) are not paced. Default 0.5.
    */
   readonly snapshotStateRatio?: number;
   /** How snapshots are stored and sent. Default 'deflate'. */

@@ -71,6 +71,7 @@ const figures = [
   ],
   ['restart caught up', (r) => r.restart.caughtUpMs, fmtMs],
   ['snapshots taken per node', (r) => mean(r.snapshots.filter(Boolean), (s) => s.taken), (x) => x.toFixed(1)],
+  ['full hash checks per node', (r) => mean(r.hashChecks ?? [], (n) => n ?? 0), (x) => x.toFixed(1)],
 ];
 for (const [label, pick, fmt] of figures) {
   const b = mean(out.before, pick);

@@ -108,6 +108,8 @@ export async function measureGrowth({ keys, window }, { runtime = installedRunti
     const statuses = await cluster.statuses();
     const leaderId = Object.values(statuses).find((s) => s?.role === 'leader')?.id ?? null;
     const snapshots = Object.values(statuses).map((s) => s?.snapshots ?? null);
+    // Full state-hash checks run during the load (each serializes and restores the whole state).
+    const hashChecks = Object.values(statuses).map((s) => s?.hashChecks.runs ?? null);
     global.gc?.();
     const rss1 = process.memoryUsage().rss;
     const perReplicaBytes = (rss1 - rss0) / 3;
@@ -147,6 +149,7 @@ export async function measureGrowth({ keys, window }, { runtime = installedRunti
       },
       restart: { node: follower, startedMs, caughtUpMs, appliedTarget: leaderCommit },
       snapshots,
+      hashChecks,
       options,
       rateCurve: stamps.map((t, k) => [k * STAMP_EVERY, t - stamps[0]]).filter((_, k) => k % 10 === 0),
     };

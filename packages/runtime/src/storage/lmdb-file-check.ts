@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { StorageError, storageErrorFrom } from '../errors.js';
 
 const META_MAGIC = 0xbeefc0de;
@@ -16,6 +19,14 @@ interface MetaPage {
  * read the two meta pages ourselves and require the file to cover the last
  * page the newest meta page refers to.
  *
+ * A valid file can end before that page: pages a transaction allocated and
+ * freed again before commit (large values rewritten, deleted ranges) count in
+ * the meta page's last page but were never written, so the file never grew
+ * over them (seen after ordinary commits and a clean close). Only when the
+ * file is that short do we read every record back, in a child process, where
+ * a missing page kills the child with SIGBUS instead of this process: a file
+ * that reads back completely is valid, one that does not is truncated.
+ *
  * Two page-header layouts exist: LMDB 0.9 (16-byte header) and the 1.0
  * format lmdb-js ships (24-byte header, page txnid). We accept either.
  */
@@ -30,26 +41,48 @@ export function checkLmdbDataFile(file: string): void {
     }
     throw storageErrorFrom(err, file, 'cannot open data file');
   }
+  let bounds: { size: number; needed: bigint };
   try {
-    const size = fstatSync(fd).size;
-    if (size === 0) throw new StorageError('corrupt', file, 'data file is empty (truncated)');
-    const first = readAt(fd, 0, Math.min(size, 256));
-    const layout = detectLayout(first);
-    if (!layout) throw new StorageError('corrupt', file, 'no LMDB meta page at the start of the file');
-    const meta0 = parseMeta(first, layout.headerSize);
-    if (!meta0) throw new StorageError('corrupt', file, 'first LMDB meta page is invalid');
-    const ps = meta0.pageSize;
-    if (size < ps * 2)
-      throw new StorageError('corrupt', file, `file is ${size} bytes, smaller than its two meta pages`);
-    const meta1 = parseMeta(readAt(fd, ps, 256), layout.headerSize);
-    const newest = meta1 && meta1.txnId > meta0.txnId ? meta1 : meta0;
-    const needed = (newest.lastPage + 1n) * BigInt(ps);
-    if (BigInt(size) < needed) {
-      throw new StorageError('corrupt', file, `file is truncated: ${size} bytes, meta page needs ${needed}`);
-    }
+    bounds = readBounds(fd, file);
   } finally {
     closeSync(fd);
   }
+  if (BigInt(bounds.size) < bounds.needed) {
+    const failure = readBackFailure(dirname(file));
+    if (failure !== null) {
+      throw new StorageError(
+        'corrupt',
+        file,
+        `file is truncated: ${bounds.size} bytes, meta page needs ${bounds.needed}, and reading it back fails (${failure})`,
+      );
+    }
+  }
+}
+
+/** The data file's size and the bytes its newest meta page says it spans (checked meta pages). */
+export function lmdbFileBounds(file: string): { size: number; needed: bigint } {
+  const fd = openSync(file, 'r');
+  try {
+    return readBounds(fd, file);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readBounds(fd: number, file: string): { size: number; needed: bigint } {
+  const size = fstatSync(fd).size;
+  if (size === 0) throw new StorageError('corrupt', file, 'data file is empty (truncated)');
+  const first = readAt(fd, 0, Math.min(size, 256));
+  const layout = detectLayout(first);
+  if (!layout) throw new StorageError('corrupt', file, 'no LMDB meta page at the start of the file');
+  const meta0 = parseMeta(first, layout.headerSize);
+  if (!meta0) throw new StorageError('corrupt', file, 'first LMDB meta page is invalid');
+  const ps = meta0.pageSize;
+  if (size < ps * 2)
+    throw new StorageError('corrupt', file, `file is ${size} bytes, smaller than its two meta pages`);
+  const meta1 = parseMeta(readAt(fd, ps, 256), layout.headerSize);
+  const newest = meta1 && meta1.txnId > meta0.txnId ? meta1 : meta0;
+  return { size, needed: (newest.lastPage + 1n) * BigInt(ps) };
 }
 
 function readAt(fd: number, position: number, length: number): Buffer {
@@ -79,4 +112,31 @@ function parseMeta(buf: Buffer, headerSize: number): MetaPage | null {
   const lastPage = buf.readBigUInt64LE(m + 24 + 96);
   const txnId = buf.readBigUInt64LE(m + 24 + 96 + 8);
   return { pageSize, lastPage, txnId };
+}
+
+/** Reads every value of every database of the environment in `dir`: what a short file must survive. */
+const READ_BACK = `
+const { open } = require(process.argv[1]);
+const env = open({ path: process.argv[2], readOnly: true, encoding: 'binary', keyEncoding: 'binary' });
+const names = [];
+for (const { key } of env.getRange({})) names.push(key.toString());
+for (const name of names) {
+  const db = env.openDB({ name, encoding: 'binary', keyEncoding: 'binary' });
+  for (const { value } of db.getRange({})) if (value.length < 0) process.exit(3);
+}
+env.close();
+`;
+
+/** null when the environment reads back completely; otherwise what went wrong. */
+function readBackFailure(dir: string): string | null {
+  const lmdb = createRequire(import.meta.url).resolve('lmdb');
+  const r = spawnSync(process.execPath, ['-e', READ_BACK, lmdb, dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 300_000,
+  });
+  if (r.status === 0) return null;
+  if (r.error) return `read-back check could not run: ${r.error.message}`;
+  if (r.signal) return `signal ${r.signal}`;
+  const why = r.stderr?.toString().trim().split('\n').at(-1) ?? '';
+  return `exit ${r.status}${why ? `: ${why}` : ''}`;
 }

@@ -22,8 +22,9 @@
  *    (a partitioned new leader steps down after at most maxElectionTicks).
  *
  * Timeouts decide liveness only. Safety stays with the lease rule: a lease
- * lasts `minElectionTicks - maxClockDriftTicks` from the send tick of the
- * acknowledged round (fixed mode: `electionTicks - maxClockDriftTicks`).
+ * lasts `minElectionTicks - maxClockDriftTicks - 1` from the send tick of the
+ * acknowledged round (fixed mode: `electionTicks - maxClockDriftTicks - 1`;
+ * the one tick is the follower's tick phase, see `leaseTicks`).
  * Every follower's stickiness window is its T >= minElectionTicks, and a
  * restarted node stays sticky for electionTicks >= minElectionTicks, so no
  * follower that acknowledged the round can vote for another leader before
@@ -73,10 +74,19 @@ export function adaptiveHeartbeatTicks(electionTicks: number, s: TimeoutSettings
   return clamp(scaled, 1, Math.max(1, Math.floor(s.minElectionTicks / 2)));
 }
 
-/** Lease length from the send tick of a quorum-acknowledged heartbeat round. */
+/**
+ * Lease length from the send tick of a quorum-acknowledged heartbeat round:
+ * the basis, minus the clock-drift bound, minus one tick for the follower's
+ * tick phase. A follower refuses votes until E of its own ticks have passed
+ * since it received the round, and its first tick can come right after the
+ * receipt: the refusal is only guaranteed for E - 1 tick periods. (Without the
+ * tick, a candidate asking at the first moment the refusal ends was granted
+ * while the old leader's lease still ran: `leaseOutlived` in the drift
+ * profile, by less than one tick.)
+ */
 export function leaseTicks(s: TimeoutSettings): number {
   const base = s.timeouts === 'adaptive' ? s.minElectionTicks : s.electionTicks;
-  return base - s.maxClockDriftTicks;
+  return Math.max(0, base - s.maxClockDriftTicks - 1);
 }
 
 /**

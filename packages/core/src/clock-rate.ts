@@ -2,10 +2,12 @@
  * Clock-rate checks for leader leases.
  *
  * A lease is sound only if clocks run at nearly the same rate: the leader
- * serves lease reads for `leaseTicks` = E - d of ITS ticks after a heartbeat
+ * serves lease reads for `leaseTicks` = E - d - 1 of ITS ticks after a heartbeat
  * round, counting on each follower that acknowledged it to refuse votes for E
- * of ITS ticks. With r = (leader rate) / (follower rate), the lease outlives
- * the follower's refusal when (E - d) / r > E, i.e. when r < (E - d) / E.
+ * of ITS ticks (at least E - 1 tick periods: its first tick may follow the
+ * receipt at once). With r = (leader rate) / (follower rate), the lease
+ * outlives the refusal when (E - d - 1) / r > E - 1. The check keeps
+ * r >= (E - d) / E, which is stricter (it implies r >= (E - d - 1) / (E - 1)).
  * A leader whose clock runs slow (libfaketime x0.8, a throttled VM, a stalled
  * tick timer) would serve stale reads.
  *

@@ -162,7 +162,7 @@ export interface Ready {
  * `peer` measured the clock of `leader` running at `rate` times its own
  * (over at least a few election timeouts of heartbeats), below `minRate`: the
  * leader's clock is slow (or the follower's fast), so the leader's lease
- * (electionTicks - maxClockDriftTicks of its ticks) cannot rely on that
+ * (electionTicks - maxClockDriftTicks - 1 of its ticks) cannot rely on that
  * follower's election timeout, and it stops counting that follower toward its
  * lease. `maxRate` is the mirror bound (a fast leader is safe, shown in status).
  */

@@ -41,8 +41,8 @@ describe('the adaptive rule (pure functions)', () => {
     expect(adaptiveElectionTicks(100, settings)).toBe(30);
     expect(adaptiveHeartbeatTicks(4, settings)).toBe(1);
     expect(adaptiveHeartbeatTicks(30, settings)).toBe(2);
-    expect(leaseTicks(settings)).toBe(3);
-    expect(leaseTicks({ ...settings, timeouts: 'fixed' })).toBe(9);
+    expect(leaseTicks(settings)).toBe(2); // min 4 - drift 1 - the follower's tick phase
+    expect(leaseTicks({ ...settings, timeouts: 'fixed' })).toBe(8);
   });
 
   it('the leader uses the round-trip bound a majority of voters stays within', () => {
@@ -80,9 +80,9 @@ describe('adaptive timeouts configuration', () => {
     new RaftNode({ ...base, storage: new MemoryStorage(), ...extra });
 
   it('defaults: fixed; adaptive bounds default to [ceil(E/2), 4E]', () => {
-    expect(make({}).status().timeouts).toMatchObject({ mode: 'fixed', electionTicks: 10, leaseTicks: 9 });
+    expect(make({}).status().timeouts).toMatchObject({ mode: 'fixed', electionTicks: 10, leaseTicks: 8 });
     const st = make({ timeouts: 'adaptive' }).status().timeouts;
-    expect(st).toMatchObject({ mode: 'adaptive', electionTicks: 10, leaseTicks: 4 });
+    expect(st).toMatchObject({ mode: 'adaptive', electionTicks: 10, leaseTicks: 3 });
   });
 
   it('refuses bounds that do not fit', () => {

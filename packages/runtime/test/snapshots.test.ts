@@ -99,7 +99,11 @@ describe('snapshots and log compaction', () => {
     await cluster.restart(follower);
     const restarted = await status(cluster, follower);
     expect(restarted.snapshots.restoredAtStart).toBeGreaterThanOrEqual(80);
-    expect(events.some((e) => e.kind === 'restored' && e.node === follower)).toBe(true);
+    // The event travels on its own channel: it may arrive after the status call returns.
+    await waitFor(() => events.some((e) => e.kind === 'restored' && e.node === follower), {
+      timeoutMs: 10_000,
+      what: `the restarted follower's 'restored' snapshot event`,
+    });
     await waitConverged(cluster);
     expect((await cluster.node(follower).read('a7', 'stale')).value).toBe(`7:${'v'.repeat(200)}`);
     expect((await cluster.node(follower).read('b19', 'stale')).value).toBe(`19:${'v'.repeat(200)}`);

@@ -91,7 +91,10 @@ describe('snapshots and log compaction', () => {
       expect(st.snapshots.lastTaken?.storedBytes ?? 0).toBeLessThan(st.snapshots.lastTaken?.rawBytes ?? 0);
       expect(st.storage.entriesCompacted).toBeGreaterThanOrEqual(80);
     }
-    expect(events.filter((e) => e.kind === 'taken').length).toBeGreaterThanOrEqual(6);
+    await waitFor(() => events.filter((e) => e.kind === 'taken').length >= 6, {
+      timeoutMs: 10_000,
+      what: "the 'taken' snapshot events of every node",
+    });
 
     const follower = followersOf(cluster, leader)[0];
     await cluster.kill(follower);
@@ -142,7 +145,10 @@ describe('snapshots and log compaction', () => {
     expect(rejoined?.snapshots.installed).toBeGreaterThanOrEqual(1);
     expect(rejoined?.conf.voters).toContain(victim);
     expect(new Set(sts.map((s) => s.stateHash)).size).toBe(1);
-    expect(events.some((e) => e.kind === 'installed' && e.node === victim)).toBe(true);
+    await waitFor(() => events.some((e) => e.kind === 'installed' && e.node === victim), {
+      timeoutMs: 10_000,
+      what: `the rejoined node's 'installed' snapshot event`,
+    });
     expect((await cluster.node(victim).read('a3', 'stale')).value).toBe(`3:${'v'.repeat(200)}`);
   });
 

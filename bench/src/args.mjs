@@ -49,10 +49,9 @@ export function parseArgs(argv) {
   }
   const v = parsed.values;
   if (v.help) throw new UsageError('');
+  // node:util refuses a flag taken for a value ("argument is ambiguous"), not an empty one.
   for (const flag of ['json', 'out', 'only']) {
-    if (typeof v[flag] === 'string' && (v[flag] === '' || v[flag].startsWith('--'))) {
-      throw new UsageError(`--${flag} needs a value`);
-    }
+    if (v[flag] === '') throw new UsageError(`--${flag} needs a value`);
   }
   const opts = {
     quick: v.quick ?? false,

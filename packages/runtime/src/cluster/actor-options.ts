@@ -1,6 +1,5 @@
-import type { NodeId } from '@raftkit/core';
+import { fnv1a32, type NodeId } from '@raftkit/core';
 import type { ActorOptions } from '../actor/node-actor.js';
-import { hashString } from '../rng.js';
 import type { ResolvedOptions } from './options.js';
 
 /** The membership a node starts with while its store holds none (a joining node: current voters, itself a learner). */
@@ -26,7 +25,7 @@ export function actorOptionsFor(
     learners: boot?.learners ?? [],
     ...(boot?.incarnations !== undefined ? { bootstrapIncarnations: boot.incarnations } : {}),
     ...(boot?.incarnation !== undefined ? { incarnation: boot.incarnation } : {}),
-    seed: hashString(id, o.seed >>> 0) ^ epoch,
+    seed: fnv1a32(id, o.seed >>> 0) ^ epoch,
     tickMs: o.tickMs,
     raft: o.raft,
     machine: o.stateMachine,

@@ -31,6 +31,25 @@ interface MetaPage {
  * format lmdb-js ships (24-byte header, page txnid). We accept either.
  */
 export function checkLmdbDataFile(file: string): void {
+  const { size, needed } = lmdbFileBounds(file);
+  if (BigInt(size) < needed) {
+    const failure = readBackFailure(dirname(file));
+    if (failure !== null) {
+      throw new StorageError(
+        'corrupt',
+        file,
+        `file is truncated: ${size} bytes, meta page needs ${needed}, and reading it back fails (${failure})`,
+      );
+    }
+  }
+}
+
+/**
+ * The data file's size and the bytes its newest meta page says it spans
+ * (StorageError 'missing' when there is no file, 'corrupt' when its meta
+ * pages are not LMDB's).
+ */
+export function lmdbFileBounds(file: string): { size: number; needed: bigint } {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -41,27 +60,6 @@ export function checkLmdbDataFile(file: string): void {
     }
     throw storageErrorFrom(err, file, 'cannot open data file');
   }
-  let bounds: { size: number; needed: bigint };
-  try {
-    bounds = readBounds(fd, file);
-  } finally {
-    closeSync(fd);
-  }
-  if (BigInt(bounds.size) < bounds.needed) {
-    const failure = readBackFailure(dirname(file));
-    if (failure !== null) {
-      throw new StorageError(
-        'corrupt',
-        file,
-        `file is truncated: ${bounds.size} bytes, meta page needs ${bounds.needed}, and reading it back fails (${failure})`,
-      );
-    }
-  }
-}
-
-/** The data file's size and the bytes its newest meta page says it spans (checked meta pages). */
-export function lmdbFileBounds(file: string): { size: number; needed: bigint } {
-  const fd = openSync(file, 'r');
   try {
     return readBounds(fd, file);
   } finally {
